@@ -1,0 +1,132 @@
+//! Command-line definitions (clap) only: no behaviour lives here.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tidyrec",
+    version,
+    about = "Clean, validate, deduplicate and merge CRM customer exports.",
+    long_about = "tidyrec reads messy CRM exports (CSV/TSV in any common encoding, Parquet, XLSX), \
+infers what each column holds and normalizes its values: dates to ISO 8601, phones to E.164, \
+e-mails, names, countries, booleans, money, postal codes; placeholders like N/A to empty.\n\n\
+Exit codes: 0 success, 1 a check or policy failed, 2 usage, configuration, input or I/O error.",
+    after_help = "Examples:\n  tidyrec normalize fixtures/demo/crm_export.csv -o clean.csv --audit audit.csv\n  tidyrec normalize export.xlsx -o clean.parquet --rules rules/crm-contacts.toml --report report.json"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print nothing but errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Print inferred column roles, settings and timings on stderr.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Format of messages on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Never draw progress bars (they are also hidden when stderr is not a terminal).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Normalize values in place: same columns, rows and order; values made consistent.
+    #[command(after_help = crate::commands::normalize::EXAMPLES)]
+    Normalize(NormalizeArgs),
+}
+
+/// How to read the input (shared by every command that reads a table).
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Input file: .csv, .tsv, .txt, .parquet, .xlsx (or `-` for CSV on stdin).
+    pub input: PathBuf,
+    /// Field delimiter for CSV input (default: detected among , ; TAB |).
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// Input encoding (default: detected): utf-8, utf-16, gbk, gb18030, latin1, windows-1252 …
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// Sheet to read from an Excel workbook (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Set unreadable rows aside in a rejects file instead of stopping.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Where `--lenient` writes rejected rows (default: OUTPUT with `.rejects.csv`).
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+}
+
+/// How to write CSV output.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output file: .csv, .tsv or .parquet (`-` for CSV on stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Start CSV output with a UTF-8 byte-order mark (for Excel).
+    #[arg(long)]
+    pub bom: bool,
+    /// Do not neutralize values that a spreadsheet would run as formulas.
+    #[arg(long)]
+    pub allow_formulas: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NormalizeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Rule file (TOML) that sets column roles and options.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Write one row per changed or rejected cell (CSV).
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
+    /// Write a JSON report (roles, per-column counts, timings).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Country for rows without one (phone region, date order), e.g. US, GB, CN.
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+    /// Day/month order for all date columns (default: per row from its country).
+    #[arg(long, value_enum)]
+    pub date_order: Option<DateOrderArg>,
+    /// Column holding the record id (default: inferred).
+    #[arg(long, value_name = "COLUMN")]
+    pub id_column: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DateOrderArg {
+    #[value(alias = "dmy")]
+    DayFirst,
+    #[value(alias = "mdy")]
+    MonthFirst,
+}
+
+fn parse_delimiter(value: &str) -> Result<u8, String> {
+    match value {
+        "\\t" | "tab" | "TAB" => Ok(b'\t'),
+        v if v.len() == 1 && v.is_ascii() => Ok(v.as_bytes()[0]),
+        _ => Err("the delimiter must be one ASCII character, or `tab`".into()),
+    }
+}

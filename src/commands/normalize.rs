@@ -1,0 +1,291 @@
+//! `tidyrec normalize INPUT -o OUTPUT [--rules FILE] [--audit FILE] [--report FILE]`
+//!
+//! Reads the input, resolves column roles (rule file > header > content),
+//! normalizes every column and writes the same columns, rows and order. The
+//! audit lists every changed or rejected cell with its original value; the
+//! summary on stderr and the JSON report give per-column counts.
+
+use super::{Log, Status};
+use crate::cli::{DateOrderArg, NormalizeArgs};
+use crate::config::RuleFile;
+use crate::io::{self, write, ReadOptions};
+use crate::normalize::{self, date, phone, ColumnPlan, Plan};
+use crate::progress::Progress;
+use crate::report::normalize as report;
+use crate::schema::{self, Inferred, Role, Source};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub const EXAMPLES: &str = "Examples:
+  # Zero configuration: roles are inferred, each row's country decides phone region and date order
+  tidyrec normalize crm_export.csv -o clean.csv
+
+  # Keep a record of every change, and a JSON report for the scheduler
+  tidyrec normalize crm_export.csv -o clean.csv --audit changes.csv --report report.json
+
+  # Excel in, Parquet out, with a rule file that fixes roles and options
+  tidyrec normalize export.xlsx --sheet Contacts -o clean.parquet --rules rules/crm-contacts.toml
+
+  # A GBK file from a Chinese CRM whose rows have no country column
+  tidyrec normalize 客户.csv -o clean.csv --encoding gbk --default-region CN";
+
+pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
+    let started = Instant::now();
+    let input_path = &args.input.input;
+    let output_path = &args.output.output;
+    write::ensure_not_input(output_path, input_path)?;
+    for extra in [&args.audit, &args.report, &args.input.rejects]
+        .into_iter()
+        .flatten()
+    {
+        write::ensure_not_input(extra, input_path)?;
+    }
+
+    // Parse, then resolve: the rule file and flags are checked before reading.
+    let rules = match &args.rules {
+        Some(path) => RuleFile::load(path)?,
+        None => RuleFile::default(),
+    };
+    let default_region = resolve_region(args, &rules)?;
+
+    let read_options = ReadOptions {
+        delimiter: args.input.delimiter,
+        encoding: args.input.encoding.clone(),
+        sheet: args.input.sheet.clone(),
+        lenient: args.input.lenient,
+    };
+    let read = io::read(input_path, &read_options)?;
+    let read_time = started.elapsed();
+    let table = &read.table;
+    for (index, name) in &read.renamed_headers {
+        log.warn(&format!(
+            "column {} has no usable header; named it `{name}`",
+            index + 1
+        ));
+    }
+
+    let roles = resolve_roles(table, &rules, args, input_path)?;
+    let plan = Plan {
+        columns: roles
+            .iter()
+            .zip(&table.headers)
+            .map(|(inferred, header)| {
+                let options = rules.columns.get(header);
+                ColumnPlan {
+                    role: inferred.role,
+                    enabled: options.and_then(|o| o.normalize).unwrap_or(true),
+                    date_order: options.and_then(|o| o.date_order),
+                    strip_honorifics: options.is_some_and(|o| o.strip_honorifics),
+                }
+            })
+            .collect(),
+        country_column: roles.iter().position(|r| r.role == Role::Country),
+        default_region,
+        date_order: args
+            .date_order
+            .map(|o| match o {
+                DateOrderArg::DayFirst => date::Order::DayFirst,
+                DateOrderArg::MonthFirst => date::Order::MonthFirst,
+            })
+            .or(rules.normalize.date_order),
+        date_format: rules.normalize.date_format.clone(),
+        extension_style: rules
+            .normalize
+            .phone_extension
+            .map(Into::into)
+            .unwrap_or_default(),
+        placeholders: rules.normalize.placeholders.clone(),
+    };
+    if log.is_verbose() {
+        log.detail(&format!(
+            "read {} rows × {} columns from `{}` ({}{}) in {:.2}s",
+            table.row_count(),
+            table.headers.len(),
+            input_path.display(),
+            read.format,
+            read.encoding.map(|e| format!(", {e}")).unwrap_or_default(),
+            read_time.as_secs_f64()
+        ));
+        for (header, inferred) in table.headers.iter().zip(&roles) {
+            log.detail(&format!(
+                "  {header:<24} {:<12} (from {:?})",
+                inferred.role.name(),
+                inferred.source
+            ));
+        }
+    }
+
+    let normalize_started = Instant::now();
+    let outcome = normalize::run(table, &plan, args.audit.is_some(), progress);
+    let normalize_time = normalize_started.elapsed();
+
+    let write_started = Instant::now();
+    let csv_options = write::CsvOptions {
+        bom: args.output.bom,
+        allow_formulas: args.output.allow_formulas,
+    };
+    write::table(output_path, &outcome.table, csv_options)?;
+    if let Some(audit_path) = &args.audit {
+        write_audit(audit_path, table, &outcome, &roles)?;
+    }
+    let rejects_path = rejects_path(args);
+    if !read.rejects.is_empty() {
+        let rows = read.rejects.iter().map(|r| {
+            let mut row = vec![r.line.to_string(), r.reason.clone()];
+            row.extend(r.fields.iter().cloned());
+            row
+        });
+        write::records(&rejects_path, &["line", "reason", "fields…"], rows)?;
+        log.warn(&format!(
+            "{} unreadable row(s) set aside in `{}`",
+            read.rejects.len(),
+            rejects_path.display()
+        ));
+    }
+    let write_time = write_started.elapsed();
+
+    let summary = report::Summary {
+        input: input_path,
+        output: output_path,
+        read: &read,
+        roles: &roles,
+        outcome: &outcome,
+        rejects_file: (!read.rejects.is_empty()).then_some(rejects_path.as_path()),
+        timings: [
+            ("read", read_time),
+            ("normalize", normalize_time),
+            ("write", write_time),
+            ("total", started.elapsed()),
+        ],
+    };
+    if let Some(report_path) = &args.report {
+        let json = report::json(&summary);
+        write::atomic(report_path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
+        })?;
+    }
+    log.info(&report::text(&summary));
+    Ok(Status::Success)
+}
+
+fn resolve_region(args: &NormalizeArgs, rules: &RuleFile) -> Result<Option<&'static str>> {
+    let raw = args
+        .default_region
+        .as_deref()
+        .or(rules.normalize.default_region.as_deref());
+    match raw {
+        Some(value) => match normalize::country::lookup(value) {
+            Some(code) => {
+                if phone::region(code).is_none() {
+                    bail!("--default-region `{value}` ({code}) has no phone numbering plan; use the country the numbers belong to");
+                }
+                Ok(Some(code))
+            }
+            None => bail!("--default-region `{value}` is not a country; use an ISO code such as US, GB, DE or CN"),
+        },
+        // Without a hint, national numbers are read as US numbers, as most CRMs do.
+        None => Ok(Some("US")),
+    }
+}
+
+fn resolve_roles(
+    table: &crate::table::Table,
+    rules: &RuleFile,
+    args: &NormalizeArgs,
+    input: &Path,
+) -> Result<Vec<Inferred>> {
+    for name in rules.columns.keys() {
+        if table.column_index(name).is_none() {
+            bail!(
+                "column `{name}` named in the rule file is not in `{}` (columns: {}); fix the name in [columns.\"…\"]",
+                input.display(),
+                table.headers.join(", ")
+            );
+        }
+    }
+    if let Some(id) = &args.id_column {
+        if table.column_index(id).is_none() {
+            bail!(
+                "--id-column `{id}` is not in `{}` (columns: {})",
+                input.display(),
+                table.headers.join(", ")
+            );
+        }
+    }
+    let mut roles: Vec<Inferred> = table
+        .headers
+        .iter()
+        .zip(&table.columns)
+        .map(
+            |(header, column)| match rules.columns.get(header).and_then(|o| o.role) {
+                Some(role) => Inferred {
+                    role,
+                    source: Source::Rule,
+                },
+                None if args.id_column.as_deref() == Some(header.as_str()) => Inferred {
+                    role: Role::Id,
+                    source: Source::Rule,
+                },
+                None => schema::infer(header, column.iter()),
+            },
+        )
+        .collect();
+    // Only the first country column gives rows their country; later ones are
+    // still normalized.
+    if args.id_column.is_some() {
+        for (inferred, header) in roles.iter_mut().zip(&table.headers) {
+            if inferred.role == Role::Id
+                && Some(header.as_str()) != args.id_column.as_deref()
+                && inferred.source != Source::Rule
+            {
+                inferred.role = Role::Text;
+            }
+        }
+    }
+    Ok(roles)
+}
+
+fn rejects_path(args: &NormalizeArgs) -> PathBuf {
+    args.input.rejects.clone().unwrap_or_else(|| {
+        let output = &args.output.output;
+        let stem = output
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("output");
+        let name = format!("{stem}.rejects.csv");
+        match output.parent() {
+            Some(dir) if output != Path::new("-") => dir.join(name),
+            _ => PathBuf::from(name),
+        }
+    })
+}
+
+fn write_audit(
+    path: &Path,
+    input: &crate::table::Table,
+    outcome: &normalize::Outcome,
+    roles: &[Inferred],
+) -> Result<()> {
+    let id_column = roles.iter().position(|r| r.role == Role::Id);
+    let rows = outcome.findings.iter().map(|f| {
+        [
+            (f.row + 1).to_string(),
+            id_column
+                .map(|c| input.columns[c].get(f.row).to_string())
+                .unwrap_or_default(),
+            input.headers[f.column].clone(),
+            input.columns[f.column].get(f.row).to_string(),
+            outcome.table.columns[f.column].get(f.row).to_string(),
+            f.action.name().to_string(),
+            f.reason.to_string(),
+        ]
+    });
+    write::records(
+        path,
+        &["row", "id", "column", "original", "new", "action", "reason"],
+        rows,
+    )
+    .with_context(|| format!("writing the audit to `{}`", path.display()))
+}

@@ -1,0 +1,191 @@
+//! Rule files (TOML) → validated settings, before any row is read.
+//!
+//! The schema rejects unknown keys (`deny_unknown_fields`) so a typo is an
+//! error with its line, not a silently ignored setting. Keys are kebab-case.
+//!
+//! ```toml
+//! [normalize]
+//! default-region = "GB"        # phone region / date order for rows without a country
+//! date-order = "day-first"     # or "month-first"; default: per row from the country
+//! date-format = "%Y-%m-%d"     # chrono format for date-only values
+//! phone-extension = "rfc3966"  # "+14155550132;ext=123"; or "x", "drop"
+//! placeholders = ["TBD"]       # extra values that mean "empty"
+//!
+//! [columns."Mobile Phone"]
+//! role = "phone"               # any role; overrides inference
+//! date-order = "month-first"
+//! strip-honorifics = true      # names: drop Dr., Mr, 先生 …
+//! normalize = false            # leave this column exactly as it is
+//! ```
+
+use crate::normalize::date::Order;
+use crate::normalize::phone::ExtensionStyle;
+use crate::schema::Role;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read rule file `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("rule file `{path}`: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("rule file `{path}`: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleFile {
+    #[serde(default)]
+    pub normalize: NormalizeOptions,
+    #[serde(default)]
+    pub columns: BTreeMap<String, ColumnOptions>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NormalizeOptions {
+    pub default_region: Option<String>,
+    pub date_order: Option<Order>,
+    pub date_format: Option<String>,
+    pub phone_extension: Option<ExtensionOption>,
+    #[serde(default)]
+    pub placeholders: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExtensionOption {
+    Rfc3966,
+    X,
+    Drop,
+}
+
+impl From<ExtensionOption> for ExtensionStyle {
+    fn from(option: ExtensionOption) -> Self {
+        match option {
+            ExtensionOption::Rfc3966 => ExtensionStyle::Rfc3966,
+            ExtensionOption::X => ExtensionStyle::X,
+            ExtensionOption::Drop => ExtensionStyle::Drop,
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ColumnOptions {
+    pub role: Option<Role>,
+    pub date_order: Option<Order>,
+    #[serde(default)]
+    pub strip_honorifics: bool,
+    pub normalize: Option<bool>,
+}
+
+impl RuleFile {
+    /// Reads and checks a rule file.
+    pub fn load(path: &Path) -> Result<RuleFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<RuleFile, ConfigError> {
+        let rules: RuleFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: describe_toml_error(text, &e),
+        })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        if let Some(region) = &rules.normalize.default_region {
+            if crate::normalize::country::lookup(region).is_none() {
+                return Err(invalid(format!(
+                    "[normalize] default-region = \"{region}\" is not a country; use an ISO code such as \"US\" or \"GB\""
+                )));
+            }
+        }
+        if let Some(format) = &rules.normalize.date_format {
+            check_date_format(format).map_err(invalid)?;
+        }
+        Ok(rules)
+    }
+}
+
+/// Checks a chrono format string without formatting (which would panic on a
+/// bad specifier).
+pub fn check_date_format(format: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    if StrftimeItems::new(format).any(|item| matches!(item, Item::Error)) {
+        return Err(format!(
+            "date-format \"{format}\" is not a valid format; use strftime codes such as \"%Y-%m-%d\" or \"%d/%m/%Y\""
+        ));
+    }
+    Ok(())
+}
+
+/// toml's message plus the line it points at, as `line N: …`.
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().to_string();
+    match error.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let source_line = text.lines().nth(line - 1).unwrap_or("").trim();
+            format!("line {line}: {message} (in `{source_line}`)")
+        }
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<RuleFile, ConfigError> {
+        RuleFile::parse(Path::new("rules.toml"), text)
+    }
+
+    #[test]
+    fn full_rule_file_parses() {
+        let rules = parse(
+            "[normalize]\ndefault-region = \"GB\"\ndate-order = \"dmy\"\nphone-extension = \"x\"\nplaceholders = [\"TBD\"]\n\n[columns.\"Mobile\"]\nrole = \"phone\"\n[columns.notes]\nnormalize = false\n",
+        )
+        .unwrap();
+        assert_eq!(rules.normalize.default_region.as_deref(), Some("GB"));
+        assert_eq!(rules.normalize.date_order, Some(Order::DayFirst));
+        assert_eq!(rules.columns["Mobile"].role, Some(Role::Phone));
+        assert_eq!(rules.columns["notes"].normalize, Some(false));
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let err = parse("[normalize]\ndefault-region = \"US\"\ndate-ordr = \"dmy\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("date-ordr"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let err = parse("[columns.x]\nrole = \"telephone\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+        let err = parse("[normalize]\ndefault-region = \"Atlantis\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a country"), "{err}");
+        let err = parse("[normalize]\ndate-format = \"%Q\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a valid format"), "{err}");
+    }
+}

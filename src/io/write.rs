@@ -1,0 +1,237 @@
+//! Atomic output: every file is written to a temp file beside the target and
+//! renamed into place, so a crash or kill leaves the previous output intact.
+//!
+//! CSV output is UTF-8 (optionally with a BOM for Excel) and, by default,
+//! guards against formula injection: a value a spreadsheet would evaluate
+//! (`=`, `+`, `-`, `@`, tab or CR first) gets a leading `'`, unless it is a plain
+//! number or phone number.
+
+use crate::table::Table;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot write `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write `{path}`: {message}")]
+    Encode { path: PathBuf, message: String },
+    #[error("refusing to write `{path}`: it is the input file; choose another output path (tidyrec never modifies its input)")]
+    WouldOverwriteInput { path: PathBuf },
+}
+
+/// Options for table output.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CsvOptions {
+    pub bom: bool,
+    pub allow_formulas: bool,
+}
+
+/// Writes through `fill` into a temp file next to `path`, then renames it over
+/// `path`. `-` writes to standard output instead (no atomicity to give).
+pub fn atomic<F>(path: &Path, fill: F) -> Result<(), WriteError>
+where
+    F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+{
+    let io_err = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path == Path::new("-") {
+        let stdout = std::io::stdout();
+        let mut lock = stdout.lock();
+        return match fill(&mut lock).and_then(|_| lock.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(io_err),
+        };
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".tidyrec-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_err)?;
+    {
+        let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
+        fill(&mut writer).map_err(io_err)?;
+        writer.flush().map_err(io_err)?;
+    }
+    temp.as_file().sync_all().map_err(io_err)?;
+    temp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(())
+}
+
+/// Refuses an output path that names the input file.
+pub fn ensure_not_input(output: &Path, input: &Path) -> Result<(), WriteError> {
+    if output == Path::new("-") || input == Path::new("-") {
+        return Ok(());
+    }
+    let same = match (std::fs::canonicalize(output), std::fs::canonicalize(input)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => output == input,
+    };
+    if same {
+        return Err(WriteError::WouldOverwriteInput {
+            path: output.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Writes a table as CSV or Parquet, chosen by the extension of `path`.
+pub fn table(path: &Path, table: &Table, options: CsvOptions) -> Result<(), WriteError> {
+    if super::Format::from_path(path) == super::Format::Parquet {
+        let mut failure = None;
+        let result = atomic(path, |out| {
+            super::parquet::write(table, out).map_err(|message| {
+                failure = Some(message);
+                std::io::Error::other("parquet")
+            })
+        });
+        return match failure {
+            Some(message) => Err(WriteError::Encode {
+                path: path.to_path_buf(),
+                message,
+            }),
+            None => result,
+        };
+    }
+    let delimiter = if super::Format::from_path(path) == super::Format::Tsv {
+        b'\t'
+    } else {
+        b','
+    };
+    atomic(path, |out| write_csv(out, table, delimiter, options))
+}
+
+fn write_csv(
+    out: &mut dyn Write,
+    table: &Table,
+    delimiter: u8,
+    options: CsvOptions,
+) -> std::io::Result<()> {
+    if options.bom {
+        out.write_all(b"\xEF\xBB\xBF")?;
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(out);
+    if table.headers.is_empty() {
+        return writer.flush();
+    }
+    writer.write_record(table.headers.iter().map(|h| guard(h, options).into_owned()))?;
+    let mut record: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(table.headers.len());
+    for row in 0..table.row_count() {
+        record.clear();
+        record.extend(table.columns.iter().map(|c| guard(c.get(row), options)));
+        writer.write_record(record.iter().map(|v| v.as_bytes()))?;
+    }
+    writer.flush()
+}
+
+/// Writes plain string records as CSV (reports, audits, rejects), guarded.
+pub fn records<I, R>(path: &Path, header: &[&str], rows: I) -> Result<(), WriteError>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<str>,
+{
+    let options = CsvOptions::default();
+    atomic(path, |out| {
+        let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
+        writer.write_record(header)?;
+        for row in rows {
+            let row: Vec<String> = row
+                .into_iter()
+                .map(|v| guard(v.as_ref(), options).into_owned())
+                .collect();
+            writer.write_record(&row)?;
+        }
+        writer.flush()
+    })
+}
+
+/// Neutralizes a value a spreadsheet would evaluate as a formula.
+pub fn guard(value: &str, options: CsvOptions) -> std::borrow::Cow<'_, str> {
+    if options.allow_formulas || !is_formula_like(value) {
+        std::borrow::Cow::Borrowed(value)
+    } else {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    }
+}
+
+fn is_formula_like(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    if bytes.len() < 2 || !matches!(bytes[0], b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') {
+        return false;
+    }
+    // A signed number or a phone number is data, not a formula.
+    let rest = &bytes[1..];
+    let plain_number = matches!(bytes[0], b'+' | b'-')
+        && rest.iter().any(u8::is_ascii_digit)
+        && rest.iter().all(|b| {
+            b.is_ascii_digit() || matches!(b, b' ' | b'.' | b',' | b'-' | b'(' | b')' | b'/')
+        });
+    let phone_with_ext = matches!(bytes[0], b'+')
+        && value.split_once(";ext=").is_some_and(|(n, e)| {
+            n[1..].bytes().all(|b| b.is_ascii_digit()) && e.bytes().all(|b| b.is_ascii_digit())
+        });
+    !(plain_number || phone_with_ext)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralized_numbers_and_phones_are_not() {
+        let o = CsvOptions::default();
+        assert_eq!(guard("=SUM(A1:A2)", o), "'=SUM(A1:A2)");
+        assert_eq!(guard("@cmd", o), "'@cmd");
+        assert_eq!(guard("+cmd|' /C calc'!A0", o), "'+cmd|' /C calc'!A0");
+        assert_eq!(guard("-2+3", o), "'-2+3");
+        assert_eq!(guard("-12.50", o), "-12.50");
+        assert_eq!(guard("+14155550132", o), "+14155550132");
+        assert_eq!(guard("+14155550132;ext=123", o), "+14155550132;ext=123");
+        assert_eq!(guard("+1 (415) 555-0132", o), "+1 (415) 555-0132");
+        assert_eq!(guard("-", o), "-");
+        assert_eq!(guard("plain", o), "plain");
+        let allow = CsvOptions {
+            allow_formulas: true,
+            ..o
+        };
+        assert_eq!(guard("=1+1", allow), "=1+1");
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_file_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "old").unwrap();
+        let failed = atomic(&path, |w| {
+            w.write_all(b"partial")?;
+            Err(std::io::Error::other("boom"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        atomic(&path, |w| w.write_all(b"new")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn refuses_to_overwrite_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.csv");
+        std::fs::write(&input, "a\n").unwrap();
+        let same = dir.path().join(".").join("in.csv");
+        assert!(ensure_not_input(&same, &input).is_err());
+        assert!(ensure_not_input(&dir.path().join("out.csv"), &input).is_ok());
+    }
+}

@@ -1,0 +1,731 @@
+//! Dates → ISO 8601 (`2024-05-02`), datetimes → `2024-05-02T14:30:00` with
+//! the zone kept as written, so the calendar date never shifts.
+//!
+//! Understood: ISO (`2024-05-02`, with time and zone), `YYYYMMDD`, `YYYY/M/D`,
+//! `2024年5月2日`, `A/B/YYYY` `A.B.YYYY` `A-B-YYYY` (and 2-digit years) whose
+//! day/month order comes from the caller (the row's country, the column's
+//! evidence or a rule) unless a part above 12 proves it, month names in
+//! English, German, French, Portuguese, Spanish and Italian (`2 May 2024`,
+//! `May 2, 2024`, `2. Mai 2024`, `1er mai 2024`, `2 de maio de 2024`), and Excel
+//! serial numbers (5 digits: 1927–2173). Impossible dates (Feb 30) are
+//! rejected, never moved to a neighbouring day.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use std::borrow::Cow;
+
+/// Which number comes first in `A/B/YYYY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Order {
+    #[serde(alias = "dmy")]
+    DayFirst,
+    #[serde(alias = "mdy")]
+    MonthFirst,
+}
+
+/// Two-digit years up to this value are 20xx, above it 19xx (Excel's rule).
+pub const TWO_DIGIT_PIVOT: u32 = 29;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Time {
+    hour: u32,
+    minute: u32,
+    second: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Parsed<'a> {
+    date: NaiveDate,
+    time: Option<Time>,
+    zone: Option<Cow<'a, str>>,
+}
+
+/// Normalizes a date value. `format` is a chrono format for date-only values
+/// (`None`: ISO `%Y-%m-%d`).
+pub fn normalize<'a>(
+    raw: &'a str,
+    order: Order,
+    format: Option<&str>,
+) -> Result<Cow<'a, str>, &'static str> {
+    let value = raw.trim();
+    if format.is_none() && is_iso_date(value) {
+        return Ok(Cow::Borrowed(value));
+    }
+    let parsed = parse(value, order)?;
+    let date = match format {
+        Some(f) => parsed.date.format(f).to_string(),
+        None => parsed.date.format("%Y-%m-%d").to_string(),
+    };
+    Ok(Cow::Owned(match (parsed.time, parsed.zone) {
+        (None, _) => date,
+        (
+            Some(Time {
+                hour: 0,
+                minute: 0,
+                second: 0,
+            }),
+            None,
+        ) => date,
+        (Some(t), zone) => format!(
+            "{}T{:02}:{:02}:{:02}{}",
+            parsed.date.format("%Y-%m-%d"),
+            t.hour,
+            t.minute,
+            t.second,
+            zone.as_deref().unwrap_or("")
+        ),
+    }))
+}
+
+/// What a value proves about day/month order: `A/B/Y` with `A > 12` proves
+/// day-first, with `B > 12` month-first; anything else proves nothing.
+pub fn evidence(raw: &str) -> Option<Order> {
+    let value = raw.trim();
+    let (date_part, _) = split_time(value);
+    let tokens = tokenize(date_part)?;
+    if tokens.iter().any(|t| matches!(t, Token::Word(_))) {
+        return None;
+    }
+    match tokens.as_slice() {
+        [Token::Num(a, la), Token::Num(b, _), Token::Num(_, ly)]
+            if *la <= 2 && (*ly == 4 || *ly == 2) =>
+        {
+            match (*a > 12 && *b <= 12, *b > 12 && *a <= 12) {
+                (true, false) => Some(Order::DayFirst),
+                (false, true) => Some(Order::MonthFirst),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn is_iso_date(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && NaiveDate::from_ymd_opt(num(&v[..4]) as i32, num(&v[5..7]), num(&v[8..])).is_some()
+}
+
+fn num(s: &str) -> u32 {
+    s.parse::<u32>().unwrap_or(0)
+}
+
+fn parse(value: &str, order: Order) -> Result<Parsed<'_>, &'static str> {
+    if value.is_empty() {
+        return Err("not a date");
+    }
+    if let Some(parsed) = excel_serial(value) {
+        return parsed;
+    }
+    if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {
+        let date =
+            NaiveDate::from_ymd_opt(num(&value[..4]) as i32, num(&value[4..6]), num(&value[6..]))
+                .ok_or("impossible date")?;
+        return Ok(Parsed {
+            date,
+            time: None,
+            zone: None,
+        });
+    }
+    let (date_part, time_part) = split_time(value);
+    let (time, zone) = match time_part {
+        Some(t) => {
+            let (time, zone) = parse_time(t)?;
+            (Some(time), zone)
+        }
+        None => (None, None),
+    };
+    let date = parse_date(date_part, order)?;
+    Ok(Parsed { date, time, zone })
+}
+
+fn excel_serial(value: &str) -> Option<Result<Parsed<'static>, &'static str>> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if whole.len() != 5
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let days: i64 = whole.parse().ok()?;
+    // Excel counts from 1899-12-30 for every serial after its fictitious 1900-02-29.
+    let date = NaiveDate::from_ymd_opt(1899, 12, 30)? + Duration::days(days);
+    let time = if fraction.is_empty() || fraction.bytes().all(|b| b == b'0') {
+        None
+    } else {
+        let day_fraction: f64 = format!("0.{fraction}").parse().ok()?;
+        let seconds = (day_fraction * 86_400.0).round() as u32;
+        let seconds = seconds.min(86_399);
+        Some(Time {
+            hour: seconds / 3600,
+            minute: seconds / 60 % 60,
+            second: seconds % 60,
+        })
+    };
+    Some(Ok(Parsed {
+        date,
+        time,
+        zone: None,
+    }))
+}
+
+/// Splits `date time` where the time starts at `H:MM` (after a space or `T`).
+fn split_time(value: &str) -> (&str, Option<&str>) {
+    let bytes = value.as_bytes();
+    let Some(colon) = bytes.iter().position(|&b| b == b':') else {
+        return (value, None);
+    };
+    let mut start = colon;
+    while start > 0 && bytes[start - 1].is_ascii_digit() {
+        start -= 1;
+    }
+    if start == 0 || colon - start > 2 || colon == start {
+        return (value, None);
+    }
+    let date = value[..start].trim_end_matches([' ', 'T', ',', '\t']);
+    (date, Some(&value[start..]))
+}
+
+fn parse_time(text: &str) -> Result<(Time, Option<Cow<'_, str>>), &'static str> {
+    let bytes = text.as_bytes();
+    let mut parts = [0u32; 3];
+    let mut index = 0;
+    let mut pos = 0;
+    while index < 3 {
+        let start = pos;
+        while pos < bytes.len() && bytes[pos].is_ascii_digit() {
+            pos += 1;
+        }
+        if pos == start || pos - start > 2 {
+            return Err("not a date");
+        }
+        parts[index] = num(&text[start..pos]);
+        index += 1;
+        if pos < bytes.len() && bytes[pos] == b':' && index < 3 {
+            pos += 1;
+        } else {
+            break;
+        }
+    }
+    // Fractions of a second are dropped from the output.
+    if pos < bytes.len() && (bytes[pos] == b'.' || bytes[pos] == b',') && index == 3 {
+        pos += 1;
+        while pos < bytes.len() && bytes[pos].is_ascii_digit() {
+            pos += 1;
+        }
+    }
+    let rest = text[pos..].trim();
+    let (mut hour, minute, second) = (parts[0], parts[1], parts[2]);
+    let lower = rest.to_ascii_lowercase();
+    let (meridiem, zone_text) = if let Some(r) = lower
+        .strip_prefix("am")
+        .or_else(|| lower.strip_prefix("a.m."))
+    {
+        (Some(false), &rest[rest.len() - r.len()..])
+    } else if let Some(r) = lower
+        .strip_prefix("pm")
+        .or_else(|| lower.strip_prefix("p.m."))
+    {
+        (Some(true), &rest[rest.len() - r.len()..])
+    } else {
+        (None, rest)
+    };
+    if let Some(pm) = meridiem {
+        if hour == 0 || hour > 12 {
+            return Err("impossible time");
+        }
+        hour = match (pm, hour) {
+            (false, 12) => 0,
+            (true, 12) => 12,
+            (true, h) => h + 12,
+            (false, h) => h,
+        };
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return Err("impossible time");
+    }
+    let zone = parse_zone(zone_text.trim())?;
+    Ok((
+        Time {
+            hour,
+            minute,
+            second,
+        },
+        zone,
+    ))
+}
+
+fn parse_zone(zone: &str) -> Result<Option<Cow<'_, str>>, &'static str> {
+    if zone.is_empty() {
+        return Ok(None);
+    }
+    if zone.eq_ignore_ascii_case("z")
+        || zone.eq_ignore_ascii_case("utc")
+        || zone.eq_ignore_ascii_case("gmt")
+    {
+        return Ok(Some(Cow::Borrowed("Z")));
+    }
+    let bytes = zone.as_bytes();
+    if matches!(bytes[0], b'+' | b'-') {
+        let digits: String = zone[1..].chars().filter(|c| *c != ':').collect();
+        if digits.bytes().all(|b| b.is_ascii_digit()) && (digits.len() == 4 || digits.len() == 2) {
+            let (h, m) = (
+                num(&digits[..2]),
+                if digits.len() == 4 {
+                    num(&digits[2..])
+                } else {
+                    0
+                },
+            );
+            if h <= 14 && m < 60 {
+                return Ok(Some(Cow::Owned(format!("{}{h:02}:{m:02}", &zone[..1]))));
+            }
+        }
+    }
+    Err("not a date")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    /// Value and number of digits.
+    Num(u32, usize),
+    /// A month, resolved from its name.
+    Month(u32),
+    /// A word that is neither a month nor ignorable.
+    Word(String),
+}
+
+fn tokenize(text: &str) -> Option<Vec<Token>> {
+    let mut tokens = Vec::with_capacity(4);
+    let mut chars = text.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if c.is_ascii_digit() {
+            let mut end = start;
+            while let Some(&(i, d)) = chars.peek() {
+                if !d.is_ascii_digit() {
+                    break;
+                }
+                end = i + 1;
+                chars.next();
+            }
+            let digits = &text[start..end];
+            if digits.len() > 4 {
+                return None;
+            }
+            tokens.push(Token::Num(num(digits), digits.len()));
+        } else if c.is_alphabetic() && !matches!(c, '年' | '月' | '日' | '号') {
+            let mut end = start;
+            while let Some(&(i, d)) = chars.peek() {
+                if !d.is_alphabetic() || matches!(d, '年' | '月' | '日' | '号') {
+                    break;
+                }
+                end = i + d.len_utf8();
+                chars.next();
+            }
+            let word = text[start..end].to_lowercase();
+            if let Some(month) = month_number(&word) {
+                tokens.push(Token::Month(month));
+            } else if !is_filler(&word) {
+                tokens.push(Token::Word(word));
+            }
+        } else if matches!(
+            c,
+            ' ' | '/' | '-' | '.' | ',' | '年' | '月' | '日' | '号' | '\u{a0}' | '\t' | 'º' | '°'
+        ) {
+            chars.next();
+        } else {
+            return None;
+        }
+    }
+    Some(tokens)
+}
+
+fn parse_date(text: &str, order: Order) -> Result<NaiveDate, &'static str> {
+    let tokens = tokenize(text).ok_or("not a date")?;
+    if tokens.iter().any(|t| matches!(t, Token::Word(_))) {
+        return Err("not a date");
+    }
+    let (year, month, day) = match tokens.as_slice() {
+        [Token::Num(y, 4), Token::Num(m, _), Token::Num(d, _)] => (*y, *m, *d),
+        [Token::Num(a, la), Token::Num(b, lb), Token::Num(y, ly)]
+            if *la <= 2 && *lb <= 2 && (*ly == 4 || *ly == 2) =>
+        {
+            let year = full_year(*y, *ly);
+            let (month, day) = match (*a > 12, *b > 12, order) {
+                (true, false, _) => (*b, *a),
+                (false, true, _) => (*a, *b),
+                (_, _, Order::DayFirst) => (*b, *a),
+                (_, _, Order::MonthFirst) => (*a, *b),
+            };
+            (year, month, day)
+        }
+        // 2 May 2024, 2. Mai 2024, 1er mai 2024, 2 de maio de 2024, 02-May-24
+        [Token::Num(d, ld), Token::Month(m), Token::Num(y, ly)]
+            if *ld <= 2 && (*ly == 4 || *ly == 2) =>
+        {
+            (full_year(*y, *ly), *m, *d)
+        }
+        // May 2, 2024
+        [Token::Month(m), Token::Num(d, ld), Token::Num(y, ly)]
+            if *ld <= 2 && (*ly == 4 || *ly == 2) =>
+        {
+            (full_year(*y, *ly), *m, *d)
+        }
+        // 2024 May 2, 2024-May-02
+        [Token::Num(y, 4), Token::Month(m), Token::Num(d, ld)] if *ld <= 2 => (*y, *m, *d),
+        _ => return Err("not a date"),
+    };
+    NaiveDate::from_ymd_opt(year as i32, month, day)
+        .filter(|d| d.year() >= 1000)
+        .ok_or("impossible date")
+}
+
+fn full_year(year: u32, digits: usize) -> u32 {
+    match digits {
+        2 if year <= TWO_DIGIT_PIVOT => 2000 + year,
+        2 => 1900 + year,
+        _ => year,
+    }
+}
+
+/// Words a date may carry that say nothing: weekdays, ordinal suffixes,
+/// `de`/`of`/`the`.
+fn is_filler(word: &str) -> bool {
+    const FILLERS: &[&str] = &[
+        "st",
+        "nd",
+        "rd",
+        "th",
+        "er",
+        "e",
+        "o",
+        "a",
+        "de",
+        "del",
+        "of",
+        "the",
+        "le",
+        "der",
+        "den",
+        "am",
+        "on",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "montag",
+        "dienstag",
+        "mittwoch",
+        "donnerstag",
+        "freitag",
+        "samstag",
+        "sonntag",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "lunes",
+        "martes",
+        "miércoles",
+        "miercoles",
+        "jueves",
+        "viernes",
+        "sábado",
+        "sabado",
+        "domingo",
+        "segunda",
+        "terça",
+        "terca",
+        "quarta",
+        "quinta",
+        "sexta",
+        "feira",
+        "星期一",
+        "星期二",
+        "星期三",
+        "星期四",
+        "星期五",
+        "星期六",
+        "星期日",
+        "星期天",
+    ];
+    FILLERS.contains(&word)
+}
+
+fn month_number(word: &str) -> Option<u32> {
+    const MONTHS: &[(&str, u32)] = &[
+        ("january", 1),
+        ("jan", 1),
+        ("januar", 1),
+        ("jänner", 1),
+        ("janvier", 1),
+        ("janv", 1),
+        ("janeiro", 1),
+        ("enero", 1),
+        ("ene", 1),
+        ("gennaio", 1),
+        ("gen", 1),
+        ("february", 2),
+        ("feb", 2),
+        ("februar", 2),
+        ("février", 2),
+        ("fevrier", 2),
+        ("févr", 2),
+        ("fevr", 2),
+        ("fév", 2),
+        ("fev", 2),
+        ("fevereiro", 2),
+        ("febrero", 2),
+        ("febbraio", 2),
+        ("march", 3),
+        ("mar", 3),
+        ("märz", 3),
+        ("maerz", 3),
+        ("mär", 3),
+        ("mars", 3),
+        ("março", 3),
+        ("marco", 3),
+        ("marzo", 3),
+        ("april", 4),
+        ("apr", 4),
+        ("avril", 4),
+        ("avr", 4),
+        ("abril", 4),
+        ("abr", 4),
+        ("aprile", 4),
+        ("may", 5),
+        ("mai", 5),
+        ("maio", 5),
+        ("mayo", 5),
+        ("maggio", 5),
+        ("mag", 5),
+        ("june", 6),
+        ("jun", 6),
+        ("juni", 6),
+        ("juin", 6),
+        ("junho", 6),
+        ("junio", 6),
+        ("giugno", 6),
+        ("giu", 6),
+        ("july", 7),
+        ("jul", 7),
+        ("juli", 7),
+        ("juillet", 7),
+        ("juil", 7),
+        ("julho", 7),
+        ("julio", 7),
+        ("luglio", 7),
+        ("lug", 7),
+        ("august", 8),
+        ("aug", 8),
+        ("août", 8),
+        ("aout", 8),
+        ("agosto", 8),
+        ("ago", 8),
+        ("september", 9),
+        ("sep", 9),
+        ("sept", 9),
+        ("septembre", 9),
+        ("setembro", 9),
+        ("set", 9),
+        ("septiembre", 9),
+        ("setiembre", 9),
+        ("settembre", 9),
+        ("october", 10),
+        ("oct", 10),
+        ("oktober", 10),
+        ("okt", 10),
+        ("octobre", 10),
+        ("outubro", 10),
+        ("out", 10),
+        ("octubre", 10),
+        ("ottobre", 10),
+        ("ott", 10),
+        ("november", 11),
+        ("nov", 11),
+        ("novembre", 11),
+        ("novembro", 11),
+        ("noviembre", 11),
+        ("december", 12),
+        ("dec", 12),
+        ("dezember", 12),
+        ("dez", 12),
+        ("décembre", 12),
+        ("decembre", 12),
+        ("déc", 12),
+        ("dezembro", 12),
+        ("diciembre", 12),
+        ("dic", 12),
+        ("dicembre", 12),
+    ];
+    let word = word.trim_end_matches('.');
+    MONTHS
+        .iter()
+        .find(|(name, _)| *name == word)
+        .map(|(_, m)| *m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Order::{DayFirst, MonthFirst};
+
+    fn n(raw: &str, order: Order) -> Result<String, &'static str> {
+        normalize(raw, order, None).map(Cow::into_owned)
+    }
+
+    #[test]
+    fn many_spellings_of_one_date() {
+        let cases = [
+            "2024-05-02",
+            "20240502",
+            "2024/5/2",
+            "2024/05/02",
+            "2024.05.02",
+            "2024年5月2日",
+            "2024年05月02日",
+            "2 May 2024",
+            "02 May 2024",
+            "May 2, 2024",
+            "May 2 2024",
+            "2-May-2024",
+            "02-May-24",
+            "2nd May 2024",
+            "Thursday, May 2, 2024",
+            "2. Mai 2024",
+            "2 mai 2024",
+            "jeudi 2 mai 2024",
+            "2 de maio de 2024",
+            "2 de mayo de 2024",
+            "2 maggio 2024",
+            "2 Sept 2023",
+            "45414",
+            " 2024-05-02 ",
+        ];
+        for raw in cases {
+            let want = if raw == "2 Sept 2023" {
+                "2023-09-02"
+            } else {
+                "2024-05-02"
+            };
+            assert_eq!(n(raw, DayFirst).as_deref(), Ok(want), "{raw}");
+        }
+        assert_eq!(n("1er mai 2024", DayFirst).as_deref(), Ok("2024-05-01"));
+    }
+
+    #[test]
+    fn numeric_order_follows_context_unless_proven() {
+        assert_eq!(n("05/02/2024", MonthFirst).as_deref(), Ok("2024-05-02"));
+        assert_eq!(n("05/02/2024", DayFirst).as_deref(), Ok("2024-02-05"));
+        assert_eq!(n("02.05.2024", DayFirst).as_deref(), Ok("2024-05-02"));
+        assert_eq!(n("02-05-2024", DayFirst).as_deref(), Ok("2024-05-02"));
+        assert_eq!(n("25/12/2023", MonthFirst).as_deref(), Ok("2023-12-25"));
+        assert_eq!(n("12/25/2023", DayFirst).as_deref(), Ok("2023-12-25"));
+        assert_eq!(n("5/2/24", MonthFirst).as_deref(), Ok("2024-05-02"));
+        assert_eq!(n("5/2/85", MonthFirst).as_deref(), Ok("1985-05-02"));
+        assert_eq!(n("31.12.29", DayFirst).as_deref(), Ok("2029-12-31"));
+        assert_eq!(n("31.12.30", DayFirst).as_deref(), Ok("1930-12-31"));
+    }
+
+    #[test]
+    fn evidence_of_order() {
+        assert_eq!(evidence("25/12/2023"), Some(DayFirst));
+        assert_eq!(evidence("12/25/2023"), Some(MonthFirst));
+        assert_eq!(evidence("05/02/2024"), None);
+        assert_eq!(evidence("2024-12-25"), None);
+        assert_eq!(evidence("25 May 2023"), None);
+    }
+
+    #[test]
+    fn datetimes_keep_their_date_and_zone() {
+        assert_eq!(
+            n("2024-05-02T14:30:00Z", DayFirst).as_deref(),
+            Ok("2024-05-02T14:30:00Z")
+        );
+        assert_eq!(
+            n("2024-05-02T23:30:00-07:00", DayFirst).as_deref(),
+            Ok("2024-05-02T23:30:00-07:00")
+        );
+        assert_eq!(
+            n("2024-05-02 14:30", DayFirst).as_deref(),
+            Ok("2024-05-02T14:30:00")
+        );
+        assert_eq!(
+            n("2024-05-02 14:30:15.123+0200", DayFirst).as_deref(),
+            Ok("2024-05-02T14:30:15+02:00")
+        );
+        assert_eq!(
+            n("05/02/2024 2:30 PM", MonthFirst).as_deref(),
+            Ok("2024-05-02T14:30:00")
+        );
+        assert_eq!(
+            n("05/02/2024 12:05 am", MonthFirst).as_deref(),
+            Ok("2024-05-02T00:05:00")
+        );
+        assert_eq!(
+            n("1990-05-02 00:00:00", DayFirst).as_deref(),
+            Ok("1990-05-02")
+        );
+        assert_eq!(n("45414.5", DayFirst).as_deref(), Ok("2024-05-02T12:00:00"));
+        assert_eq!(
+            n("2024年5月2日 14:30", DayFirst).as_deref(),
+            Ok("2024-05-02T14:30:00")
+        );
+    }
+
+    #[test]
+    fn impossible_and_non_dates_are_rejected() {
+        for raw in [
+            "2024-02-30",
+            "30/02/2024",
+            "31.04.2024",
+            "20240230",
+            "2023-02-29",
+            "13/13/2024",
+        ] {
+            assert_eq!(n(raw, DayFirst), Err("impossible date"), "{raw}");
+        }
+        for raw in [
+            "",
+            "soon",
+            "May 2024",
+            "1990",
+            "12/2024",
+            "2024-05-02 25:00",
+            "hello 2 May 2024",
+            "123456",
+        ] {
+            assert!(n(raw, DayFirst).is_err(), "{raw}");
+        }
+        assert_eq!(n("2024-02-29", DayFirst).as_deref(), Ok("2024-02-29"));
+    }
+
+    #[test]
+    fn custom_output_format() {
+        assert_eq!(
+            normalize("2 May 2024", DayFirst, Some("%d.%m.%Y")).unwrap(),
+            "02.05.2024"
+        );
+    }
+}

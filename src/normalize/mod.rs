@@ -1,0 +1,361 @@
+//! The normalize stage: every cell of every column through the normalizer of
+//! its column's role, with the row's context (its country → phone region,
+//! day/month order, ZIP rules).
+//!
+//! Guarantees: same columns, same rows, same order; a value that cannot be
+//! normalized is kept exactly as it was and counted as rejected; placeholders
+//! become empty; results do not depend on the thread count (work is split in
+//! fixed chunks and reassembled in order).
+
+pub mod boolean;
+pub mod country;
+pub mod date;
+pub mod email;
+pub mod money;
+pub mod name;
+pub mod phone;
+pub mod placeholder;
+pub mod postal;
+pub mod text;
+
+use crate::progress::Progress;
+use crate::schema::Role;
+use crate::table::{Column, Table};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Rows per unit of parallel work.
+const CHUNK_ROWS: usize = 32_768;
+
+/// How one column is normalized.
+#[derive(Debug, Clone)]
+pub struct ColumnPlan {
+    pub role: Role,
+    /// `false`: the column is copied untouched.
+    pub enabled: bool,
+    /// Fixed day/month order for this column (rule), else per row.
+    pub date_order: Option<date::Order>,
+    pub strip_honorifics: bool,
+}
+
+/// Everything the stage needs, resolved from flags and the rule file.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub columns: Vec<ColumnPlan>,
+    /// Column whose value gives each row's country.
+    pub country_column: Option<usize>,
+    /// Country for rows that have none (ISO alpha-2).
+    pub default_region: Option<&'static str>,
+    pub date_order: Option<date::Order>,
+    pub date_format: Option<String>,
+    pub extension_style: phone::ExtensionStyle,
+    pub placeholders: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Changed,
+    Emptied,
+    Rejected,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Changed => "changed",
+            Action::Emptied => "emptied",
+            Action::Rejected => "rejected",
+        }
+    }
+}
+
+/// One changed or rejected cell (values are looked up in the tables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finding {
+    pub row: usize,
+    pub column: usize,
+    pub action: Action,
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ColumnStats {
+    pub changed: usize,
+    pub emptied: usize,
+    pub rejected: usize,
+    pub unchanged: usize,
+    /// Empty cells in the output (blank or placeholder in the input).
+    pub empty: usize,
+    /// Most frequent rejection reasons, with counts.
+    pub reasons: Vec<(String, usize)>,
+}
+
+pub struct Outcome {
+    pub table: Table,
+    pub stats: Vec<ColumnStats>,
+    /// Sorted by row, then column. Empty unless requested.
+    pub findings: Vec<Finding>,
+}
+
+/// Per-row context shared by all columns.
+struct RowContext {
+    country: Vec<Option<&'static str>>,
+}
+
+/// US convention (and the few others that write the month first).
+fn month_first_country(code: &str) -> bool {
+    matches!(
+        code,
+        "US" | "PH" | "FM" | "MH" | "PW" | "GU" | "PR" | "AS" | "VI" | "MP" | "UM" | "BZ"
+    )
+}
+
+struct Piece {
+    column: Column,
+    stats: ColumnStats,
+    findings: Vec<Finding>,
+    reasons: HashMap<&'static str, usize>,
+}
+
+/// Runs the stage.
+pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Progress) -> Outcome {
+    let rows = input.row_count();
+    let context = RowContext {
+        country: match plan.country_column {
+            Some(index) => input.columns[index].iter().map(country::lookup).collect(),
+            None => Vec::new(),
+        },
+    };
+    let orders: Vec<Option<Vec<date::Order>>> = input
+        .columns
+        .iter()
+        .zip(&plan.columns)
+        .map(|(column, column_plan)| {
+            (column_plan.enabled && matches!(column_plan.role, Role::Date | Role::Datetime))
+                .then(|| date_orders(column, column_plan, plan, &context))
+        })
+        .collect();
+
+    let chunks = rows.div_ceil(CHUNK_ROWS).max(1);
+    let tasks: Vec<(usize, usize)> = (0..input.columns.len())
+        .flat_map(|c| (0..chunks).map(move |k| (c, k)))
+        .collect();
+    progress.start("normalize", (input.columns.len() * rows) as u64);
+    let pieces: Vec<Piece> = tasks
+        .par_iter()
+        .map(|&(c, k)| {
+            let range = k * CHUNK_ROWS..((k + 1) * CHUNK_ROWS).min(rows);
+            let piece = normalize_range(
+                input,
+                c,
+                range.clone(),
+                plan,
+                &context,
+                orders[c].as_deref(),
+                collect_findings,
+            );
+            progress.advance(range.len() as u64);
+            piece
+        })
+        .collect();
+    progress.finish();
+
+    let mut table = Table {
+        headers: input.headers.clone(),
+        columns: Vec::with_capacity(input.columns.len()),
+    };
+    let mut stats = Vec::with_capacity(input.columns.len());
+    let mut findings = Vec::new();
+    for column_pieces in pieces.chunks(chunks) {
+        let bytes = column_pieces.iter().map(|p| p.column.byte_len()).sum();
+        let mut column = Column::with_capacity(rows, bytes);
+        let mut total = ColumnStats::default();
+        let mut reasons: HashMap<&'static str, usize> = HashMap::new();
+        for piece in column_pieces {
+            for value in piece.column.iter() {
+                column.push(value);
+            }
+            total.changed += piece.stats.changed;
+            total.emptied += piece.stats.emptied;
+            total.rejected += piece.stats.rejected;
+            total.unchanged += piece.stats.unchanged;
+            total.empty += piece.stats.empty;
+            for (reason, count) in &piece.reasons {
+                *reasons.entry(reason).or_default() += count;
+            }
+            findings.extend_from_slice(&piece.findings);
+        }
+        let mut reasons: Vec<(String, usize)> = reasons
+            .into_iter()
+            .map(|(r, n)| (r.to_string(), n))
+            .collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        total.reasons = reasons;
+        table.columns.push(column);
+        stats.push(total);
+    }
+    findings.sort_unstable_by_key(|f| (f.row, f.column));
+    Outcome {
+        table,
+        stats,
+        findings,
+    }
+}
+
+/// Day/month order per row of a date column: a rule wins; otherwise what the
+/// column proves for rows of the same country (a value like `25/12/2023`),
+/// otherwise the country's convention.
+fn date_orders(
+    column: &Column,
+    column_plan: &ColumnPlan,
+    plan: &Plan,
+    context: &RowContext,
+) -> Vec<date::Order> {
+    if let Some(order) = column_plan.date_order.or(plan.date_order) {
+        return vec![order; column.len()];
+    }
+    let country_of = |row: usize| {
+        context
+            .country
+            .get(row)
+            .copied()
+            .flatten()
+            .or(plan.default_region)
+    };
+    // Evidence per country group: (proves day-first, proves month-first).
+    let mut evidence: HashMap<Option<&str>, (bool, bool)> = HashMap::new();
+    for (row, value) in column.iter().enumerate() {
+        if let Some(order) = date::evidence(value) {
+            let entry = evidence.entry(country_of(row)).or_default();
+            match order {
+                date::Order::DayFirst => entry.0 = true,
+                date::Order::MonthFirst => entry.1 = true,
+            }
+        }
+    }
+    (0..column.len())
+        .map(|row| {
+            let country = country_of(row);
+            match evidence.get(&country) {
+                Some((true, false)) => date::Order::DayFirst,
+                Some((false, true)) => date::Order::MonthFirst,
+                _ if country.is_some_and(month_first_country) => date::Order::MonthFirst,
+                _ => date::Order::DayFirst,
+            }
+        })
+        .collect()
+}
+
+fn normalize_range(
+    input: &Table,
+    c: usize,
+    range: std::ops::Range<usize>,
+    plan: &Plan,
+    context: &RowContext,
+    orders: Option<&[date::Order]>,
+    collect_findings: bool,
+) -> Piece {
+    let source = &input.columns[c];
+    let column_plan = &plan.columns[c];
+    let bytes = range.clone().map(|r| source.get(r).len()).sum::<usize>();
+    let mut piece = Piece {
+        column: Column::with_capacity(range.len(), bytes),
+        stats: ColumnStats::default(),
+        findings: Vec::new(),
+        reasons: HashMap::new(),
+    };
+    let mut phones = phone::Normalizer::new(plan.extension_style);
+    let mut region_index: HashMap<&str, Option<usize>> = HashMap::new();
+    for row in range {
+        let raw = source.get(row);
+        let country = context
+            .country
+            .get(row)
+            .copied()
+            .flatten()
+            .or(plan.default_region);
+        let result: Result<Cow<'_, str>, &'static str> = if !column_plan.enabled {
+            Ok(Cow::Borrowed(raw))
+        } else if raw.trim().is_empty()
+            || (column_plan.role != Role::Id
+                && placeholder::is_placeholder(raw, &plan.placeholders))
+        {
+            Ok(Cow::Borrowed(""))
+        } else {
+            match column_plan.role {
+                Role::Id
+                | Role::Company
+                | Role::Street
+                | Role::City
+                | Role::Region
+                | Role::Text => Ok(text::clean(raw)),
+                Role::FirstName | Role::LastName | Role::FullName => {
+                    Ok(name::normalize(raw, column_plan.strip_honorifics))
+                }
+                Role::Email => email::normalize(raw),
+                Role::Phone => {
+                    let region = country.and_then(|code| {
+                        *region_index
+                            .entry(code)
+                            .or_insert_with(|| phone::region(code))
+                    });
+                    phones
+                        .normalize(raw, region)
+                        .map(|v| Cow::Owned(v.to_string()))
+                }
+                Role::PostalCode => postal::normalize(raw, country),
+                Role::Country => country::normalize(raw).map(Cow::Borrowed),
+                Role::Date | Role::Datetime => {
+                    let order = orders.map_or(date::Order::DayFirst, |o| o[row]);
+                    date::normalize(raw, order, plan.date_format.as_deref())
+                }
+                Role::Boolean => boolean::normalize(raw).map(Cow::Borrowed),
+                Role::Money => money::normalize(raw),
+            }
+        };
+        let (value, action, reason) = match result {
+            Ok(value) if value == raw => {
+                piece.stats.unchanged += 1;
+                (value, None, "")
+            }
+            Ok(value) if value.is_empty() => {
+                let placeholder = !raw.trim().is_empty();
+                if placeholder {
+                    piece.stats.emptied += 1;
+                    (value, Some(Action::Emptied), "placeholder")
+                } else {
+                    piece.stats.changed += 1;
+                    (value, Some(Action::Changed), "blank")
+                }
+            }
+            Ok(value) => {
+                piece.stats.changed += 1;
+                (value, Some(Action::Changed), column_plan.role.name())
+            }
+            Err(reason) => {
+                piece.stats.rejected += 1;
+                *piece.reasons.entry(reason).or_default() += 1;
+                (Cow::Borrowed(raw), Some(Action::Rejected), reason)
+            }
+        };
+        if value.is_empty() {
+            piece.stats.empty += 1;
+        }
+        if let (Some(action), true) = (action, collect_findings) {
+            piece.findings.push(Finding {
+                row,
+                column: c,
+                action,
+                reason,
+            });
+        }
+        piece.column.push(&value);
+    }
+    piece
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,7 @@
+//! Reports rendered from stage results: text for people, JSON for machines.
+//! JSON reports carry a `version` field; fields are only ever added.
+
+pub mod normalize;
+
+/// Version of the JSON report layout.
+pub const VERSION: u32 = 1;

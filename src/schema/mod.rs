@@ -1,0 +1,278 @@
+//! Column roles: what each column holds, inferred from its header (English,
+//! Chinese and common CRM spellings) and confirmed by a sample of its content.
+//!
+//! Header first, because a header is the exporter's intent; content decides
+//! when the header says nothing (`contact`, `info`) and overrides it only when
+//! the content clearly contradicts it (a `phone` column full of e-mail
+//! addresses). Free-text headers (`notes`, `备注`) stay text whatever they hold.
+//! A rule file may set any role; that always wins.
+
+mod headers;
+
+use crate::normalize::{date, email, phone, placeholder};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Id,
+    FirstName,
+    LastName,
+    FullName,
+    Email,
+    Phone,
+    Company,
+    Street,
+    City,
+    Region,
+    PostalCode,
+    Country,
+    Date,
+    Datetime,
+    Boolean,
+    Money,
+    Text,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Id => "id",
+            Role::FirstName => "first_name",
+            Role::LastName => "last_name",
+            Role::FullName => "full_name",
+            Role::Email => "email",
+            Role::Phone => "phone",
+            Role::Company => "company",
+            Role::Street => "street",
+            Role::City => "city",
+            Role::Region => "region",
+            Role::PostalCode => "postal_code",
+            Role::Country => "country",
+            Role::Date => "date",
+            Role::Datetime => "datetime",
+            Role::Boolean => "boolean",
+            Role::Money => "money",
+            Role::Text => "text",
+        }
+    }
+}
+
+/// Where a role came from, reported so a steward can check the inference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Header,
+    Content,
+    Rule,
+    Default,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inferred {
+    pub role: Role,
+    pub source: Source,
+}
+
+/// Shares of a content sample that look like each typed role.
+#[derive(Debug, Default, Clone, Copy)]
+struct Shape {
+    sampled: usize,
+    email: usize,
+    phone: usize,
+    date: usize,
+}
+
+const SAMPLE: usize = 400;
+
+fn shape<'a>(values: impl Iterator<Item = &'a str>) -> Shape {
+    let mut shape = Shape::default();
+    for value in values
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && !placeholder::is_placeholder(v, &[]))
+        .take(SAMPLE)
+    {
+        shape.sampled += 1;
+        if value.contains('@') && email::normalize(value).is_ok() {
+            shape.email += 1;
+        } else if !value.bytes().all(|b| b.is_ascii_digit())
+            && date::normalize(value, date::Order::DayFirst, None).is_ok()
+        {
+            // Dates before phones: `2024-05-02` has phone-like digits and dashes.
+            shape.date += 1;
+        } else if looks_like_phone(value) {
+            shape.phone += 1;
+        }
+    }
+    shape
+}
+
+/// Formatted like a phone number: 7–15 digits with phone punctuation or a
+/// leading `+`. Bare digit strings are not enough (they are usually ids).
+fn looks_like_phone(value: &str) -> bool {
+    let Some(cleaned) = phone::clean(value) else {
+        return false;
+    };
+    let digits = cleaned.digits.len();
+    let formatted = value.starts_with('+')
+        || value.contains([' ', '-', '(', '.'])
+        || cleaned.extension.is_some();
+    (7..=15).contains(&digits)
+        && formatted
+        && !value.contains(':')
+        && value.bytes().filter(u8::is_ascii_alphabetic).count() < 3
+}
+
+fn majority(count: usize, shape: &Shape) -> bool {
+    shape.sampled >= 3 && count * 10 >= shape.sampled * 9
+}
+
+/// Infers the role of one column from its header and values.
+pub fn infer<'a>(header: &str, values: impl Iterator<Item = &'a str>) -> Inferred {
+    let from_header = headers::role(header);
+    if from_header == Some(Role::Text) {
+        return Inferred {
+            role: Role::Text,
+            source: Source::Header,
+        };
+    }
+    let shape = shape(values);
+    let from_content = if majority(shape.email, &shape) {
+        Some(Role::Email)
+    } else if majority(shape.phone, &shape) {
+        Some(Role::Phone)
+    } else if majority(shape.date, &shape) {
+        Some(Role::Date)
+    } else {
+        None
+    };
+    match (from_header, from_content) {
+        (Some(role), Some(content)) if role != content && contradicts(role, &shape) => Inferred {
+            role: content,
+            source: Source::Content,
+        },
+        (Some(role), _) => Inferred {
+            role,
+            source: Source::Header,
+        },
+        (None, Some(role)) => Inferred {
+            role,
+            source: Source::Content,
+        },
+        (None, None) => Inferred {
+            role: Role::Text,
+            source: Source::Default,
+        },
+    }
+}
+
+/// The content shows almost none of what the header promises.
+fn contradicts(role: Role, shape: &Shape) -> bool {
+    let matching = match role {
+        Role::Email => shape.email,
+        Role::Phone => shape.phone,
+        Role::Date | Role::Datetime => shape.date,
+        // Names, addresses and the rest have no shape to contradict, except
+        // that e-mails or phones alone in them mean the header is misleading.
+        _ => 0,
+    };
+    matching * 10 < shape.sampled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(header: &str, values: &[&str]) -> Role {
+        infer(header, values.iter().copied()).role
+    }
+
+    #[test]
+    fn headers_in_many_spellings() {
+        let cases = [
+            ("First Name", Role::FirstName),
+            ("given_name", Role::FirstName),
+            ("FirstName", Role::FirstName),
+            ("Vorname", Role::FirstName),
+            ("名", Role::FirstName),
+            ("surname", Role::LastName),
+            ("Last Name", Role::LastName),
+            ("姓", Role::LastName),
+            ("姓名", Role::FullName),
+            ("Name", Role::FullName),
+            ("Full Name", Role::FullName),
+            ("Mobile", Role::Phone),
+            ("Tel", Role::Phone),
+            ("手机", Role::Phone),
+            ("电话", Role::Phone),
+            ("Phone Number", Role::Phone),
+            ("Mobile Phone", Role::Phone),
+            ("邮箱", Role::Email),
+            ("E-mail", Role::Email),
+            ("Email Address", Role::Email),
+            ("出生日期", Role::Date),
+            ("DOB", Role::Date),
+            ("date_of_birth", Role::Date),
+            ("Zip", Role::PostalCode),
+            ("Postcode", Role::PostalCode),
+            ("ZIP Code", Role::PostalCode),
+            ("Country/Region", Role::Country),
+            ("国家", Role::Country),
+            ("Mailing Street", Role::Street),
+            ("Address Line 1", Role::Street),
+            ("City", Role::City),
+            ("State/Province", Role::Region),
+            ("Company", Role::Company),
+            ("Account Name", Role::Company),
+            ("customer_id", Role::Id),
+            ("Id", Role::Id),
+            ("rec_id", Role::Id),
+            ("Created Date", Role::Date),
+            ("created_at", Role::Datetime),
+            ("Email Opt Out", Role::Boolean),
+            ("is_active", Role::Boolean),
+            ("Lifetime Value", Role::Money),
+            ("Annual Revenue", Role::Money),
+            ("Notes", Role::Text),
+            ("备注", Role::Text),
+            ("Hotel", Role::Text),
+            ("suburb", Role::City),
+            ("postleitzahl", Role::PostalCode),
+        ];
+        let mut failures = Vec::new();
+        for (header, want) in cases {
+            let got = role(header, &[]);
+            if got != want {
+                failures.push(format!("{header:?} -> {got:?}, want {want:?}"));
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn content_decides_unknown_headers_but_not_notes() {
+        let emails = ["a@x.com", "b@y.org", "c@z.net", "d@w.io"];
+        let phones = [
+            "(415) 555-0132",
+            "+44 20 7946 0958",
+            "138-1234-5678",
+            "+49 30 1234567",
+        ];
+        let dates = ["2024-05-02", "02.05.2024", "3 May 2021", "2020/1/5"];
+        assert_eq!(role("contact", &phones), Role::Phone);
+        assert_eq!(role("contact", &emails), Role::Email);
+        assert_eq!(role("when", &dates), Role::Date);
+        assert_eq!(role("notes", &emails), Role::Text);
+        assert_eq!(role("phone", &emails), Role::Email);
+        assert_eq!(role("code", &["1001", "1002", "1003", "1004"]), Role::Text);
+        assert_eq!(role("x", &["hello", "world", "foo", "bar"]), Role::Text);
+        // One odd value does not overturn a header.
+        assert_eq!(
+            role(
+                "phone",
+                &["(415) 555-0132", "n/a", "call later", "+44 20 7946 0958"]
+            ),
+            Role::Phone
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! The in-memory table: named columns of text, stored columnar.
+//!
+//! Every value is kept as the text that was read (nothing is parsed into
+//! typed values at read time), so a normalizer can always fall back to the raw
+//! value. Each column is one contiguous string buffer plus end offsets: one
+//! allocation per column instead of one per cell, which keeps reading and
+//! normalizing a million-row export allocation-light.
+
+/// One column: all cells concatenated in `data`, cell `i` is
+/// `data[ends[i-1]..ends[i]]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Column {
+    data: String,
+    ends: Vec<usize>,
+}
+
+impl Column {
+    pub fn with_capacity(rows: usize, bytes: usize) -> Self {
+        Column {
+            data: String::with_capacity(bytes),
+            ends: Vec::with_capacity(rows),
+        }
+    }
+
+    pub fn push(&mut self, value: &str) {
+        self.data.push_str(value);
+        self.ends.push(self.data.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, row: usize) -> &str {
+        let start = if row == 0 { 0 } else { self.ends[row - 1] };
+        &self.data[start..self.ends[row]]
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+
+    /// Total bytes of text held, used to size output buffers.
+    pub fn byte_len(&self) -> usize {
+        self.data.len()
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Column {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
+        let mut column = Column::default();
+        for value in iter {
+            column.push(value);
+        }
+        column
+    }
+}
+
+/// A table of text columns with unique, non-empty header names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub columns: Vec<Column>,
+}
+
+impl Table {
+    pub fn new(headers: Vec<String>) -> Self {
+        let columns = headers.iter().map(|_| Column::default()).collect();
+        Table { headers, columns }
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.columns.first().map_or(0, Column::len)
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// Appends one row; the caller guarantees `row.len() == headers.len()`.
+    pub fn push_row<'a>(&mut self, row: impl IntoIterator<Item = &'a str>) {
+        for (column, value) in self.columns.iter_mut().zip(row) {
+            column.push(value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_round_trips_values_including_empty() {
+        let column: Column = ["a", "", "héllo", ""].into_iter().collect();
+        assert_eq!(column.len(), 4);
+        assert_eq!(column.iter().collect::<Vec<_>>(), ["a", "", "héllo", ""]);
+        assert_eq!(column.get(2), "héllo");
+    }
+
+    #[test]
+    fn table_push_row_fills_each_column() {
+        let mut table = Table::new(vec!["x".into(), "y".into()]);
+        table.push_row(["1", "2"]);
+        table.push_row(["3", ""]);
+        assert_eq!(table.row_count(), 2);
+        assert_eq!(table.columns[1].get(0), "2");
+        assert_eq!(table.column_index("y"), Some(1));
+    }
+}

@@ -1,0 +1,343 @@
+//! CLI tests: run the real binary on fixtures and check outputs (parsed back
+//! into records), stderr and the exit code. Each test gets a fresh temp dir.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write fixture");
+        path
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::cargo_bin("tidyrec").expect("binary");
+        cmd.current_dir(self.dir.path()).env_remove("RUST_BACKTRACE").env("NO_COLOR", "1");
+        cmd
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+}
+
+/// Reads a CSV file into header + records.
+fn records(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).expect("output exists");
+    let headers = reader.headers().expect("header").iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.expect("record").iter().map(String::from).collect())
+        .collect();
+    (headers, rows)
+}
+
+fn column<'a>(headers: &[String], rows: &'a [Vec<String>], name: &str) -> Vec<&'a str> {
+    let index = headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    rows.iter().map(|r| r[index].as_str()).collect()
+}
+
+fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn demo_export_is_normalized_in_place() {
+    let wd = Workdir::new();
+    let output = wd
+        .command()
+        .args(["normalize"])
+        .arg(fixture("demo/crm_export.csv"))
+        .args(["-o", "clean.csv", "--audit", "audit.csv", "--report", "report.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let (in_headers, in_rows) = records(&fixture("demo/crm_export.csv"));
+    let (headers, rows) = records(&wd.path("clean.csv"));
+    assert_eq!(headers, in_headers, "same columns, same order");
+    assert_eq!(rows.len(), in_rows.len(), "same rows");
+    assert_eq!(column(&headers, &rows, "Customer ID"), column(&in_headers, &in_rows, "Customer ID"));
+
+    let phones = column(&headers, &rows, "Mobile");
+    assert_eq!(phones[0], "+14155550132");
+    assert_eq!(phones[2], "+8613812345678");
+    assert_eq!(phones[3], "+49301234567");
+    assert_eq!(phones[8], "+442079460958");
+    assert_eq!(phones[10], "+14155550132;ext=123");
+    assert_eq!(phones[11], "+8613912345678", "full-width digits");
+    assert_eq!(phones[14], "call me", "invalid kept as it was");
+    assert_eq!(phones[15], "+49301234567", "trunk (0) dropped");
+    assert_eq!(phones[16], "+18003569377", "vanity number");
+
+    let dob = column(&headers, &rows, "Date of Birth");
+    assert_eq!(dob[0], "1985-05-02", "US row is month-first");
+    assert_eq!(dob[1], "1990-05-02", "Portuguese/Spanish month name");
+    assert_eq!(dob[2], "1988-07-15", "年月日");
+    assert_eq!(dob[9], "30/02/1980", "impossible date kept raw");
+    assert_eq!(dob[16], "1976-07-04", "two-digit year");
+    assert!(column(&headers, &rows, "Created Date").iter().all(|d| d.is_empty() || d.starts_with("2024-05-02")));
+
+    assert_eq!(column(&headers, &rows, "Country/Region")[2], "CN");
+    assert_eq!(column(&headers, &rows, "E-mail")[0], "john.smith@example.com");
+    assert_eq!(column(&headers, &rows, "E-mail")[14], "", "NULL placeholder emptied");
+    assert_eq!(column(&headers, &rows, "Last Name")[10], "McDonald");
+    assert_eq!(column(&headers, &rows, "Postcode")[0], "02134", "US ZIP leading zero restored");
+    assert_eq!(column(&headers, &rows, "Lifetime Value")[1], "1234.50");
+    assert_eq!(column(&headers, &rows, "Email Opt Out")[1], "true");
+
+    // The audit names each changed or rejected cell with its original value.
+    let (audit_headers, audit) = records(&wd.path("audit.csv"));
+    assert_eq!(audit_headers, ["row", "id", "column", "original", "new", "action", "reason"]);
+    let call_me = audit.iter().find(|r| r[3] == "call me").expect("rejected phone audited");
+    assert_eq!(call_me[..3], ["15", "C-1015", "Mobile"]);
+    assert_eq!(call_me[5], "rejected");
+    assert!(audit.iter().any(|r| r[2] == "E-mail" && r[3] == "NULL" && r[5] == "emptied"));
+
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(wd.path("report.json")).unwrap()).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["input"]["rows"], 18);
+    let mobile = report["columns"].as_array().unwrap().iter().find(|c| c["name"] == "Mobile").unwrap();
+    assert_eq!(mobile["role"], "phone");
+    assert_eq!(mobile["rejected"], 1);
+}
+
+#[test]
+fn output_is_identical_for_one_and_two_threads() {
+    let wd = Workdir::new();
+    for threads in ["1", "2"] {
+        let status = wd
+            .command()
+            .args(["--threads", threads, "normalize"])
+            .arg(fixture("demo/crm_export.csv"))
+            .args(["-o", &format!("out{threads}.csv"), "--audit", &format!("audit{threads}.csv")])
+            .output()
+            .unwrap();
+        assert!(status.status.success());
+    }
+    assert_eq!(std::fs::read(wd.path("out1.csv")).unwrap(), std::fs::read(wd.path("out2.csv")).unwrap());
+    assert_eq!(std::fs::read(wd.path("audit1.csv")).unwrap(), std::fs::read(wd.path("audit2.csv")).unwrap());
+}
+
+#[test]
+fn missing_input_is_exit_2_with_the_path() {
+    let wd = Workdir::new();
+    let out = wd.command().args(["normalize", "nope.csv", "-o", "x.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains("nope.csv"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!wd.path("x.csv").exists());
+}
+
+#[test]
+fn ragged_row_fails_with_line_or_goes_to_rejects_when_lenient() {
+    let wd = Workdir::new();
+    wd.write("in.csv", "id,email\n1,a@x.com\n2\n3,c@x.com,extra\n4,d@x.com\n");
+    let out = wd.command().args(["normalize", "in.csv", "-o", "out.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains("in.csv") && err.contains("line 3") && err.contains("--lenient"), "{err}");
+
+    let out = wd.command().args(["normalize", "in.csv", "-o", "out.csv", "--lenient"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (_, rows) = records(&wd.path("out.csv"));
+    assert_eq!(rows, [["1", "a@x.com"], ["4", "d@x.com"]]);
+    let rejects = std::fs::read_to_string(wd.path("out.rejects.csv")).unwrap();
+    assert!(rejects.contains("3,\"row has 1 fields") && rejects.contains("4,\"row has 3 fields, header has 2\",3,c@x.com,extra"), "{rejects}");
+}
+
+#[test]
+fn bad_rule_key_is_exit_2_with_line_and_key() {
+    let wd = Workdir::new();
+    wd.write("in.csv", "email\na@x.com\n");
+    wd.write("rules.toml", "[normalize]\ndefault-region = \"US\"\n\n[columns.email]\nrol = \"email\"\n");
+    let out = wd.command().args(["normalize", "in.csv", "-o", "out.csv", "--rules", "rules.toml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains("rules.toml") && err.contains("line 5") && err.contains("rol"), "{err}");
+}
+
+#[test]
+fn rule_file_column_must_exist() {
+    let wd = Workdir::new();
+    wd.write("in.csv", "email\na@x.com\n");
+    wd.write("rules.toml", "[columns.\"Mobile\"]\nrole = \"phone\"\n");
+    let out = wd.command().args(["normalize", "in.csv", "-o", "out.csv", "--rules", "rules.toml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains("`Mobile`") && err.contains("columns: email"), "{err}");
+}
+
+#[test]
+fn rule_file_overrides_roles_and_options() {
+    let wd = Workdir::new();
+    wd.write("in.csv", "contact,when,who\n020 7946 0958,05/02/2024,DR. JANE DOE\n");
+    wd.write(
+        "rules.toml",
+        "[normalize]\ndefault-region = \"GB\"\n[columns.contact]\nrole = \"phone\"\n[columns.when]\nrole = \"date\"\ndate-order = \"month-first\"\n[columns.who]\nrole = \"full_name\"\nstrip-honorifics = true\n",
+    );
+    let out = wd.command().args(["normalize", "in.csv", "-o", "out.csv", "--rules", "rules.toml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (_, rows) = records(&wd.path("out.csv"));
+    assert_eq!(rows, [["+442079460958", "2024-05-02", "Jane Doe"]]);
+}
+
+#[test]
+fn refuses_to_overwrite_the_input() {
+    let wd = Workdir::new();
+    let input = wd.write("in.csv", "email\nA@X.COM\n");
+    let out = wd.command().args(["normalize", "in.csv", "-o", "./in.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("input"), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read_to_string(input).unwrap(), "email\nA@X.COM\n");
+}
+
+#[test]
+fn gbk_and_utf16_and_latin1_inputs_are_detected() {
+    let wd = Workdir::new();
+    let (gbk, _, _) = encoding_rs::GB18030.encode("姓名,手机,国家\n王伟,138-1234-5678,中国\n张丽,139 1234 5678,中国\n");
+    wd.write("gbk.csv", gbk);
+    let out = wd.command().args(["normalize", "gbk.csv", "-o", "gbk.out.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (headers, rows) = records(&wd.path("gbk.out.csv"));
+    assert_eq!(headers, ["姓名", "手机", "国家"]);
+    assert_eq!(rows[0], ["王伟", "+8613812345678", "CN"]);
+
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in "email;land\nA@B.DE;Deutschland\n".encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    wd.write("u16.csv", utf16);
+    let out = wd.command().args(["normalize", "u16.csv", "-o", "u16.out.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(records(&wd.path("u16.out.csv")).1, [["a@b.de", "DE"]]);
+
+    wd.write("latin1.csv", b"name,city\nJOS\xC9 M\xDCLLER,K\xF6ln\n");
+    let out = wd.command().args(["normalize", "latin1.csv", "-o", "l.out.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(records(&wd.path("l.out.csv")).1, [["José Müller", "Köln"]]);
+}
+
+#[test]
+fn invalid_bytes_under_forced_encoding_name_the_line() {
+    let wd = Workdir::new();
+    wd.write("bad.csv", b"name\nok\nbad\xFF\n");
+    let out = wd.command().args(["normalize", "bad.csv", "-o", "o.csv", "--encoding", "utf-8"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains("line 3") && err.contains("--encoding"), "{err}");
+}
+
+#[test]
+fn empty_and_header_only_files() {
+    let wd = Workdir::new();
+    wd.write("empty.csv", "");
+    let out = wd.command().args(["normalize", "empty.csv", "-o", "e.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read_to_string(wd.path("e.csv")).unwrap(), "");
+    wd.write("header.csv", "id,email\n");
+    let out = wd.command().args(["normalize", "header.csv", "-o", "h.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read_to_string(wd.path("h.csv")).unwrap(), "id,email\n");
+}
+
+#[test]
+fn formulas_are_neutralized_unless_allowed() {
+    let wd = Workdir::new();
+    wd.write("in.csv", "note,phone\n=HYPERLINK(\"x\"),+1 415 555 0132\n");
+    wd.command().args(["normalize", "in.csv", "-o", "o.csv"]).assert().success();
+    assert_eq!(records(&wd.path("o.csv")).1, [["'=HYPERLINK(\"x\")", "+14155550132"]]);
+    wd.command().args(["normalize", "in.csv", "-o", "o2.csv", "--allow-formulas"]).assert().success();
+    assert_eq!(records(&wd.path("o2.csv")).1, [["=HYPERLINK(\"x\")", "+14155550132"]]);
+}
+
+#[test]
+fn parquet_round_trip_and_xlsx_input() {
+    let wd = Workdir::new();
+    wd.command()
+        .args(["normalize"])
+        .arg(fixture("demo/crm_export.csv"))
+        .args(["-o", "clean.parquet"])
+        .assert()
+        .success();
+    wd.command().args(["normalize", "clean.parquet", "-o", "again.csv"]).assert().success();
+    wd.command()
+        .args(["normalize"])
+        .arg(fixture("demo/crm_export.csv"))
+        .args(["-o", "clean.csv"])
+        .assert()
+        .success();
+    assert_eq!(records(&wd.path("again.csv")), records(&wd.path("clean.csv")));
+
+    let out = wd.command().args(["normalize"]).arg(fixture("contacts.xlsx")).args(["-o", "x.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (headers, rows) = records(&wd.path("x.csv"));
+    assert_eq!(headers, ["ID", "Name", "Phone", "Country", "Birthday", "Zip"]);
+    assert_eq!(rows[0], ["1", "Anna Schmidt", "+49301234567", "DE", "1990-05-02", "10115"]);
+    assert_eq!(rows[1], ["2", "John Doe", "+14155550132", "US", "1985-05-02", "02134"]);
+
+    let out = wd
+        .command()
+        .args(["normalize"])
+        .arg(fixture("contacts.xlsx"))
+        .args(["--sheet", "Nope", "-o", "y.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("Contacts, Other"), "{}", stderr_of(&out));
+}
+
+#[test]
+fn stdout_output_and_quiet() {
+    let wd = Workdir::new();
+    wd.write("in.csv", "email\nA@X.COM\n");
+    let out = wd.command().args(["--quiet", "normalize", "in.csv", "-o", "-"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "email\na@x.com\n");
+    assert!(out.stderr.is_empty(), "{}", stderr_of(&out));
+}
+
+#[test]
+fn help_lists_normalize_with_examples() {
+    let out = Command::cargo_bin("tidyrec").unwrap().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("normalize") && help.contains("Exit codes"), "{help}");
+    let out = Command::cargo_bin("tidyrec").unwrap().args(["normalize", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("Examples:") && help.contains("--default-region"), "{help}");
+    let out = Command::cargo_bin("tidyrec").unwrap().arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn verbose_prints_roles_and_json_log_format() {
+    let wd = Workdir::new();
+    wd.write("in.csv", "contact,notes\n(415) 555-0132,a@b.com\n+44 20 7946 0958,c@d.com\n138-1234-5678,x@y.org\n");
+    let out = wd.command().args(["-v", "normalize", "in.csv", "-o", "o.csv"]).output().unwrap();
+    let err = stderr_of(&out);
+    assert!(err.contains("contact") && err.contains("phone") && err.contains("Content"), "{err}");
+    let out = wd
+        .command()
+        .args(["--log-format", "json", "normalize", "in.csv", "-o", "o.csv"])
+        .output()
+        .unwrap();
+    for line in stderr_of(&out).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("json log line");
+        assert!(v["level"].is_string());
+    }
+}
