@@ -44,6 +44,13 @@ impl Column {
         (0..self.len()).map(move |i| self.get(i))
     }
 
+    /// Appends all cells of `other`.
+    pub fn append(&mut self, other: &Column) {
+        let base = self.data.len();
+        self.data.push_str(&other.data);
+        self.ends.extend(other.ends.iter().map(|end| base + end));
+    }
+
     /// Total bytes of text held, used to size output buffers.
     pub fn byte_len(&self) -> usize {
         self.data.len()

@@ -27,19 +27,28 @@ impl Workdir {
 
     fn command(&self) -> Command {
         let mut cmd = Command::cargo_bin("tidyrec").expect("binary");
-        cmd.current_dir(self.dir.path()).env_remove("RUST_BACKTRACE").env("NO_COLOR", "1");
+        cmd.current_dir(self.dir.path())
+            .env_remove("RUST_BACKTRACE")
+            .env("NO_COLOR", "1");
         cmd
     }
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 /// Reads a CSV file into header + records.
 fn records(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::Reader::from_path(path).expect("output exists");
-    let headers = reader.headers().expect("header").iter().map(String::from).collect();
+    let headers = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
     let rows = reader
         .records()
         .map(|r| r.expect("record").iter().map(String::from).collect())
@@ -48,7 +57,10 @@ fn records(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 fn column<'a>(headers: &[String], rows: &'a [Vec<String>], name: &str) -> Vec<&'a str> {
-    let index = headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let index = headers
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
     rows.iter().map(|r| r[index].as_str()).collect()
 }
 
@@ -63,7 +75,14 @@ fn demo_export_is_normalized_in_place() {
         .command()
         .args(["normalize"])
         .arg(fixture("demo/crm_export.csv"))
-        .args(["-o", "clean.csv", "--audit", "audit.csv", "--report", "report.json"])
+        .args([
+            "-o",
+            "clean.csv",
+            "--audit",
+            "audit.csv",
+            "--report",
+            "report.json",
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
@@ -71,7 +90,10 @@ fn demo_export_is_normalized_in_place() {
     let (headers, rows) = records(&wd.path("clean.csv"));
     assert_eq!(headers, in_headers, "same columns, same order");
     assert_eq!(rows.len(), in_rows.len(), "same rows");
-    assert_eq!(column(&headers, &rows, "Customer ID"), column(&in_headers, &in_rows, "Customer ID"));
+    assert_eq!(
+        column(&headers, &rows, "Customer ID"),
+        column(&in_headers, &in_rows, "Customer ID")
+    );
 
     let phones = column(&headers, &rows, "Mobile");
     assert_eq!(phones[0], "+14155550132");
@@ -90,28 +112,55 @@ fn demo_export_is_normalized_in_place() {
     assert_eq!(dob[2], "1988-07-15", "年月日");
     assert_eq!(dob[9], "30/02/1980", "impossible date kept raw");
     assert_eq!(dob[16], "1976-07-04", "two-digit year");
-    assert!(column(&headers, &rows, "Created Date").iter().all(|d| d.is_empty() || d.starts_with("2024-05-02")));
+    assert!(column(&headers, &rows, "Created Date")
+        .iter()
+        .all(|d| d.is_empty() || d.starts_with("2024-05-02")));
 
     assert_eq!(column(&headers, &rows, "Country/Region")[2], "CN");
-    assert_eq!(column(&headers, &rows, "E-mail")[0], "john.smith@example.com");
-    assert_eq!(column(&headers, &rows, "E-mail")[14], "", "NULL placeholder emptied");
+    assert_eq!(
+        column(&headers, &rows, "E-mail")[0],
+        "john.smith@example.com"
+    );
+    assert_eq!(
+        column(&headers, &rows, "E-mail")[14],
+        "",
+        "NULL placeholder emptied"
+    );
     assert_eq!(column(&headers, &rows, "Last Name")[10], "McDonald");
-    assert_eq!(column(&headers, &rows, "Postcode")[0], "02134", "US ZIP leading zero restored");
+    assert_eq!(
+        column(&headers, &rows, "Postcode")[0],
+        "02134",
+        "US ZIP leading zero restored"
+    );
     assert_eq!(column(&headers, &rows, "Lifetime Value")[1], "1234.50");
     assert_eq!(column(&headers, &rows, "Email Opt Out")[1], "true");
 
     // The audit names each changed or rejected cell with its original value.
     let (audit_headers, audit) = records(&wd.path("audit.csv"));
-    assert_eq!(audit_headers, ["row", "id", "column", "original", "new", "action", "reason"]);
-    let call_me = audit.iter().find(|r| r[3] == "call me").expect("rejected phone audited");
+    assert_eq!(
+        audit_headers,
+        ["row", "id", "column", "original", "new", "action", "reason"]
+    );
+    let call_me = audit
+        .iter()
+        .find(|r| r[3] == "call me")
+        .expect("rejected phone audited");
     assert_eq!(call_me[..3], ["15", "C-1015", "Mobile"]);
     assert_eq!(call_me[5], "rejected");
-    assert!(audit.iter().any(|r| r[2] == "E-mail" && r[3] == "NULL" && r[5] == "emptied"));
+    assert!(audit
+        .iter()
+        .any(|r| r[2] == "E-mail" && r[3] == "NULL" && r[5] == "emptied"));
 
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(wd.path("report.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(wd.path("report.json")).unwrap()).unwrap();
     assert_eq!(report["version"], 1);
     assert_eq!(report["input"]["rows"], 18);
-    let mobile = report["columns"].as_array().unwrap().iter().find(|c| c["name"] == "Mobile").unwrap();
+    let mobile = report["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Mobile")
+        .unwrap();
     assert_eq!(mobile["role"], "phone");
     assert_eq!(mobile["rejected"], 1);
 }
@@ -124,19 +173,34 @@ fn output_is_identical_for_one_and_two_threads() {
             .command()
             .args(["--threads", threads, "normalize"])
             .arg(fixture("demo/crm_export.csv"))
-            .args(["-o", &format!("out{threads}.csv"), "--audit", &format!("audit{threads}.csv")])
+            .args([
+                "-o",
+                &format!("out{threads}.csv"),
+                "--audit",
+                &format!("audit{threads}.csv"),
+            ])
             .output()
             .unwrap();
         assert!(status.status.success());
     }
-    assert_eq!(std::fs::read(wd.path("out1.csv")).unwrap(), std::fs::read(wd.path("out2.csv")).unwrap());
-    assert_eq!(std::fs::read(wd.path("audit1.csv")).unwrap(), std::fs::read(wd.path("audit2.csv")).unwrap());
+    assert_eq!(
+        std::fs::read(wd.path("out1.csv")).unwrap(),
+        std::fs::read(wd.path("out2.csv")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(wd.path("audit1.csv")).unwrap(),
+        std::fs::read(wd.path("audit2.csv")).unwrap()
+    );
 }
 
 #[test]
 fn missing_input_is_exit_2_with_the_path() {
     let wd = Workdir::new();
-    let out = wd.command().args(["normalize", "nope.csv", "-o", "x.csv"]).output().unwrap();
+    let out = wd
+        .command()
+        .args(["normalize", "nope.csv", "-o", "x.csv"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
     assert!(err.contains("nope.csv"), "{err}");
@@ -147,29 +211,64 @@ fn missing_input_is_exit_2_with_the_path() {
 #[test]
 fn ragged_row_fails_with_line_or_goes_to_rejects_when_lenient() {
     let wd = Workdir::new();
-    wd.write("in.csv", "id,email\n1,a@x.com\n2\n3,c@x.com,extra\n4,d@x.com\n");
-    let out = wd.command().args(["normalize", "in.csv", "-o", "out.csv"]).output().unwrap();
+    wd.write(
+        "in.csv",
+        "id,email\n1,a@x.com\n2\n3,c@x.com,extra\n4,d@x.com\n",
+    );
+    let out = wd
+        .command()
+        .args(["normalize", "in.csv", "-o", "out.csv"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
-    assert!(err.contains("in.csv") && err.contains("line 3") && err.contains("--lenient"), "{err}");
+    assert!(
+        err.contains("in.csv") && err.contains("line 3") && err.contains("--lenient"),
+        "{err}"
+    );
 
-    let out = wd.command().args(["normalize", "in.csv", "-o", "out.csv", "--lenient"]).output().unwrap();
+    let out = wd
+        .command()
+        .args(["normalize", "in.csv", "-o", "out.csv", "--lenient"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let (_, rows) = records(&wd.path("out.csv"));
     assert_eq!(rows, [["1", "a@x.com"], ["4", "d@x.com"]]);
     let rejects = std::fs::read_to_string(wd.path("out.rejects.csv")).unwrap();
-    assert!(rejects.contains("3,\"row has 1 fields") && rejects.contains("4,\"row has 3 fields, header has 2\",3,c@x.com,extra"), "{rejects}");
+    assert!(
+        rejects.contains("3,\"row has 1 fields")
+            && rejects.contains("4,\"row has 3 fields, header has 2\",3,c@x.com,extra"),
+        "{rejects}"
+    );
 }
 
 #[test]
 fn bad_rule_key_is_exit_2_with_line_and_key() {
     let wd = Workdir::new();
     wd.write("in.csv", "email\na@x.com\n");
-    wd.write("rules.toml", "[normalize]\ndefault-region = \"US\"\n\n[columns.email]\nrol = \"email\"\n");
-    let out = wd.command().args(["normalize", "in.csv", "-o", "out.csv", "--rules", "rules.toml"]).output().unwrap();
+    wd.write(
+        "rules.toml",
+        "[normalize]\ndefault-region = \"US\"\n\n[columns.email]\nrol = \"email\"\n",
+    );
+    let out = wd
+        .command()
+        .args([
+            "normalize",
+            "in.csv",
+            "-o",
+            "out.csv",
+            "--rules",
+            "rules.toml",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
-    assert!(err.contains("rules.toml") && err.contains("line 5") && err.contains("rol"), "{err}");
+    assert!(
+        err.contains("rules.toml") && err.contains("line 5") && err.contains("rol"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -177,21 +276,49 @@ fn rule_file_column_must_exist() {
     let wd = Workdir::new();
     wd.write("in.csv", "email\na@x.com\n");
     wd.write("rules.toml", "[columns.\"Mobile\"]\nrole = \"phone\"\n");
-    let out = wd.command().args(["normalize", "in.csv", "-o", "out.csv", "--rules", "rules.toml"]).output().unwrap();
+    let out = wd
+        .command()
+        .args([
+            "normalize",
+            "in.csv",
+            "-o",
+            "out.csv",
+            "--rules",
+            "rules.toml",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
-    assert!(err.contains("`Mobile`") && err.contains("columns: email"), "{err}");
+    assert!(
+        err.contains("`Mobile`") && err.contains("columns: email"),
+        "{err}"
+    );
 }
 
 #[test]
 fn rule_file_overrides_roles_and_options() {
     let wd = Workdir::new();
-    wd.write("in.csv", "contact,when,who\n020 7946 0958,05/02/2024,DR. JANE DOE\n");
+    wd.write(
+        "in.csv",
+        "contact,when,who\n020 7946 0958,05/02/2024,DR. JANE DOE\n",
+    );
     wd.write(
         "rules.toml",
         "[normalize]\ndefault-region = \"GB\"\n[columns.contact]\nrole = \"phone\"\n[columns.when]\nrole = \"date\"\ndate-order = \"month-first\"\n[columns.who]\nrole = \"full_name\"\nstrip-honorifics = true\n",
     );
-    let out = wd.command().args(["normalize", "in.csv", "-o", "out.csv", "--rules", "rules.toml"]).output().unwrap();
+    let out = wd
+        .command()
+        .args([
+            "normalize",
+            "in.csv",
+            "-o",
+            "out.csv",
+            "--rules",
+            "rules.toml",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let (_, rows) = records(&wd.path("out.csv"));
     assert_eq!(rows, [["+442079460958", "2024-05-02", "Jane Doe"]]);
@@ -201,7 +328,11 @@ fn rule_file_overrides_roles_and_options() {
 fn refuses_to_overwrite_the_input() {
     let wd = Workdir::new();
     let input = wd.write("in.csv", "email\nA@X.COM\n");
-    let out = wd.command().args(["normalize", "in.csv", "-o", "./in.csv"]).output().unwrap();
+    let out = wd
+        .command()
+        .args(["normalize", "in.csv", "-o", "./in.csv"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("input"), "{}", stderr_of(&out));
     assert_eq!(std::fs::read_to_string(input).unwrap(), "email\nA@X.COM\n");
@@ -210,9 +341,14 @@ fn refuses_to_overwrite_the_input() {
 #[test]
 fn gbk_and_utf16_and_latin1_inputs_are_detected() {
     let wd = Workdir::new();
-    let (gbk, _, _) = encoding_rs::GB18030.encode("姓名,手机,国家\n王伟,138-1234-5678,中国\n张丽,139 1234 5678,中国\n");
+    let (gbk, _, _) = encoding_rs::GB18030
+        .encode("姓名,手机,国家\n王伟,138-1234-5678,中国\n张丽,139 1234 5678,中国\n");
     wd.write("gbk.csv", gbk);
-    let out = wd.command().args(["normalize", "gbk.csv", "-o", "gbk.out.csv"]).output().unwrap();
+    let out = wd
+        .command()
+        .args(["normalize", "gbk.csv", "-o", "gbk.out.csv"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let (headers, rows) = records(&wd.path("gbk.out.csv"));
     assert_eq!(headers, ["姓名", "手机", "国家"]);
@@ -223,12 +359,20 @@ fn gbk_and_utf16_and_latin1_inputs_are_detected() {
         utf16.extend_from_slice(&unit.to_le_bytes());
     }
     wd.write("u16.csv", utf16);
-    let out = wd.command().args(["normalize", "u16.csv", "-o", "u16.out.csv"]).output().unwrap();
+    let out = wd
+        .command()
+        .args(["normalize", "u16.csv", "-o", "u16.out.csv"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(records(&wd.path("u16.out.csv")).1, [["a@b.de", "DE"]]);
 
     wd.write("latin1.csv", b"name,city\nJOS\xC9 M\xDCLLER,K\xF6ln\n");
-    let out = wd.command().args(["normalize", "latin1.csv", "-o", "l.out.csv"]).output().unwrap();
+    let out = wd
+        .command()
+        .args(["normalize", "latin1.csv", "-o", "l.out.csv"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(records(&wd.path("l.out.csv")).1, [["José Müller", "Köln"]]);
 }
@@ -237,33 +381,63 @@ fn gbk_and_utf16_and_latin1_inputs_are_detected() {
 fn invalid_bytes_under_forced_encoding_name_the_line() {
     let wd = Workdir::new();
     wd.write("bad.csv", b"name\nok\nbad\xFF\n");
-    let out = wd.command().args(["normalize", "bad.csv", "-o", "o.csv", "--encoding", "utf-8"]).output().unwrap();
+    let out = wd
+        .command()
+        .args(["normalize", "bad.csv", "-o", "o.csv", "--encoding", "utf-8"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
-    assert!(err.contains("line 3") && err.contains("--encoding"), "{err}");
+    assert!(
+        err.contains("line 3") && err.contains("--encoding"),
+        "{err}"
+    );
 }
 
 #[test]
 fn empty_and_header_only_files() {
     let wd = Workdir::new();
     wd.write("empty.csv", "");
-    let out = wd.command().args(["normalize", "empty.csv", "-o", "e.csv"]).output().unwrap();
+    let out = wd
+        .command()
+        .args(["normalize", "empty.csv", "-o", "e.csv"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(std::fs::read_to_string(wd.path("e.csv")).unwrap(), "");
     wd.write("header.csv", "id,email\n");
-    let out = wd.command().args(["normalize", "header.csv", "-o", "h.csv"]).output().unwrap();
+    let out = wd
+        .command()
+        .args(["normalize", "header.csv", "-o", "h.csv"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert_eq!(std::fs::read_to_string(wd.path("h.csv")).unwrap(), "id,email\n");
+    assert_eq!(
+        std::fs::read_to_string(wd.path("h.csv")).unwrap(),
+        "id,email\n"
+    );
 }
 
 #[test]
 fn formulas_are_neutralized_unless_allowed() {
     let wd = Workdir::new();
     wd.write("in.csv", "note,phone\n=HYPERLINK(\"x\"),+1 415 555 0132\n");
-    wd.command().args(["normalize", "in.csv", "-o", "o.csv"]).assert().success();
-    assert_eq!(records(&wd.path("o.csv")).1, [["'=HYPERLINK(\"x\")", "+14155550132"]]);
-    wd.command().args(["normalize", "in.csv", "-o", "o2.csv", "--allow-formulas"]).assert().success();
-    assert_eq!(records(&wd.path("o2.csv")).1, [["=HYPERLINK(\"x\")", "+14155550132"]]);
+    wd.command()
+        .args(["normalize", "in.csv", "-o", "o.csv"])
+        .assert()
+        .success();
+    assert_eq!(
+        records(&wd.path("o.csv")).1,
+        [["'=HYPERLINK(\"x\")", "+14155550132"]]
+    );
+    wd.command()
+        .args(["normalize", "in.csv", "-o", "o2.csv", "--allow-formulas"])
+        .assert()
+        .success();
+    assert_eq!(
+        records(&wd.path("o2.csv")).1,
+        [["=HYPERLINK(\"x\")", "+14155550132"]]
+    );
 }
 
 #[test]
@@ -275,21 +449,49 @@ fn parquet_round_trip_and_xlsx_input() {
         .args(["-o", "clean.parquet"])
         .assert()
         .success();
-    wd.command().args(["normalize", "clean.parquet", "-o", "again.csv"]).assert().success();
+    wd.command()
+        .args(["normalize", "clean.parquet", "-o", "again.csv"])
+        .assert()
+        .success();
     wd.command()
         .args(["normalize"])
         .arg(fixture("demo/crm_export.csv"))
         .args(["-o", "clean.csv"])
         .assert()
         .success();
-    assert_eq!(records(&wd.path("again.csv")), records(&wd.path("clean.csv")));
+    assert_eq!(
+        records(&wd.path("again.csv")),
+        records(&wd.path("clean.csv"))
+    );
 
-    let out = wd.command().args(["normalize"]).arg(fixture("contacts.xlsx")).args(["-o", "x.csv"]).output().unwrap();
+    let out = wd
+        .command()
+        .args(["normalize"])
+        .arg(fixture("contacts.xlsx"))
+        .args(["-o", "x.csv"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let (headers, rows) = records(&wd.path("x.csv"));
-    assert_eq!(headers, ["ID", "Name", "Phone", "Country", "Birthday", "Zip"]);
-    assert_eq!(rows[0], ["1", "Anna Schmidt", "+49301234567", "DE", "1990-05-02", "10115"]);
-    assert_eq!(rows[1], ["2", "John Doe", "+14155550132", "US", "1985-05-02", "02134"]);
+    assert_eq!(
+        headers,
+        ["ID", "Name", "Phone", "Country", "Birthday", "Zip"]
+    );
+    assert_eq!(
+        rows[0],
+        [
+            "1",
+            "Anna Schmidt",
+            "+49301234567",
+            "DE",
+            "1990-05-02",
+            "10115"
+        ]
+    );
+    assert_eq!(
+        rows[1],
+        ["2", "John Doe", "+14155550132", "US", "1985-05-02", "02134"]
+    );
 
     let out = wd
         .command()
@@ -299,14 +501,22 @@ fn parquet_round_trip_and_xlsx_input() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("Contacts, Other"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("Contacts, Other"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
 fn stdout_output_and_quiet() {
     let wd = Workdir::new();
     wd.write("in.csv", "email\nA@X.COM\n");
-    let out = wd.command().args(["--quiet", "normalize", "in.csv", "-o", "-"]).output().unwrap();
+    let out = wd
+        .command()
+        .args(["--quiet", "normalize", "in.csv", "-o", "-"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "email\na@x.com\n");
     assert!(out.stderr.is_empty(), "{}", stderr_of(&out));
@@ -314,23 +524,51 @@ fn stdout_output_and_quiet() {
 
 #[test]
 fn help_lists_normalize_with_examples() {
-    let out = Command::cargo_bin("tidyrec").unwrap().arg("--help").output().unwrap();
+    let out = Command::cargo_bin("tidyrec")
+        .unwrap()
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("normalize") && help.contains("Exit codes"), "{help}");
-    let out = Command::cargo_bin("tidyrec").unwrap().args(["normalize", "--help"]).output().unwrap();
+    assert!(
+        help.contains("normalize") && help.contains("Exit codes"),
+        "{help}"
+    );
+    let out = Command::cargo_bin("tidyrec")
+        .unwrap()
+        .args(["normalize", "--help"])
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("Examples:") && help.contains("--default-region"), "{help}");
-    let out = Command::cargo_bin("tidyrec").unwrap().arg("frobnicate").output().unwrap();
+    assert!(
+        help.contains("Examples:") && help.contains("--default-region"),
+        "{help}"
+    );
+    let out = Command::cargo_bin("tidyrec")
+        .unwrap()
+        .arg("frobnicate")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
 fn verbose_prints_roles_and_json_log_format() {
     let wd = Workdir::new();
-    wd.write("in.csv", "contact,notes\n(415) 555-0132,a@b.com\n+44 20 7946 0958,c@d.com\n138-1234-5678,x@y.org\n");
-    let out = wd.command().args(["-v", "normalize", "in.csv", "-o", "o.csv"]).output().unwrap();
+    wd.write(
+        "in.csv",
+        "contact,notes\n(415) 555-0132,a@b.com\n+44 20 7946 0958,c@d.com\n138-1234-5678,x@y.org\n",
+    );
+    let out = wd
+        .command()
+        .args(["-v", "normalize", "in.csv", "-o", "o.csv"])
+        .output()
+        .unwrap();
     let err = stderr_of(&out);
-    assert!(err.contains("contact") && err.contains("phone") && err.contains("Content"), "{err}");
+    assert!(
+        err.contains("contact") && err.contains("phone") && err.contains("Content"),
+        "{err}"
+    );
     let out = wd
         .command()
         .args(["--log-format", "json", "normalize", "in.csv", "-o", "o.csv"])

@@ -6,7 +6,12 @@
 
 use super::{check_headers, encoding, sniff, ReadError, ReadOptions, ReadOutcome, Reject};
 use crate::table::{Column, Table};
+use rayon::prelude::*;
 use std::path::Path;
+
+/// Inputs smaller than this are parsed on one thread (tiny in tests, so the
+/// tests exercise the parallel path).
+const PARALLEL_MIN_BYTES: usize = if cfg!(test) { 4096 } else { 4 << 20 };
 
 pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutcome, ReadError> {
     let forced = match &options.encoding {
@@ -20,8 +25,7 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
         None => None,
     };
     let decoded = encoding::decode(bytes, forced);
-    let mut bad_line = decoded.first_bad_line;
-    if let (Some(line), false) = (bad_line, options.lenient) {
+    if let (Some(line), false) = (decoded.first_bad_line, options.lenient) {
         return Err(ReadError::Encoding {
             path: path.to_path_buf(),
             line,
@@ -31,70 +35,64 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
     let text: &str = &decoded.text;
     let delimiter = options.delimiter.unwrap_or_else(|| sniff::delimiter(text));
 
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
-    let csv_error = |err: csv::Error| ReadError::Csv {
-        path: path.to_path_buf(),
-        line: err.position().map_or(0, |p| p.line()),
-        message: err.to_string(),
-    };
-
     // Header: the first non-blank record.
+    let mut reader = builder(delimiter).from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
     let mut headers: Vec<String> = Vec::new();
-    while reader.read_record(&mut record).map_err(csv_error)? {
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(path, 0, e))?
+    {
         if !is_blank(&record) {
             headers = record.iter().map(|h| h.trim().to_string()).collect();
             break;
         }
     }
+    let body_start = reader.position().byte() as usize;
     let renamed_headers = check_headers(path, &mut headers, options.lenient)?;
-    let width = headers.len();
-    // Estimate the size of each column to avoid regrowing buffers.
-    let row_estimate = text.len() / (text.lines().next().map_or(64, |l| l.len().max(16)) + 1);
-    let bytes_per_column = text.len() / width.max(1);
-    let mut columns: Vec<Column> = (0..width)
-        .map(|_| Column::with_capacity(row_estimate, bytes_per_column))
-        .collect();
-    let mut rejects = Vec::new();
 
-    while reader.read_record(&mut record).map_err(csv_error)? {
-        if is_blank(&record) {
-            continue;
+    // The body is cut at record boundaries and parsed in parallel; pieces are
+    // joined in order, so the result is the same for any thread count.
+    let body = &text[body_start..];
+    let parts = if body.len() < PARALLEL_MIN_BYTES {
+        1
+    } else {
+        (rayon::current_num_threads() * 4)
+            .min(body.len() / (PARALLEL_MIN_BYTES / 4))
+            .max(1)
+    };
+    let bounds = record_boundaries(body.as_bytes(), delimiter, parts);
+    let first_body_line =
+        1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..body_start]).count() as u64;
+    let mut lines_before = Vec::with_capacity(bounds.len());
+    let mut line = first_body_line;
+    let mut previous = 0;
+    for &(start, _) in &bounds {
+        line += memchr::memchr_iter(b'\n', &body.as_bytes()[previous..start]).count() as u64;
+        lines_before.push(line);
+        previous = start;
+    }
+    let context = ChunkContext {
+        path,
+        width: headers.len(),
+        delimiter,
+        lenient: options.lenient,
+        had_bad_bytes: decoded.first_bad_line.is_some(),
+        encoding: decoded.encoding,
+    };
+    let pieces: Vec<Result<Chunk, ReadError>> = bounds
+        .par_iter()
+        .zip(lines_before.par_iter())
+        .map(|(&(start, end), &first_line)| parse_chunk(&context, &body[start..end], first_line))
+        .collect();
+    let mut columns: Vec<Column> = headers.iter().map(|_| Column::default()).collect();
+    let mut rejects = Vec::new();
+    for piece in pieces {
+        let piece = piece?;
+        for (column, part) in columns.iter_mut().zip(piece.columns) {
+            column.append(&part);
         }
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() != width {
-            if !options.lenient {
-                return Err(ReadError::Ragged {
-                    path: path.to_path_buf(),
-                    line,
-                    expected: width,
-                    found: record.len(),
-                });
-            }
-            rejects.push(Reject {
-                line,
-                reason: format!("row has {} fields, header has {width}", record.len()),
-                fields: record.iter().map(str::to_string).collect(),
-            });
-            continue;
-        }
-        if bad_line.is_some() && record.iter().any(|f| f.contains('\u{FFFD}')) {
-            // Lenient mode: the undecodable row is set aside, never half-kept.
-            rejects.push(Reject {
-                line,
-                reason: format!("bytes that are not valid {}", decoded.encoding),
-                fields: record.iter().map(str::to_string).collect(),
-            });
-            bad_line = Some(0);
-            continue;
-        }
-        for (column, value) in columns.iter_mut().zip(record.iter()) {
-            column.push(value);
-        }
+        rejects.extend(piece.rejects);
     }
     Ok(ReadOutcome {
         table: Table { headers, columns },
@@ -104,6 +102,151 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
         delimiter: Some(delimiter),
         renamed_headers,
     })
+}
+
+fn builder(delimiter: u8) -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true);
+    builder
+}
+
+fn csv_error(path: &Path, first_line: u64, err: csv::Error) -> ReadError {
+    ReadError::Csv {
+        path: path.to_path_buf(),
+        line: first_line + err.position().map_or(0, |p| p.line()).saturating_sub(1),
+        message: err.to_string(),
+    }
+}
+
+struct ChunkContext<'a> {
+    path: &'a Path,
+    width: usize,
+    delimiter: u8,
+    lenient: bool,
+    had_bad_bytes: bool,
+    encoding: &'static str,
+}
+
+struct Chunk {
+    columns: Vec<Column>,
+    rejects: Vec<Reject>,
+}
+
+/// Parses records of one piece of the body; `first_line` is the file line
+/// the piece starts on, so errors name real line numbers.
+fn parse_chunk(
+    context: &ChunkContext<'_>,
+    text: &str,
+    first_line: u64,
+) -> Result<Chunk, ReadError> {
+    let width = context.width;
+    let rows_estimate = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    let mut columns: Vec<Column> = (0..width)
+        .map(|_| Column::with_capacity(rows_estimate, text.len() / width.max(1)))
+        .collect();
+    let mut rejects = Vec::new();
+    let mut reader = builder(context.delimiter).from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(context.path, first_line, e))?
+    {
+        if is_blank(&record) {
+            continue;
+        }
+        let line = first_line + record.position().map_or(1, |p| p.line()) - 1;
+        let bad = if record.len() != width {
+            if !context.lenient {
+                return Err(ReadError::Ragged {
+                    path: context.path.to_path_buf(),
+                    line,
+                    expected: width,
+                    found: record.len(),
+                });
+            }
+            Some(format!(
+                "row has {} fields, header has {width}",
+                record.len()
+            ))
+        } else if context.had_bad_bytes && record.iter().any(|f| f.contains('\u{FFFD}')) {
+            // Lenient mode: the undecodable row is set aside, never half-kept.
+            Some(format!("bytes that are not valid {}", context.encoding))
+        } else {
+            None
+        };
+        match bad {
+            Some(reason) => rejects.push(Reject {
+                line,
+                reason,
+                fields: record.iter().map(str::to_string).collect(),
+            }),
+            None => {
+                for (column, value) in columns.iter_mut().zip(record.iter()) {
+                    column.push(value);
+                }
+            }
+        }
+    }
+    Ok(Chunk { columns, rejects })
+}
+
+/// Cuts `body` into about `parts` pieces of whole records, following the
+/// quoting rules of the `csv` crate: a quote opens a quoted field only as the
+/// first byte of a field, `""` inside it is an escaped quote, and a newline is
+/// a record boundary only outside quotes.
+fn record_boundaries(body: &[u8], delimiter: u8, parts: usize) -> Vec<(usize, usize)> {
+    if parts <= 1 || body.is_empty() {
+        return vec![(0, body.len())];
+    }
+    let target = body.len() / parts;
+    let mut cuts = vec![0];
+    let mut next_cut = target;
+    let mut pos = 0;
+    let mut field_start = 0;
+    while pos < body.len() {
+        let Some(offset) = memchr::memchr3(delimiter, b'"', b'\n', &body[pos..]) else {
+            break;
+        };
+        let at = pos + offset;
+        match body[at] {
+            b'"' if at == field_start => {
+                // Skip the quoted field: find its closing quote.
+                let mut scan = at + 1;
+                loop {
+                    match memchr::memchr(b'"', &body[scan..]) {
+                        Some(q) if body.get(scan + q + 1) == Some(&b'"') => scan += q + 2,
+                        Some(q) => {
+                            scan += q + 1;
+                            break;
+                        }
+                        None => {
+                            scan = body.len();
+                            break;
+                        }
+                    }
+                }
+                pos = scan;
+            }
+            b'\n' => {
+                pos = at + 1;
+                field_start = pos;
+                if pos >= next_cut && pos < body.len() {
+                    cuts.push(pos);
+                    next_cut = pos + target;
+                }
+            }
+            b'"' => pos = at + 1,
+            _ => {
+                pos = at + 1;
+                field_start = pos;
+            }
+        }
+    }
+    cuts.push(body.len());
+    cuts.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
 fn is_blank(record: &csv::StringRecord) -> bool {
@@ -168,6 +311,40 @@ mod tests {
             .contains("empty header"));
         let out = read_str("a,a,\n1,2,3\n", true).unwrap();
         assert_eq!(out.table.headers, ["a", "a_2", "column_3"]);
+    }
+
+    #[test]
+    fn record_boundaries_respect_quotes() {
+        let body = b"1,\"a\nb\"\n2,\"x\"\"\n\"\n3,plain\n4,5\"6\n7,8\n";
+        for parts in 1..8 {
+            let bounds = record_boundaries(body, b',', parts);
+            assert_eq!(bounds.first().unwrap().0, 0);
+            assert_eq!(bounds.last().unwrap().1, body.len());
+            for &(start, _) in &bounds[1..] {
+                // Every cut is at the start of a record: 2, 3, 4 or 7.
+                assert!(
+                    [b'2', b'3', b'4', b'7'].contains(&body[start]),
+                    "cut at {start} for {parts} parts"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn parallel_parse_equals_sequential_and_keeps_line_numbers() {
+        let mut text = String::from("id,note\n");
+        for i in 0..60_000 {
+            text.push_str(&format!("{i},\"line {i}\nsecond, with comma\"\n"));
+        }
+        let big = read_str(&text, false).unwrap();
+        assert_eq!(big.table.row_count(), 60_000);
+        assert_eq!(
+            big.table.columns[1].get(59_999),
+            "line 59999\nsecond, with comma"
+        );
+        text.push_str("oops\n");
+        let err = read_str(&text, false).unwrap_err().to_string();
+        assert!(err.contains("line 120002"), "{err}");
     }
 
     #[test]

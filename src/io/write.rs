@@ -7,6 +7,7 @@
 //! number or phone number.
 
 use crate::table::Table;
+use rayon::prelude::*;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -52,11 +53,19 @@ where
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let temp = tempfile::Builder::new()
-        .prefix(".tidyrec-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_err)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tidyrec-").suffix(".tmp");
+    // Temp files are private (0600); an output is an ordinary file: keep the
+    // mode of the file it replaces, else rw-r--r--.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0o644);
+        builder.permissions(std::fs::Permissions::from_mode(mode & 0o777));
+    }
+    let temp = builder.tempfile_in(dir).map_err(io_err)?;
     {
         let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
         fill(&mut writer).map_err(io_err)?;
@@ -119,20 +128,52 @@ fn write_csv(
     if options.bom {
         out.write_all(b"\xEF\xBB\xBF")?;
     }
+    if table.headers.is_empty() {
+        return Ok(());
+    }
+    let mut header = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(Vec::new());
+    header.write_record(table.headers.iter().map(|h| guard(h, options).into_owned()))?;
+    out.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+    // Rows are formatted in parallel, one buffer per block, and written in
+    // order; a window of blocks at a time bounds the memory held.
+    let rows = table.row_count();
+    let blocks: Vec<(usize, usize)> = (0..rows.div_ceil(WRITE_BLOCK_ROWS))
+        .map(|b| (b * WRITE_BLOCK_ROWS, ((b + 1) * WRITE_BLOCK_ROWS).min(rows)))
+        .collect();
+    let window = rayon::current_num_threads() * 4;
+    for group in blocks.chunks(window) {
+        let buffers: Vec<std::io::Result<Vec<u8>>> = group
+            .par_iter()
+            .map(|&(start, end)| format_rows(table, start..end, delimiter, options))
+            .collect();
+        for buffer in buffers {
+            out.write_all(&buffer?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rows per block of parallel CSV formatting.
+const WRITE_BLOCK_ROWS: usize = 16_384;
+
+fn format_rows(
+    table: &Table,
+    rows: std::ops::Range<usize>,
+    delimiter: u8,
+    options: CsvOptions,
+) -> std::io::Result<Vec<u8>> {
     let mut writer = csv::WriterBuilder::new()
         .delimiter(delimiter)
-        .from_writer(out);
-    if table.headers.is_empty() {
-        return writer.flush();
-    }
-    writer.write_record(table.headers.iter().map(|h| guard(h, options).into_owned()))?;
+        .from_writer(Vec::with_capacity(1 << 20));
     let mut record: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(table.headers.len());
-    for row in 0..table.row_count() {
+    for row in rows {
         record.clear();
         record.extend(table.columns.iter().map(|c| guard(c.get(row), options)));
         writer.write_record(record.iter().map(|v| v.as_bytes()))?;
     }
-    writer.flush()
+    writer.into_inner().map_err(|e| e.into_error())
 }
 
 /// Writes plain string records as CSV (reports, audits, rejects), guarded.
@@ -223,6 +264,14 @@ mod tests {
         atomic(&path, |w| w.write_all(b"new")).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let fresh = dir.path().join("fresh.csv");
+            atomic(&fresh, |w| w.write_all(b"x")).unwrap();
+            let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o644);
+        }
     }
 
     #[test]

@@ -3,12 +3,13 @@
 //! Accepts alpha-2, alpha-3, the ISO English names (with or without their
 //! parenthetical, `Korea (Republic of)` → `Korea`), and a table of common
 //! variants and local names (`U.S.A.`, `UK`, `Deutschland`, `中国`, `日本`,
-//! `Brasil`, `Россия` …). Matching ignores case, dots, commas, accents on the
-//! key spelling and surrounding whitespace. Unknown spellings are rejected,
+//! `Brasil`, `Россия` …). Matching ignores case, accents, dots, commas and
+//! surrounding whitespace. Unknown spellings are rejected,
 //! never guessed.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
+use unicode_normalization::UnicodeNormalization;
 
 /// Variants and local names not covered by the ISO list.
 const ALIASES: &[(&str, &str)] = &[
@@ -140,6 +141,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("brd", "DE"),
     ("bundesrepublik deutschland", "DE"),
     ("france", "FR"),
+    ("république française", "FR"),
+    ("republique francaise", "FR"),
     ("frankreich", "FR"),
     ("francia", "FR"),
     ("frança", "FR"),
@@ -249,10 +252,17 @@ const ALIASES: &[(&str, &str)] = &[
     ("aotearoa", "NZ"),
 ];
 
+/// Lower case, accents removed (`République` → `republique`), punctuation
+/// dropped, separators collapsed to one space, a leading `the ` removed.
 fn fold_key(raw: &str) -> String {
     let mut key = String::with_capacity(raw.len());
     let mut last_space = true;
-    for ch in raw.trim().chars().flat_map(char::to_lowercase) {
+    let folded = raw
+        .trim()
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase);
+    for ch in folded {
         match ch {
             '.' | ',' | '(' | ')' => {}
             '-' | '_' | '/' | ' ' | '\u{a0}' | '\u{3000}' => {
@@ -276,7 +286,7 @@ fn fold_key(raw: &str) -> String {
 fn table() -> &'static HashMap<String, &'static str> {
     static TABLE: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut map = HashMap::new();
+        let mut map = HashMap::default();
         for country in rust_iso3166::ALL {
             map.insert(fold_key(country.alpha2), country.alpha2);
             map.insert(fold_key(country.alpha3), country.alpha2);
@@ -294,14 +304,45 @@ fn table() -> &'static HashMap<String, &'static str> {
     })
 }
 
+/// Spellings as they are usually written (`US`, `Germany`, `中国`), looked up
+/// before any folding: most values of a country column hit here.
+fn verbatim() -> &'static HashMap<String, &'static str> {
+    static VERBATIM: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    VERBATIM.get_or_init(|| {
+        let mut map = HashMap::default();
+        for country in rust_iso3166::ALL {
+            for spelling in [country.alpha2, country.alpha3, country.name] {
+                map.insert(spelling.to_string(), country.alpha2);
+                map.insert(spelling.to_lowercase(), country.alpha2);
+                map.insert(spelling.to_uppercase(), country.alpha2);
+            }
+        }
+        for (alias, code) in ALIASES {
+            // Aliases are stored lower-case; the first letter capitalized is
+            // how names are usually written (`Deutschland`, `United States`).
+            let mut title = String::with_capacity(alias.len());
+            let mut up = true;
+            for c in alias.chars() {
+                if up {
+                    title.extend(c.to_uppercase());
+                } else {
+                    title.push(c);
+                }
+                up = c == ' ';
+            }
+            map.insert(alias.to_string(), code);
+            map.insert(alias.to_uppercase(), code);
+            map.insert(title, code);
+        }
+        map
+    })
+}
+
 /// Looks a country up; `None` when the spelling is unknown.
 pub fn lookup(raw: &str) -> Option<&'static str> {
     let trimmed = raw.trim();
-    // Fast path: an upper-case alpha-2 code, the most common spelling.
-    if trimmed.len() == 2 && trimmed.bytes().all(|b| b.is_ascii_uppercase()) {
-        if let Some(code) = table().get(&trimmed.to_ascii_lowercase()) {
-            return Some(code);
-        }
+    if let Some(code) = verbatim().get(trimmed) {
+        return Some(code);
     }
     table().get(&fold_key(trimmed)).copied()
 }
@@ -385,6 +426,19 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn accents_and_case_are_ignored() {
+        for raw in [
+            "République française",
+            "REPUBLIQUE FRANCAISE",
+            " république  française ",
+        ] {
+            assert_eq!(lookup(raw), Some("FR"), "{raw}");
+        }
+        assert_eq!(lookup("ESPANA"), Some("ES"));
+        assert_eq!(lookup("osterreich"), Some("AT"));
     }
 
     #[test]

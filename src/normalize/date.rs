@@ -54,7 +54,7 @@ pub fn normalize<'a>(
     let parsed = parse(value, order)?;
     let date = match format {
         Some(f) => parsed.date.format(f).to_string(),
-        None => parsed.date.format("%Y-%m-%d").to_string(),
+        None => iso(parsed.date),
     };
     Ok(Cow::Owned(match (parsed.time, parsed.zone) {
         (None, _) => date,
@@ -68,7 +68,7 @@ pub fn normalize<'a>(
         ) => date,
         (Some(t), zone) => format!(
             "{}T{:02}:{:02}:{:02}{}",
-            parsed.date.format("%Y-%m-%d"),
+            iso(parsed.date),
             t.hour,
             t.minute,
             t.second,
@@ -83,10 +83,11 @@ pub fn evidence(raw: &str) -> Option<Order> {
     let value = raw.trim();
     let (date_part, _) = split_time(value);
     let tokens = tokenize(date_part)?;
-    if tokens.iter().any(|t| matches!(t, Token::Word(_))) {
+    let tokens = tokens.as_slice();
+    if tokens.contains(&Token::Word) {
         return None;
     }
-    match tokens.as_slice() {
+    match tokens {
         [Token::Num(a, la), Token::Num(b, _), Token::Num(_, ly)]
             if *la <= 2 && (*ly == 4 || *ly == 2) =>
         {
@@ -98,6 +99,10 @@ pub fn evidence(raw: &str) -> Option<Order> {
         }
         _ => None,
     }
+}
+
+fn iso(date: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
 }
 
 fn is_iso_date(v: &str) -> bool {
@@ -290,54 +295,87 @@ fn parse_zone(zone: &str) -> Result<Option<Cow<'_, str>>, &'static str> {
     Err("not a date")
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token {
     /// Value and number of digits.
     Num(u32, usize),
     /// A month, resolved from its name.
     Month(u32),
     /// A word that is neither a month nor ignorable.
-    Word(String),
+    Word,
 }
 
-fn tokenize(text: &str) -> Option<Vec<Token>> {
-    let mut tokens = Vec::with_capacity(4);
-    let mut chars = text.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
-        if c.is_ascii_digit() {
-            let mut end = start;
-            while let Some(&(i, d)) = chars.peek() {
-                if !d.is_ascii_digit() {
-                    break;
-                }
-                end = i + 1;
-                chars.next();
+/// At most this many tokens in a date (more is not a date).
+const MAX_TOKENS: usize = 6;
+
+/// A date's tokens, on the stack: tokenizing is on the hot path.
+struct Tokens {
+    items: [Token; MAX_TOKENS],
+    len: usize,
+}
+
+impl Tokens {
+    fn as_slice(&self) -> &[Token] {
+        &self.items[..self.len]
+    }
+}
+
+fn is_date_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '/' | '-' | '.' | ',' | '年' | '月' | '日' | '号' | '\u{a0}' | '\t' | 'º' | '°'
+    )
+}
+
+fn tokenize(text: &str) -> Option<Tokens> {
+    let mut tokens = Tokens {
+        items: [Token::Word; MAX_TOKENS],
+        len: 0,
+    };
+    let mut push = |token: Token| -> Option<()> {
+        if tokens.len == MAX_TOKENS {
+            return None;
+        }
+        tokens.items[tokens.len] = token;
+        tokens.len += 1;
+        Some(())
+    };
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let b = bytes[pos];
+        if b.is_ascii_digit() {
+            let start = pos;
+            let mut value: u32 = 0;
+            while pos < bytes.len() && bytes[pos].is_ascii_digit() {
+                value = value
+                    .saturating_mul(10)
+                    .saturating_add((bytes[pos] - b'0') as u32);
+                pos += 1;
             }
-            let digits = &text[start..end];
-            if digits.len() > 4 {
+            if pos - start > 4 {
                 return None;
             }
-            tokens.push(Token::Num(num(digits), digits.len()));
-        } else if c.is_alphabetic() && !matches!(c, '年' | '月' | '日' | '号') {
-            let mut end = start;
-            while let Some(&(i, d)) = chars.peek() {
-                if !d.is_alphabetic() || matches!(d, '年' | '月' | '日' | '号') {
+            push(Token::Num(value, pos - start))?;
+            continue;
+        }
+        let c = text[pos..].chars().next()?;
+        if is_date_separator(c) {
+            pos += c.len_utf8();
+        } else if c.is_alphabetic() {
+            let start = pos;
+            while let Some(d) = text[pos..].chars().next() {
+                if !d.is_alphabetic() || is_date_separator(d) {
                     break;
                 }
-                end = i + d.len_utf8();
-                chars.next();
+                pos += d.len_utf8();
             }
-            let word = text[start..end].to_lowercase();
-            if let Some(month) = month_number(&word) {
-                tokens.push(Token::Month(month));
-            } else if !is_filler(&word) {
-                tokens.push(Token::Word(word));
+            let word = &text[start..pos];
+            if let Some(month) = month_number(word) {
+                push(Token::Month(month))?;
+            } else if !is_filler(word) {
+                push(Token::Word)?;
             }
-        } else if matches!(
-            c,
-            ' ' | '/' | '-' | '.' | ',' | '年' | '月' | '日' | '号' | '\u{a0}' | '\t' | 'º' | '°'
-        ) {
-            chars.next();
         } else {
             return None;
         }
@@ -345,12 +383,26 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
     Some(tokens)
 }
 
+/// Lower-cases a short word into `buffer` without allocating (ASCII), or into
+/// an owned string (other scripts).
+fn lower_word<'a>(word: &'a str, buffer: &'a mut [u8; 24]) -> std::borrow::Cow<'a, str> {
+    if word.is_ascii() && word.len() <= buffer.len() {
+        let out = &mut buffer[..word.len()];
+        out.copy_from_slice(word.as_bytes());
+        out.make_ascii_lowercase();
+        std::borrow::Cow::Borrowed(std::str::from_utf8(out).unwrap_or(word))
+    } else {
+        std::borrow::Cow::Owned(word.to_lowercase())
+    }
+}
+
 fn parse_date(text: &str, order: Order) -> Result<NaiveDate, &'static str> {
     let tokens = tokenize(text).ok_or("not a date")?;
-    if tokens.iter().any(|t| matches!(t, Token::Word(_))) {
+    let tokens = tokens.as_slice();
+    if tokens.contains(&Token::Word) {
         return Err("not a date");
     }
-    let (year, month, day) = match tokens.as_slice() {
+    let (year, month, day) = match tokens {
         [Token::Num(y, 4), Token::Num(m, _), Token::Num(d, _)] => (*y, *m, *d),
         [Token::Num(a, la), Token::Num(b, lb), Token::Num(y, ly)]
             if *la <= 2 && *lb <= 2 && (*ly == 4 || *ly == 2) =>
@@ -396,6 +448,9 @@ fn full_year(year: u32, digits: usize) -> u32 {
 /// Words a date may carry that say nothing: weekdays, ordinal suffixes,
 /// `de`/`of`/`the`.
 fn is_filler(word: &str) -> bool {
+    let mut buffer = [0u8; 24];
+    let word = lower_word(word, &mut buffer);
+    let word = word.as_ref();
     const FILLERS: &[&str] = &[
         "st",
         "nd",
@@ -579,7 +634,8 @@ fn month_number(word: &str) -> Option<u32> {
         ("dic", 12),
         ("dicembre", 12),
     ];
-    let word = word.trim_end_matches('.');
+    let mut buffer = [0u8; 24];
+    let word = lower_word(word, &mut buffer);
     MONTHS
         .iter()
         .find(|(name, _)| *name == word)

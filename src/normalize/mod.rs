@@ -22,9 +22,9 @@ use crate::progress::Progress;
 use crate::schema::Role;
 use crate::table::{Column, Table};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// Rows per unit of parallel work.
 const CHUNK_ROWS: usize = 32_768;
@@ -125,7 +125,14 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
     let rows = input.row_count();
     let context = RowContext {
         country: match plan.country_column {
-            Some(index) => input.columns[index].iter().map(country::lookup).collect(),
+            Some(index) => {
+                // Country columns have few distinct spellings: look each up once.
+                let mut memo: HashMap<&str, Option<&'static str>> = HashMap::default();
+                input.columns[index]
+                    .iter()
+                    .map(|raw| *memo.entry(raw).or_insert_with(|| country::lookup(raw)))
+                    .collect()
+            }
             None => Vec::new(),
         },
     };
@@ -173,11 +180,9 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
         let bytes = column_pieces.iter().map(|p| p.column.byte_len()).sum();
         let mut column = Column::with_capacity(rows, bytes);
         let mut total = ColumnStats::default();
-        let mut reasons: HashMap<&'static str, usize> = HashMap::new();
+        let mut reasons: HashMap<&'static str, usize> = HashMap::default();
         for piece in column_pieces {
-            for value in piece.column.iter() {
-                column.push(value);
-            }
+            column.append(&piece.column);
             total.changed += piece.stats.changed;
             total.emptied += piece.stats.emptied;
             total.rejected += piece.stats.rejected;
@@ -226,7 +231,7 @@ fn date_orders(
             .or(plan.default_region)
     };
     // Evidence per country group: (proves day-first, proves month-first).
-    let mut evidence: HashMap<Option<&str>, (bool, bool)> = HashMap::new();
+    let mut evidence: HashMap<Option<&str>, (bool, bool)> = HashMap::default();
     for (row, value) in column.iter().enumerate() {
         if let Some(order) = date::evidence(value) {
             let entry = evidence.entry(country_of(row)).or_default();
@@ -265,10 +270,11 @@ fn normalize_range(
         column: Column::with_capacity(range.len(), bytes),
         stats: ColumnStats::default(),
         findings: Vec::new(),
-        reasons: HashMap::new(),
+        reasons: HashMap::default(),
     };
     let mut phones = phone::Normalizer::new(plan.extension_style);
-    let mut region_index: HashMap<&str, Option<usize>> = HashMap::new();
+    let mut region_index: HashMap<&str, Option<usize>> = HashMap::default();
+    let mut countries: HashMap<&str, Result<&'static str, &'static str>> = HashMap::default();
     for row in range {
         let raw = source.get(row);
         let country = context
@@ -307,7 +313,10 @@ fn normalize_range(
                         .map(|v| Cow::Owned(v.to_string()))
                 }
                 Role::PostalCode => postal::normalize(raw, country),
-                Role::Country => country::normalize(raw).map(Cow::Borrowed),
+                Role::Country => (*countries
+                    .entry(raw)
+                    .or_insert_with(|| country::normalize(raw)))
+                .map(Cow::Borrowed),
                 Role::Date | Role::Datetime => {
                     let order = orders.map_or(date::Order::DayFirst, |o| o[row]);
                     date::normalize(raw, order, plan.date_format.as_deref())

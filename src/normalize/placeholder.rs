@@ -41,8 +41,12 @@ pub fn is_placeholder(value: &str, extra: &[String]) -> bool {
     if value.is_empty() || value.len() > 16 {
         return false;
     }
-    let lower = value.to_lowercase();
-    PLACEHOLDERS.contains(&lower.as_str()) || extra.iter().any(|p| p.to_lowercase() == lower)
+    // Every built-in placeholder is ASCII or caseless (CJK), so an ASCII
+    // case-insensitive comparison is exact and allocation-free.
+    PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(value))
+        || extra
+            .iter()
+            .any(|p| p.to_lowercase() == value.to_lowercase())
 }
 
 #[cfg(test)]

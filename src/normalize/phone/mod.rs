@@ -11,7 +11,7 @@
 
 pub mod metadata;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use unicode_normalization::UnicodeNormalization;
 
 /// A typed-in number reduced to what parsing needs.
@@ -39,6 +39,14 @@ fn keypad(letter: u8) -> u8 {
 /// Splits a trailing extension off: `x123`, `ext. 45`, `extension 7`, `#12`,
 /// `转123`, `分机 123`, `;ext=123`.
 fn split_extension(value: &str) -> (&str, Option<String>) {
+    // Most numbers have no extension: skip the marker search unless a marker
+    // character is present at all.
+    let maybe = value
+        .bytes()
+        .any(|b| matches!(b, b'x' | b'X' | b'e' | b'E' | b'#' | b';') || b >= 0x80);
+    if !maybe {
+        return (value, None);
+    }
     let lower = value.to_ascii_lowercase();
     const MARKERS: [&str; 10] = [
         ";ext=",
@@ -202,33 +210,39 @@ pub fn normalize(
     Ok(out)
 }
 
-/// A raw value and the region it was read in.
-type CacheKey = (Box<str>, Option<usize>);
+/// A cached answer: the E.164 value or why there is none.
+type Cached = Result<Box<str>, &'static str>;
 
 /// A caching normalizer for one batch of values (not shared across threads,
 /// so there is no lock on the hot path).
 #[derive(Default)]
 pub struct Normalizer {
     style: ExtensionStyle,
-    cache: HashMap<CacheKey, Result<Box<str>, &'static str>>,
+    /// Region → raw value → result; nested so a lookup borrows the raw `&str`
+    /// instead of allocating a key.
+    cache: FxHashMap<Option<usize>, FxHashMap<Box<str>, Cached>>,
 }
 
 impl Normalizer {
     pub fn new(style: ExtensionStyle) -> Self {
         Normalizer {
             style,
-            cache: HashMap::new(),
+            cache: FxHashMap::default(),
         }
     }
 
     pub fn normalize(&mut self, raw: &str, region: Option<usize>) -> Result<&str, &'static str> {
-        let key = (Box::<str>::from(raw), region);
         let style = self.style;
-        let entry = self
-            .cache
-            .entry(key)
-            .or_insert_with(|| normalize(raw, region, style).map(String::into_boxed_str));
-        entry.as_deref().map_err(|e| *e)
+        let by_value = self.cache.entry(region).or_default();
+        if !by_value.contains_key(raw) {
+            let result = normalize(raw, region, style).map(String::into_boxed_str);
+            by_value.insert(raw.into(), result);
+        }
+        match by_value.get(raw) {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(reason)) => Err(reason),
+            None => Err("not a phone number"),
+        }
     }
 }
 
