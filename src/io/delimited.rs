@@ -85,10 +85,16 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
         .zip(lines_before.par_iter())
         .map(|(&(start, end), &first_line)| parse_chunk(&context, &body[start..end], first_line))
         .collect();
-    let mut columns: Vec<Column> = headers.iter().map(|_| Column::default()).collect();
+    let pieces: Vec<Chunk> = pieces.into_iter().collect::<Result<_, _>>()?;
+    let mut columns: Vec<Column> = (0..headers.len())
+        .map(|c| {
+            let rows = pieces.iter().map(|p| p.columns[c].len()).sum();
+            let bytes = pieces.iter().map(|p| p.columns[c].byte_len()).sum();
+            Column::with_capacity(rows, bytes)
+        })
+        .collect();
     let mut rejects = Vec::new();
     for piece in pieces {
-        let piece = piece?;
         for (column, part) in columns.iter_mut().zip(piece.columns) {
             column.append(&part);
         }
@@ -149,15 +155,20 @@ fn parse_chunk(
         .collect();
     let mut rejects = Vec::new();
     let mut reader = builder(context.delimiter).from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
+    // Byte records: the text is already valid UTF-8 and the parser splits it
+    // only at ASCII bytes, so fields are valid UTF-8 too (checked below once
+    // per field with `from_utf8`, which is cheaper than `StringRecord`'s
+    // per-record validation plus the conversion).
+    let mut record = csv::ByteRecord::new();
     while reader
-        .read_record(&mut record)
+        .read_byte_record(&mut record)
         .map_err(|e| csv_error(context.path, first_line, e))?
     {
-        if is_blank(&record) {
+        if is_blank_bytes(&record) {
             continue;
         }
         let line = first_line + record.position().map_or(1, |p| p.line()) - 1;
+        let field = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         let bad = if record.len() != width {
             if !context.lenient {
                 return Err(ReadError::Ragged {
@@ -171,7 +182,11 @@ fn parse_chunk(
                 "row has {} fields, header has {width}",
                 record.len()
             ))
-        } else if context.had_bad_bytes && record.iter().any(|f| f.contains('\u{FFFD}')) {
+        } else if context.had_bad_bytes
+            && record
+                .iter()
+                .any(|f| f.windows(3).any(|w| w == "\u{FFFD}".as_bytes()))
+        {
             // Lenient mode: the undecodable row is set aside, never half-kept.
             Some(format!("bytes that are not valid {}", context.encoding))
         } else {
@@ -181,11 +196,15 @@ fn parse_chunk(
             Some(reason) => rejects.push(Reject {
                 line,
                 reason,
-                fields: record.iter().map(str::to_string).collect(),
+                fields: record.iter().map(field).collect(),
             }),
             None => {
                 for (column, value) in columns.iter_mut().zip(record.iter()) {
-                    column.push(value);
+                    match std::str::from_utf8(value) {
+                        Ok(text) => column.push(text),
+                        // Unreachable for text that was a `&str`; kept total.
+                        Err(_) => column.push(&field(value)),
+                    }
                 }
             }
         }
@@ -247,6 +266,10 @@ fn record_boundaries(body: &[u8], delimiter: u8, parts: usize) -> Vec<(usize, us
     }
     cuts.push(body.len());
     cuts.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+fn is_blank_bytes(record: &csv::ByteRecord) -> bool {
+    record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace)
 }
 
 fn is_blank(record: &csv::StringRecord) -> bool {

@@ -7,7 +7,8 @@
 //! evidence or a rule) unless a part above 12 proves it, month names in
 //! English, German, French, Portuguese, Spanish and Italian (`2 May 2024`,
 //! `May 2, 2024`, `2. Mai 2024`, `1er mai 2024`, `2 de maio de 2024`), and Excel
-//! serial numbers (5 digits: 1927–2173). Impossible dates (Feb 30) are
+//! serial numbers (5 digits: 1927–2173), Japanese era dates (`令和6年5月2日`,
+//! `H2.5.2`). Impossible dates (Feb 30) are
 //! rejected, never moved to a neighbouring day.
 
 use chrono::{Datelike, Duration, NaiveDate};
@@ -101,8 +102,21 @@ pub fn evidence(raw: &str) -> Option<Order> {
     }
 }
 
+/// `YYYY-MM-DD`, written digit by digit (this runs for every date cell).
 fn iso(date: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+    let (year, month, day) = (date.year().clamp(0, 9999) as u32, date.month(), date.day());
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let mut out = String::with_capacity(10);
+    for n in [year / 1000, year / 100, year / 10, year] {
+        out.push(digit(n));
+    }
+    out.push('-');
+    out.push(digit(month / 10));
+    out.push(digit(month));
+    out.push('-');
+    out.push(digit(day / 10));
+    out.push(digit(day));
+    out
 }
 
 fn is_iso_date(v: &str) -> bool {
@@ -132,6 +146,13 @@ fn parse(value: &str, order: Order) -> Result<Parsed<'_>, &'static str> {
             NaiveDate::from_ymd_opt(num(&value[..4]) as i32, num(&value[4..6]), num(&value[6..]))
                 .ok_or("impossible date")?;
         return Ok(Parsed {
+            date,
+            time: None,
+            zone: None,
+        });
+    }
+    if let Some(date) = japanese_era(value) {
+        return date.map(|date| Parsed {
             date,
             time: None,
             zone: None,
@@ -435,6 +456,43 @@ fn parse_date(text: &str, order: Order) -> Result<NaiveDate, &'static str> {
     NaiveDate::from_ymd_opt(year as i32, month, day)
         .filter(|d| d.year() >= 1000)
         .ok_or("impossible date")
+}
+
+/// Japanese era dates: `令和6年5月2日`, `平成元年1月8日`, `R6.5.2`, `H2/5/2`.
+fn japanese_era(value: &str) -> Option<Result<NaiveDate, &'static str>> {
+    const ERAS: [(&str, char, i32, NaiveDate); 4] = [
+        ("令和", 'R', 2018, date_const(2019, 5, 1)),
+        ("平成", 'H', 1988, date_const(1989, 1, 8)),
+        ("昭和", 'S', 1925, date_const(1926, 12, 25)),
+        ("大正", 'T', 1911, date_const(1912, 7, 30)),
+    ];
+    let (offset, first_day, rest) = ERAS.iter().find_map(|(name, letter, offset, first_day)| {
+        if let Some(rest) = value.strip_prefix(name) {
+            return Some((*offset, *first_day, rest.trim_start()));
+        }
+        let rest = value
+            .strip_prefix(*letter)
+            .or_else(|| value.strip_prefix(letter.to_ascii_lowercase()))?;
+        rest.starts_with(|c: char| c.is_ascii_digit())
+            .then_some((*offset, *first_day, rest))
+    })?;
+    let rest = rest.replacen("元", "1", 1);
+    let tokens = tokenize(&rest)?;
+    let [Token::Num(year, ly), Token::Num(month, _), Token::Num(day, _)] = tokens.as_slice() else {
+        return Some(Err("not a date"));
+    };
+    if *ly > 2 {
+        return Some(Err("not a date"));
+    }
+    let date = NaiveDate::from_ymd_opt(offset + *year as i32, *month, *day);
+    Some(date.filter(|d| *d >= first_day).ok_or("impossible date"))
+}
+
+const fn date_const(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(date) => date,
+        None => NaiveDate::MIN,
+    }
 }
 
 fn full_year(year: u32, digits: usize) -> u32 {
@@ -775,6 +833,17 @@ mod tests {
             assert!(n(raw, DayFirst).is_err(), "{raw}");
         }
         assert_eq!(n("2024-02-29", DayFirst).as_deref(), Ok("2024-02-29"));
+    }
+
+    #[test]
+    fn japanese_era_dates() {
+        assert_eq!(n("令和6年5月2日", DayFirst).as_deref(), Ok("2024-05-02"));
+        assert_eq!(n("平成元年1月8日", DayFirst).as_deref(), Ok("1989-01-08"));
+        assert_eq!(n("昭和60年12月1日", DayFirst).as_deref(), Ok("1985-12-01"));
+        assert_eq!(n("R6.5.2", DayFirst).as_deref(), Ok("2024-05-02"));
+        assert_eq!(n("H2/5/2", DayFirst).as_deref(), Ok("1990-05-02"));
+        assert_eq!(n("平成元年1月7日", DayFirst), Err("impossible date"));
+        assert!(n("Reiwa", DayFirst).is_err());
     }
 
     #[test]

@@ -34,20 +34,32 @@ const PLACEHOLDERS: &[&str] = &[
     ".",
 ];
 
-/// Is `value` (already trimmed by the caller or not) a placeholder?
-/// `extra` holds rule-file additions, compared case-insensitively.
+/// Is `value` (trimmed or not) a placeholder? `extra` holds rule-file
+/// additions, compared case-insensitively.
 pub fn is_placeholder(value: &str, extra: &[String]) -> bool {
     let value = value.trim();
-    if value.is_empty() || value.len() > 16 {
-        return false;
-    }
-    // Every built-in placeholder is ASCII or caseless (CJK), so an ASCII
-    // case-insensitive comparison is exact and allocation-free.
-    PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(value))
-        || extra
+    if value.is_empty() || value.len() > LONGEST {
+        return extra
             .iter()
-            .any(|p| p.to_lowercase() == value.to_lowercase())
+            .any(|p| p.trim().to_lowercase() == value.to_lowercase())
+            && !value.is_empty();
+    }
+    // Every built-in placeholder is ASCII or caseless (CJK), so lower-casing
+    // ASCII into a stack buffer gives an exact, allocation-free comparison.
+    let mut buffer = [0u8; LONGEST];
+    let lower = &mut buffer[..value.len()];
+    lower.copy_from_slice(value.as_bytes());
+    lower.make_ascii_lowercase();
+    let builtin = std::str::from_utf8(lower).is_ok_and(|lower| PLACEHOLDERS.contains(&lower));
+    builtin
+        || (!extra.is_empty()
+            && extra
+                .iter()
+                .any(|p| p.trim().to_lowercase() == value.to_lowercase()))
 }
+
+/// Length in bytes of the longest built-in placeholder.
+const LONGEST: usize = 16;
 
 #[cfg(test)]
 mod tests {

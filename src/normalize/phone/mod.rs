@@ -41,32 +41,42 @@ fn keypad(letter: u8) -> u8 {
 fn split_extension(value: &str) -> (&str, Option<String>) {
     // Most numbers have no extension: skip the marker search unless a marker
     // character is present at all.
-    let maybe = value
-        .bytes()
-        .any(|b| matches!(b, b'x' | b'X' | b'e' | b'E' | b'#' | b';') || b >= 0x80);
+    let maybe = value.bytes().any(|b| {
+        matches!(
+            b,
+            b'x' | b'X' | b'e' | b'E' | b'#' | b';' | b'~' | b'a' | b'A' | b'i' | b'I'
+        ) || b >= 0x80
+    });
     if !maybe {
         return (value, None);
     }
     let lower = value.to_ascii_lowercase();
-    const MARKERS: [&str; 10] = [
-        ";ext=",
-        "extension",
-        "ext.",
-        "ext",
-        "ex.",
-        "转",
-        "轉",
-        "分机",
-        "x",
-        "#",
+    // Markers and digit limits as in libphonenumber's extension patterns
+    // (words up to 20 digits, `x`/`#`/`~`/`int` up to 9), plus Chinese `转`/`分机`.
+    const MARKERS: [(&str, usize); 15] = [
+        (";ext=", 20),
+        ("extensión", 20),
+        ("extension", 20),
+        ("extensao", 20),
+        ("ext.", 20),
+        ("extn", 20),
+        ("ext", 20),
+        ("anexo", 20),
+        ("转", 20),
+        ("轉", 20),
+        ("分机", 20),
+        ("int", 9),
+        ("x", 9),
+        ("#", 9),
+        ("~", 9),
     ];
-    for marker in MARKERS {
+    for (marker, max_digits) in MARKERS {
         let Some(at) = lower.rfind(marker) else {
             continue;
         };
-        let tail = lower[at + marker.len()..].trim_start_matches([' ', ':', '.', '\t']);
+        let tail = lower[at + marker.len()..].trim_start_matches([' ', ':', '.', '\t', ',', '-']);
         let tail = tail.trim_end_matches(['#', ' ']);
-        if tail.is_empty() || tail.len() > 7 || !tail.bytes().all(|b| b.is_ascii_digit()) {
+        if tail.is_empty() || tail.len() > max_digits || !tail.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
         let head = value[..at].trim_end_matches([' ', ',', ';', '\t']);
@@ -112,7 +122,7 @@ pub fn clean(raw: &str) -> Option<Cleaned> {
             b'0'..=b'9' => digits.push(b as char),
             b'a'..=b'z' | b'A'..=b'Z' if letters >= 3 => digits.push(keypad(b) as char),
             b'a'..=b'z' | b'A'..=b'Z' => {}
-            b' ' | b'-' | b'.' | b'(' | b')' | b'/' | b'[' | b']' | b'~' | b'\t' => {}
+            b' ' | b'-' | b'.' | b'(' | b')' | b'/' | b'[' | b']' | b'~' | b'*' | b'\t' => {}
             _ if !b.is_ascii() => {}
             _ => return None,
         }
