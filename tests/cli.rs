@@ -25,6 +25,11 @@ impl Workdir {
         path
     }
 
+    /// Runs the binary with `args` in this directory.
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.command().args(args).output().expect("run tidyrec")
+    }
+
     fn command(&self) -> Command {
         let mut cmd = Command::cargo_bin("tidyrec").expect("binary");
         cmd.current_dir(self.dir.path())
@@ -196,11 +201,7 @@ fn output_is_identical_for_one_and_two_threads() {
 #[test]
 fn missing_input_is_exit_2_with_the_path() {
     let wd = Workdir::new();
-    let out = wd
-        .command()
-        .args(["normalize", "nope.csv", "-o", "x.csv"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["normalize", "nope.csv", "-o", "x.csv"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
     assert!(err.contains("nope.csv"), "{err}");
@@ -215,11 +216,7 @@ fn ragged_row_fails_with_line_or_goes_to_rejects_when_lenient() {
         "in.csv",
         "id,email\n1,a@x.com\n2\n3,c@x.com,extra\n4,d@x.com\n",
     );
-    let out = wd
-        .command()
-        .args(["normalize", "in.csv", "-o", "out.csv"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["normalize", "in.csv", "-o", "out.csv"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
     assert!(
@@ -227,11 +224,7 @@ fn ragged_row_fails_with_line_or_goes_to_rejects_when_lenient() {
         "{err}"
     );
 
-    let out = wd
-        .command()
-        .args(["normalize", "in.csv", "-o", "out.csv", "--lenient"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["normalize", "in.csv", "-o", "out.csv", "--lenient"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let (_, rows) = records(&wd.path("out.csv"));
     assert_eq!(rows, [["1", "a@x.com"], ["4", "d@x.com"]]);
@@ -251,18 +244,14 @@ fn bad_rule_key_is_exit_2_with_line_and_key() {
         "rules.toml",
         "[normalize]\ndefault-region = \"US\"\n\n[columns.email]\nrol = \"email\"\n",
     );
-    let out = wd
-        .command()
-        .args([
-            "normalize",
-            "in.csv",
-            "-o",
-            "out.csv",
-            "--rules",
-            "rules.toml",
-        ])
-        .output()
-        .unwrap();
+    let out = wd.run(&[
+        "normalize",
+        "in.csv",
+        "-o",
+        "out.csv",
+        "--rules",
+        "rules.toml",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
     assert!(
@@ -276,18 +265,14 @@ fn rule_file_column_must_exist() {
     let wd = Workdir::new();
     wd.write("in.csv", "email\na@x.com\n");
     wd.write("rules.toml", "[columns.\"Mobile\"]\nrole = \"phone\"\n");
-    let out = wd
-        .command()
-        .args([
-            "normalize",
-            "in.csv",
-            "-o",
-            "out.csv",
-            "--rules",
-            "rules.toml",
-        ])
-        .output()
-        .unwrap();
+    let out = wd.run(&[
+        "normalize",
+        "in.csv",
+        "-o",
+        "out.csv",
+        "--rules",
+        "rules.toml",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
     assert!(
@@ -307,18 +292,14 @@ fn rule_file_overrides_roles_and_options() {
         "rules.toml",
         "[normalize]\ndefault-region = \"GB\"\n[columns.contact]\nrole = \"phone\"\n[columns.when]\nrole = \"date\"\ndate-order = \"month-first\"\n[columns.who]\nrole = \"full_name\"\nstrip-honorifics = true\n",
     );
-    let out = wd
-        .command()
-        .args([
-            "normalize",
-            "in.csv",
-            "-o",
-            "out.csv",
-            "--rules",
-            "rules.toml",
-        ])
-        .output()
-        .unwrap();
+    let out = wd.run(&[
+        "normalize",
+        "in.csv",
+        "-o",
+        "out.csv",
+        "--rules",
+        "rules.toml",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let (_, rows) = records(&wd.path("out.csv"));
     assert_eq!(rows, [["+442079460958", "2024-05-02", "Jane Doe"]]);
@@ -328,11 +309,7 @@ fn rule_file_overrides_roles_and_options() {
 fn refuses_to_overwrite_the_input() {
     let wd = Workdir::new();
     let input = wd.write("in.csv", "email\nA@X.COM\n");
-    let out = wd
-        .command()
-        .args(["normalize", "in.csv", "-o", "./in.csv"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["normalize", "in.csv", "-o", "./in.csv"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("input"), "{}", stderr_of(&out));
     assert_eq!(std::fs::read_to_string(input).unwrap(), "email\nA@X.COM\n");
@@ -344,11 +321,7 @@ fn gbk_and_utf16_and_latin1_inputs_are_detected() {
     let (gbk, _, _) = encoding_rs::GB18030
         .encode("姓名,手机,国家\n王伟,138-1234-5678,中国\n张丽,139 1234 5678,中国\n");
     wd.write("gbk.csv", gbk);
-    let out = wd
-        .command()
-        .args(["normalize", "gbk.csv", "-o", "gbk.out.csv"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["normalize", "gbk.csv", "-o", "gbk.out.csv"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let (headers, rows) = records(&wd.path("gbk.out.csv"));
     assert_eq!(headers, ["姓名", "手机", "国家"]);
@@ -359,20 +332,12 @@ fn gbk_and_utf16_and_latin1_inputs_are_detected() {
         utf16.extend_from_slice(&unit.to_le_bytes());
     }
     wd.write("u16.csv", utf16);
-    let out = wd
-        .command()
-        .args(["normalize", "u16.csv", "-o", "u16.out.csv"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["normalize", "u16.csv", "-o", "u16.out.csv"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(records(&wd.path("u16.out.csv")).1, [["a@b.de", "DE"]]);
 
     wd.write("latin1.csv", b"name,city\nJOS\xC9 M\xDCLLER,K\xF6ln\n");
-    let out = wd
-        .command()
-        .args(["normalize", "latin1.csv", "-o", "l.out.csv"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["normalize", "latin1.csv", "-o", "l.out.csv"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(records(&wd.path("l.out.csv")).1, [["José Müller", "Köln"]]);
 }
@@ -381,11 +346,7 @@ fn gbk_and_utf16_and_latin1_inputs_are_detected() {
 fn invalid_bytes_under_forced_encoding_name_the_line() {
     let wd = Workdir::new();
     wd.write("bad.csv", b"name\nok\nbad\xFF\n");
-    let out = wd
-        .command()
-        .args(["normalize", "bad.csv", "-o", "o.csv", "--encoding", "utf-8"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["normalize", "bad.csv", "-o", "o.csv", "--encoding", "utf-8"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
     assert!(
@@ -398,19 +359,11 @@ fn invalid_bytes_under_forced_encoding_name_the_line() {
 fn empty_and_header_only_files() {
     let wd = Workdir::new();
     wd.write("empty.csv", "");
-    let out = wd
-        .command()
-        .args(["normalize", "empty.csv", "-o", "e.csv"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["normalize", "empty.csv", "-o", "e.csv"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(std::fs::read_to_string(wd.path("e.csv")).unwrap(), "");
     wd.write("header.csv", "id,email\n");
-    let out = wd
-        .command()
-        .args(["normalize", "header.csv", "-o", "h.csv"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["normalize", "header.csv", "-o", "h.csv"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(
         std::fs::read_to_string(wd.path("h.csv")).unwrap(),
@@ -512,11 +465,7 @@ fn parquet_round_trip_and_xlsx_input() {
 fn stdout_output_and_quiet() {
     let wd = Workdir::new();
     wd.write("in.csv", "email\nA@X.COM\n");
-    let out = wd
-        .command()
-        .args(["--quiet", "normalize", "in.csv", "-o", "-"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["--quiet", "normalize", "in.csv", "-o", "-"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "email\na@x.com\n");
     assert!(out.stderr.is_empty(), "{}", stderr_of(&out));
@@ -559,21 +508,13 @@ fn verbose_prints_roles_and_json_log_format() {
         "in.csv",
         "contact,notes\n(415) 555-0132,a@b.com\n+44 20 7946 0958,c@d.com\n138-1234-5678,x@y.org\n",
     );
-    let out = wd
-        .command()
-        .args(["-v", "normalize", "in.csv", "-o", "o.csv"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["-v", "normalize", "in.csv", "-o", "o.csv"]);
     let err = stderr_of(&out);
     assert!(
         err.contains("contact") && err.contains("phone") && err.contains("Content"),
         "{err}"
     );
-    let out = wd
-        .command()
-        .args(["--log-format", "json", "normalize", "in.csv", "-o", "o.csv"])
-        .output()
-        .unwrap();
+    let out = wd.run(&["--log-format", "json", "normalize", "in.csv", "-o", "o.csv"]);
     for line in stderr_of(&out).lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("json log line");
         assert!(v["level"].is_string());

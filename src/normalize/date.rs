@@ -48,6 +48,17 @@ pub fn normalize<'a>(
     order: Order,
     format: Option<&str>,
 ) -> Result<Cow<'a, str>, &'static str> {
+    normalize_as(raw, order, format, false)
+}
+
+/// Like [`normalize`]; `datetime` keeps a written midnight time (`00:00`)
+/// instead of reducing the value to its date, as a datetime column should.
+pub fn normalize_as<'a>(
+    raw: &'a str,
+    order: Order,
+    format: Option<&str>,
+    datetime: bool,
+) -> Result<Cow<'a, str>, &'static str> {
     let value = raw.trim();
     if format.is_none() && is_iso_date(value) {
         return Ok(Cow::Borrowed(value));
@@ -66,7 +77,7 @@ pub fn normalize<'a>(
                 second: 0,
             }),
             None,
-        ) => date,
+        ) if !datetime => date,
         (Some(t), zone) => format!(
             "{}T{:02}:{:02}:{:02}{}",
             iso(parsed.date),
@@ -833,6 +844,17 @@ mod tests {
             assert!(n(raw, DayFirst).is_err(), "{raw}");
         }
         assert_eq!(n("2024-02-29", DayFirst).as_deref(), Ok("2024-02-29"));
+    }
+
+    #[test]
+    fn midnight_is_kept_in_datetime_columns() {
+        let as_datetime = |raw| normalize_as(raw, DayFirst, None, true).map(Cow::into_owned);
+        assert_eq!(
+            as_datetime("2024-05-02 00:00").as_deref(),
+            Ok("2024-05-02T00:00:00")
+        );
+        assert_eq!(as_datetime("2024-05-02").as_deref(), Ok("2024-05-02"));
+        assert_eq!(n("2024-05-02 00:00", DayFirst).as_deref(), Ok("2024-05-02"));
     }
 
     #[test]

@@ -319,7 +319,12 @@ fn normalize_range(
                 .map(Cow::Borrowed),
                 Role::Date | Role::Datetime => {
                     let order = orders.map_or(date::Order::DayFirst, |o| o[row]);
-                    date::normalize(raw, order, plan.date_format.as_deref())
+                    date::normalize_as(
+                        raw,
+                        order,
+                        plan.date_format.as_deref(),
+                        column_plan.role == Role::Datetime,
+                    )
                 }
                 Role::Boolean => boolean::normalize(raw).map(Cow::Borrowed),
                 Role::Money => money::normalize(raw),

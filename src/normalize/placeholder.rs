@@ -38,24 +38,36 @@ const PLACEHOLDERS: &[&str] = &[
 /// additions, compared case-insensitively.
 pub fn is_placeholder(value: &str, extra: &[String]) -> bool {
     let value = value.trim();
-    if value.is_empty() || value.len() > LONGEST {
-        return extra
-            .iter()
-            .any(|p| p.trim().to_lowercase() == value.to_lowercase())
-            && !value.is_empty();
+    if value.is_empty() {
+        return false;
     }
-    // Every built-in placeholder is ASCII or caseless (CJK), so lower-casing
-    // ASCII into a stack buffer gives an exact, allocation-free comparison.
-    let mut buffer = [0u8; LONGEST];
-    let lower = &mut buffer[..value.len()];
-    lower.copy_from_slice(value.as_bytes());
-    lower.make_ascii_lowercase();
-    let builtin = std::str::from_utf8(lower).is_ok_and(|lower| PLACEHOLDERS.contains(&lower));
-    builtin
+    is_builtin(value)
         || (!extra.is_empty()
             && extra
                 .iter()
                 .any(|p| p.trim().to_lowercase() == value.to_lowercase()))
+}
+
+/// This runs for every cell, so it rejects on the first byte when it can and
+/// compares ASCII case-insensitively without allocating (every built-in
+/// placeholder is ASCII or caseless CJK).
+fn is_builtin(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    if bytes.len() > LONGEST {
+        return false;
+    }
+    let first = bytes[0].to_ascii_lowercase();
+    if first.is_ascii()
+        && !matches!(
+            first,
+            b'n' | b'#' | b'-' | b'?' | b'u' | b'(' | b'<' | b't' | b'x' | b'/' | b'.'
+        )
+    {
+        return false;
+    }
+    PLACEHOLDERS
+        .iter()
+        .any(|p| p.len() == bytes.len() && p.as_bytes().eq_ignore_ascii_case(bytes))
 }
 
 /// Length in bytes of the longest built-in placeholder.

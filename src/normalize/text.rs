@@ -51,6 +51,9 @@ pub fn clean(raw: &str) -> Cow<'_, str> {
 }
 
 fn is_clean(raw: &str) -> bool {
+    if raw.is_ascii() {
+        return is_clean_ascii(raw.as_bytes());
+    }
     if raw.starts_with(char::is_whitespace) || raw.ends_with(char::is_whitespace) {
         return false;
     }
@@ -64,6 +67,27 @@ fn is_clean(raw: &str) -> bool {
             return false;
         }
         previous = c;
+    }
+    true
+}
+
+/// The ASCII case of [`is_clean`], byte by byte (most cells are ASCII).
+fn is_clean_ascii(bytes: &[u8]) -> bool {
+    let Some((&first, &last)) = bytes.first().zip(bytes.last()) else {
+        return true;
+    };
+    if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
+        return false;
+    }
+    let mut previous = b'x';
+    for &b in bytes {
+        match b {
+            b'\t' | b'\r' | b'\x0b' | b'\x0c' => return false,
+            b' ' if matches!(previous, b' ' | b'\n') => return false,
+            b'\n' if previous == b' ' => return false,
+            _ => {}
+        }
+        previous = b;
     }
     true
 }

@@ -226,21 +226,31 @@ fn strip_national_prefix(number: &str, region: &Compiled) -> String {
     let Some(prefix) = &region.national_prefix else {
         return number.to_string();
     };
-    let Some(caps) = prefix.captures(number) else {
-        return number.to_string();
+    // Capture groups matter only for a transform rule; a plain search is
+    // much cheaper, and most regions have no rule.
+    let candidate = match region.transform.as_deref().filter(|rule| !rule.is_empty()) {
+        None => {
+            let Some(found) = prefix.find(number) else {
+                return number.to_string();
+            };
+            number[found.end()..].to_string()
+        }
+        Some(rule) => {
+            let Some(caps) = prefix.captures(number) else {
+                return number.to_string();
+            };
+            let whole = caps.get(0).map_or(0, |m| m.end());
+            if caps.len() > 1 && caps.get(caps.len() - 1).is_some() {
+                let mut transformed = String::new();
+                caps.expand(rule, &mut transformed);
+                transformed.push_str(&number[whole..]);
+                transformed
+            } else {
+                number[whole..].to_string()
+            }
+        }
     };
     let viable_before = region.general.pattern.is_match(number);
-    let whole = caps.get(0).map_or(0, |m| m.end());
-    let last_group_matched = caps.len() > 1 && caps.get(caps.len() - 1).is_some();
-    let candidate = match (&region.transform, last_group_matched) {
-        (Some(rule), true) if !rule.is_empty() => {
-            let mut transformed = String::new();
-            caps.expand(rule, &mut transformed);
-            transformed.push_str(&number[whole..]);
-            transformed
-        }
-        _ => number[whole..].to_string(),
-    };
     if viable_before && !region.general.pattern.is_match(&candidate) {
         return number.to_string();
     }
