@@ -93,13 +93,12 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
             Column::with_capacity(rows, bytes)
         })
         .collect();
-    let mut rejects = Vec::new();
-    for piece in pieces {
-        for (column, part) in columns.iter_mut().zip(piece.columns) {
-            column.append(&part);
+    columns.par_iter_mut().enumerate().for_each(|(c, column)| {
+        for piece in &pieces {
+            column.append(&piece.columns[c]);
         }
-        rejects.extend(piece.rejects);
-    }
+    });
+    let rejects: Vec<Reject> = pieces.into_iter().flat_map(|piece| piece.rejects).collect();
     Ok(ReadOutcome {
         table: Table { headers, columns },
         rejects,

@@ -39,7 +39,20 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&'static Encoding>) -> Decoded
             };
             (enc, body)
         }
-        None => detect(bytes),
+        None => match Encoding::for_bom(bytes) {
+            Some((enc, bom_len)) => (enc, &bytes[bom_len..]),
+            // No BOM: valid UTF-8 is UTF-8 (validated once, here).
+            None => match std::str::from_utf8(bytes) {
+                Ok(text) => {
+                    return Decoded {
+                        text: Cow::Borrowed(text),
+                        encoding: "UTF-8",
+                        first_bad_line: None,
+                    }
+                }
+                Err(_) => (guess_legacy(bytes), bytes),
+            },
+        },
     };
     if encoding == UTF_8 {
         return match std::str::from_utf8(body) {
@@ -71,25 +84,19 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&'static Encoding>) -> Decoded
     }
 }
 
-fn detect(bytes: &[u8]) -> (&'static Encoding, &[u8]) {
-    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
-        return (enc, &bytes[bom_len..]);
-    }
-    if std::str::from_utf8(bytes).is_ok() {
-        return (UTF_8, bytes);
-    }
+/// Guesses the legacy encoding of text that is not UTF-8.
+fn guess_legacy(bytes: &[u8]) -> &'static Encoding {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     // A few MB are plenty to tell GBK from Windows-1252.
     let sample = &bytes[..bytes.len().min(4 << 20)];
     detector.feed(sample, sample.len() == bytes.len());
     let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
     // GBK is a subset of GB18030; decode with the superset so nothing is lost.
-    let guess = if guess.name() == "GBK" {
+    if guess.name() == "GBK" {
         GB18030
     } else {
         guess
-    };
-    (guess, bytes)
+    }
 }
 
 fn display_name(encoding: &'static Encoding) -> &'static str {
@@ -163,6 +170,18 @@ mod tests {
         let decoded = decode(bytes, None);
         assert_eq!(decoded.encoding, "windows-1252");
         assert!(decoded.text.contains("José Müller"));
+    }
+
+    #[test]
+    fn latin1_late_in_a_long_ascii_file_is_still_detected() {
+        let mut bytes = b"name,city\n".to_vec();
+        for _ in 0..100_000 {
+            bytes.extend_from_slice(b"Smith,London\n");
+        }
+        bytes.extend_from_slice(b"Jos\xE9,K\xF6ln\n");
+        let decoded = decode(&bytes, None);
+        assert_eq!(decoded.encoding, "windows-1252");
+        assert!(decoded.text.ends_with("José,Köln\n"));
     }
 
     #[test]

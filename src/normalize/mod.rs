@@ -138,7 +138,7 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
     };
     let orders: Vec<Option<Vec<date::Order>>> = input
         .columns
-        .iter()
+        .par_iter()
         .zip(&plan.columns)
         .map(|(column, column_plan)| {
             (column_plan.enabled && matches!(column_plan.role, Role::Date | Role::Datetime))
@@ -174,33 +174,17 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
         headers: input.headers.clone(),
         columns: Vec::with_capacity(input.columns.len()),
     };
+    // Join each column's pieces in order (columns in parallel).
+    let joined: Vec<(Column, ColumnStats, Vec<Finding>)> = pieces
+        .par_chunks(chunks)
+        .map(|column_pieces| join_pieces(column_pieces, rows))
+        .collect();
     let mut stats = Vec::with_capacity(input.columns.len());
     let mut findings = Vec::new();
-    for column_pieces in pieces.chunks(chunks) {
-        let bytes = column_pieces.iter().map(|p| p.column.byte_len()).sum();
-        let mut column = Column::with_capacity(rows, bytes);
-        let mut total = ColumnStats::default();
-        let mut reasons: HashMap<&'static str, usize> = HashMap::default();
-        for piece in column_pieces {
-            column.append(&piece.column);
-            total.changed += piece.stats.changed;
-            total.emptied += piece.stats.emptied;
-            total.rejected += piece.stats.rejected;
-            total.unchanged += piece.stats.unchanged;
-            total.empty += piece.stats.empty;
-            for (reason, count) in &piece.reasons {
-                *reasons.entry(reason).or_default() += count;
-            }
-            findings.extend_from_slice(&piece.findings);
-        }
-        let mut reasons: Vec<(String, usize)> = reasons
-            .into_iter()
-            .map(|(r, n)| (r.to_string(), n))
-            .collect();
-        reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        total.reasons = reasons;
+    for (column, column_stats, column_findings) in joined {
         table.columns.push(column);
-        stats.push(total);
+        stats.push(column_stats);
+        findings.extend(column_findings);
     }
     findings.sort_unstable_by_key(|f| (f.row, f.column));
     Outcome {
@@ -208,6 +192,33 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
         stats,
         findings,
     }
+}
+
+fn join_pieces(pieces: &[Piece], rows: usize) -> (Column, ColumnStats, Vec<Finding>) {
+    let bytes = pieces.iter().map(|p| p.column.byte_len()).sum();
+    let mut column = Column::with_capacity(rows, bytes);
+    let mut total = ColumnStats::default();
+    let mut reasons: HashMap<&'static str, usize> = HashMap::default();
+    let mut findings = Vec::new();
+    for piece in pieces {
+        column.append(&piece.column);
+        total.changed += piece.stats.changed;
+        total.emptied += piece.stats.emptied;
+        total.rejected += piece.stats.rejected;
+        total.unchanged += piece.stats.unchanged;
+        total.empty += piece.stats.empty;
+        for (reason, count) in &piece.reasons {
+            *reasons.entry(reason).or_default() += count;
+        }
+        findings.extend_from_slice(&piece.findings);
+    }
+    let mut reasons: Vec<(String, usize)> = reasons
+        .into_iter()
+        .map(|(r, n)| (r.to_string(), n))
+        .collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    total.reasons = reasons;
+    (column, total, findings)
 }
 
 /// Day/month order per row of a date column: a rule wins; otherwise what the
@@ -230,17 +241,32 @@ fn date_orders(
             .flatten()
             .or(plan.default_region)
     };
-    // Evidence per country group: (proves day-first, proves month-first).
-    let mut evidence: HashMap<Option<&str>, (bool, bool)> = HashMap::default();
-    for (row, value) in column.iter().enumerate() {
-        if let Some(order) = date::evidence(value) {
-            let entry = evidence.entry(country_of(row)).or_default();
-            match order {
-                date::Order::DayFirst => entry.0 = true,
-                date::Order::MonthFirst => entry.1 = true,
+    // Evidence per country group: (proves day-first, proves month-first),
+    // gathered over row chunks in parallel and merged (an OR: order-free).
+    type Evidence<'c> = HashMap<Option<&'c str>, (bool, bool)>;
+    let evidence: Evidence<'_> = (0..column.len().div_ceil(CHUNK_ROWS))
+        .into_par_iter()
+        .map(|k| {
+            let mut found = Evidence::default();
+            for row in k * CHUNK_ROWS..((k + 1) * CHUNK_ROWS).min(column.len()) {
+                if let Some(order) = date::evidence(column.get(row)) {
+                    let entry = found.entry(country_of(row)).or_default();
+                    match order {
+                        date::Order::DayFirst => entry.0 = true,
+                        date::Order::MonthFirst => entry.1 = true,
+                    }
+                }
             }
-        }
-    }
+            found
+        })
+        .reduce(Evidence::default, |mut a, b| {
+            for (country, (day, month)) in b {
+                let entry = a.entry(country).or_default();
+                entry.0 |= day;
+                entry.1 |= month;
+            }
+            a
+        });
     (0..column.len())
         .map(|row| {
             let country = country_of(row);
