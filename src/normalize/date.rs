@@ -12,7 +12,9 @@
 //! rejected, never moved to a neighbouring day.
 
 use chrono::{Datelike, Duration, NaiveDate};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// Which number comes first in `A/B/YYYY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -594,7 +596,10 @@ fn is_filler(word: &str) -> bool {
         "星期日",
         "星期天",
     ];
-    FILLERS.contains(&word)
+    static INDEX: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| FILLERS.iter().copied().collect())
+        .contains(word)
 }
 
 fn month_number(word: &str) -> Option<u32> {
@@ -703,12 +708,12 @@ fn month_number(word: &str) -> Option<u32> {
         ("dic", 12),
         ("dicembre", 12),
     ];
+    // A hash lookup: this runs for every word of every date cell.
+    static INDEX: OnceLock<FxHashMap<&'static str, u32>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| MONTHS.iter().copied().collect());
     let mut buffer = [0u8; 24];
     let word = lower_word(word, &mut buffer);
-    MONTHS
-        .iter()
-        .find(|(name, _)| *name == word)
-        .map(|(_, m)| *m)
+    index.get(word.as_ref()).copied()
 }
 
 #[cfg(test)]

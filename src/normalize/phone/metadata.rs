@@ -56,8 +56,7 @@ struct Compiled {
     transform: Option<String>,
     leading_digits: Option<Regex>,
     general: Desc,
-    /// Number types in libphonenumber's order of testing; fixed line and
-    /// mobile last.
+    /// Number-type patterns (mobile and fixed line first).
     types: Vec<Desc>,
     lengths: Vec<u16>,
     local_lengths: Vec<u16>,
@@ -126,17 +125,19 @@ fn compile(meta: &Metadata) -> Option<Compiled> {
             lengths: d.possible_length().to_vec(),
         })
     };
+    // Validity only asks whether *some* type matches, so the order is free:
+    // mobile and fixed line first, because nearly every CRM number is one.
     let ordered = [
-        descriptors.premium_rate(),
+        descriptors.mobile(),
+        descriptors.fixed_line(),
         descriptors.toll_free(),
+        descriptors.premium_rate(),
         descriptors.shared_cost(),
         descriptors.voip(),
         descriptors.personal_number(),
         descriptors.pager(),
         descriptors.uan(),
         descriptors.voicemail(),
-        descriptors.fixed_line(),
-        descriptors.mobile(),
     ];
     let mut lengths: Vec<u16> = Vec::new();
     let mut local_lengths: Vec<u16> = Vec::new();
