@@ -35,16 +35,17 @@ pub struct CsvOptions {
 /// `path`. `-` writes to standard output instead (no atomicity to give).
 pub fn atomic<F>(path: &Path, fill: F) -> Result<(), WriteError>
 where
-    F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    F: FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 {
     let io_err = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
     };
     if path == Path::new("-") {
-        let stdout = std::io::stdout();
-        let mut lock = stdout.lock();
-        return match fill(&mut lock).and_then(|_| lock.flush()) {
+        // A buffered handle that is `Send`, so output can be written from a
+        // worker thread while the next block is formatted.
+        let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout());
+        return match fill(&mut out).and_then(|_| out.flush()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             other => other.map_err(io_err),
         };
@@ -120,7 +121,7 @@ pub fn table(path: &Path, table: &Table, options: CsvOptions) -> Result<(), Writ
 }
 
 fn write_csv(
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     table: &Table,
     delimiter: u8,
     options: CsvOptions,
@@ -142,21 +143,39 @@ fn write_csv(
     let blocks: Vec<(usize, usize)> = (0..rows.div_ceil(WRITE_BLOCK_ROWS))
         .map(|b| (b * WRITE_BLOCK_ROWS, ((b + 1) * WRITE_BLOCK_ROWS).min(rows)))
         .collect();
+    // While one window of blocks is written, the next one is formatted.
     let window = rayon::current_num_threads() * 4;
+    let mut ready: Vec<std::io::Result<Vec<u8>>> = Vec::new();
     for group in blocks.chunks(window) {
-        let buffers: Vec<std::io::Result<Vec<u8>>> = group
-            .par_iter()
-            .map(|&(start, end)| format_rows(table, start..end, delimiter, options))
-            .collect();
-        for buffer in buffers {
-            out.write_all(&buffer?)?;
-        }
+        let (written, formatted) = rayon::join(
+            || write_buffers(out, std::mem::take(&mut ready)),
+            || {
+                group
+                    .par_iter()
+                    .map(|&(start, end)| format_rows(table, start..end, delimiter, options))
+                    .collect::<Vec<_>>()
+            },
+        );
+        written?;
+        ready = formatted;
+    }
+    write_buffers(out, ready)?;
+    Ok(())
+}
+
+fn write_buffers(
+    out: &mut (dyn Write + Send),
+    buffers: Vec<std::io::Result<Vec<u8>>>,
+) -> std::io::Result<()> {
+    for buffer in buffers {
+        out.write_all(&buffer?)?;
     }
     Ok(())
 }
 
-/// Rows per block of parallel CSV formatting.
-const WRITE_BLOCK_ROWS: usize = 16_384;
+/// Rows per block of parallel CSV formatting (tiny in tests, so the tests
+/// cross many blocks and windows).
+const WRITE_BLOCK_ROWS: usize = if cfg!(test) { 7 } else { 16_384 };
 
 fn format_rows(
     table: &Table,
@@ -272,6 +291,29 @@ mod tests {
             let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o644);
         }
+    }
+
+    #[test]
+    fn many_blocks_are_written_in_order() {
+        let mut table = Table::new(vec!["n".into(), "text".into()]);
+        let rows: Vec<(String, String)> = (0..1000)
+            .map(|i| (i.to_string(), format!("row, {i}")))
+            .collect();
+        for (n, text) in &rows {
+            table.push_row([n.as_str(), text.as_str()]);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        super::table(&path, &table, CsvOptions::default()).unwrap();
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        let read: Vec<(String, String)> = reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].to_string(), r[1].to_string())
+            })
+            .collect();
+        assert_eq!(read, rows);
     }
 
     #[test]

@@ -334,9 +334,7 @@ fn normalize_range(
                             .entry(code)
                             .or_insert_with(|| phone::region(code))
                     });
-                    phones
-                        .normalize(raw, region)
-                        .map(|v| Cow::Owned(v.to_string()))
+                    phones.normalize(raw, region).map(Cow::Borrowed)
                 }
                 Role::PostalCode => postal::normalize(raw, country),
                 Role::Country => (*countries

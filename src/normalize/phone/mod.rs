@@ -221,7 +221,7 @@ pub fn normalize(
 }
 
 /// A cached answer: the E.164 value or why there is none.
-type Cached = Result<Box<str>, &'static str>;
+type Cached = Result<String, &'static str>;
 
 /// A caching normalizer for one batch of values (not shared across threads,
 /// so there is no lock on the hot path).
@@ -245,7 +245,7 @@ impl Normalizer {
         let style = self.style;
         let by_value = self.cache.entry(region).or_default();
         if !by_value.contains_key(raw) {
-            let result = normalize(raw, region, style).map(String::into_boxed_str);
+            let result = normalize(raw, region, style);
             by_value.insert(raw.into(), result);
         }
         match by_value.get(raw) {
