@@ -356,6 +356,16 @@ fn invalid_bytes_under_forced_encoding_name_the_line() {
 }
 
 #[test]
+fn spreadsheet_output_is_refused_not_faked() {
+    let wd = Workdir::new();
+    wd.write("in.csv", "email\na@x.com\n");
+    let out = wd.run(&["normalize", "in.csv", "-o", "out.xlsx"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("--bom"), "{}", stderr_of(&out));
+    assert!(!wd.path("out.xlsx").exists());
+}
+
+#[test]
 fn empty_and_header_only_files() {
     let wd = Workdir::new();
     wd.write("empty.csv", "");

@@ -35,9 +35,12 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     let input_path = &args.input.input;
     let output_path = &args.output.output;
     write::ensure_not_input(output_path, input_path)?;
-    for extra in [&args.audit, &args.report, &args.input.rejects]
+    write::ensure_writable_format(output_path)?;
+    let rejects_path = rejects_path(args);
+    for extra in [&args.audit, &args.report]
         .into_iter()
         .flatten()
+        .chain([&rejects_path])
     {
         write::ensure_not_input(extra, input_path)?;
     }
@@ -129,7 +132,6 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     if let Some(audit_path) = &args.audit {
         write_audit(audit_path, table, &outcome, &roles)?;
     }
-    let rejects_path = rejects_path(args);
     if !read.rejects.is_empty() {
         let rows = read.rejects.iter().map(|r| {
             let mut row = vec![r.line.to_string(), r.reason.clone()];
@@ -232,8 +234,8 @@ fn resolve_roles(
             },
         )
         .collect();
-    // Only the first country column gives rows their country; later ones are
-    // still normalized.
+    // `--id-column` names the one id column: other columns inferred as ids
+    // (without a rule saying so) are treated as text.
     if args.id_column.is_some() {
         for (inferred, header) in roles.iter_mut().zip(&table.headers) {
             if inferred.role == Role::Id
@@ -250,14 +252,17 @@ fn resolve_roles(
 fn rejects_path(args: &NormalizeArgs) -> PathBuf {
     args.input.rejects.clone().unwrap_or_else(|| {
         let output = &args.output.output;
+        if output == Path::new("-") {
+            return PathBuf::from("rejects.csv");
+        }
         let stem = output
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("output");
         let name = format!("{stem}.rejects.csv");
         match output.parent() {
-            Some(dir) if output != Path::new("-") => dir.join(name),
-            _ => PathBuf::from(name),
+            Some(dir) => dir.join(name),
+            None => PathBuf::from(name),
         }
     })
 }

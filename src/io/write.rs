@@ -20,6 +20,8 @@ pub enum WriteError {
     },
     #[error("cannot write `{path}`: {message}")]
     Encode { path: PathBuf, message: String },
+    #[error("cannot write `{path}`: tidyrec writes .csv, .tsv or .parquet; for Excel write .csv with --bom")]
+    UnsupportedFormat { path: PathBuf },
     #[error("refusing to write `{path}`: it is the input file; choose another output path (tidyrec never modifies its input)")]
     WouldOverwriteInput { path: PathBuf },
 }
@@ -75,6 +77,17 @@ where
     temp.as_file().sync_all().map_err(io_err)?;
     temp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
+}
+
+/// Refuses an output path whose extension names a format tidyrec cannot
+/// write (a spreadsheet), instead of writing CSV under that name.
+pub fn ensure_writable_format(output: &Path) -> Result<(), WriteError> {
+    match super::Format::from_path(output) {
+        super::Format::Xlsx => Err(WriteError::UnsupportedFormat {
+            path: output.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Refuses an output path that names the input file.

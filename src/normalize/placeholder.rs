@@ -41,11 +41,17 @@ pub fn is_placeholder(value: &str, extra: &[String]) -> bool {
     if value.is_empty() {
         return false;
     }
-    is_builtin(value)
-        || (!extra.is_empty()
-            && extra
-                .iter()
-                .any(|p| p.trim().to_lowercase() == value.to_lowercase()))
+    is_builtin(value) || extra.iter().any(|p| same_ignoring_case(p.trim(), value))
+}
+
+/// Case-insensitive equality that allocates only for non-ASCII text (rule
+/// placeholders are checked against every cell).
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
 }
 
 /// This runs for every cell, so it rejects on the first byte when it can and
@@ -89,5 +95,8 @@ mod tests {
             assert!(!is_placeholder(v, &[]), "{v}");
         }
         assert!(is_placeholder("TBC", &["tbc".into()]));
+        assert!(is_placeholder(" Unbekannt ", &["unbekannt".into()]));
+        assert!(is_placeholder("ÜBERALL", &["überall".into()]));
+        assert!(!is_placeholder("TBD-1", &["tbd".into()]));
     }
 }
