@@ -5,7 +5,7 @@
 //! delimiters and newlines. Blank lines are skipped.
 
 use super::{check_headers, encoding, sniff, ReadError, ReadOptions, ReadOutcome, Reject};
-use crate::table::{Column, Table};
+use crate::table::{Column, ColumnBuilder, Table};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -149,15 +149,15 @@ fn parse_chunk(
 ) -> Result<Chunk, ReadError> {
     let width = context.width;
     let rows_estimate = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-    let mut columns: Vec<Column> = (0..width)
-        .map(|_| Column::with_capacity(rows_estimate, text.len() / width.max(1)))
+    let mut columns: Vec<ColumnBuilder> = (0..width)
+        .map(|_| ColumnBuilder::with_capacity(rows_estimate, text.len() / width.max(1)))
         .collect();
     let mut rejects = Vec::new();
     let mut reader = builder(context.delimiter).from_reader(text.as_bytes());
     // Byte records: the text is already valid UTF-8 and the parser splits it
-    // only at ASCII bytes, so fields are valid UTF-8 too (checked below once
-    // per field with `from_utf8`, which is cheaper than `StringRecord`'s
-    // per-record validation plus the conversion).
+    // only at ASCII bytes, so fields are valid UTF-8 too (checked once per
+    // column buffer by `ColumnBuilder::finish`, far cheaper than
+    // `StringRecord`'s per-record validation or a check per field).
     let mut record = csv::ByteRecord::new();
     while reader
         .read_byte_record(&mut record)
@@ -199,16 +199,15 @@ fn parse_chunk(
             }),
             None => {
                 for (column, value) in columns.iter_mut().zip(record.iter()) {
-                    match std::str::from_utf8(value) {
-                        Ok(text) => column.push(text),
-                        // Unreachable for text that was a `&str`; kept total.
-                        Err(_) => column.push(&field(value)),
-                    }
+                    column.push_bytes(value);
                 }
             }
         }
     }
-    Ok(Chunk { columns, rejects })
+    Ok(Chunk {
+        columns: columns.into_iter().map(ColumnBuilder::finish).collect(),
+        rejects,
+    })
 }
 
 /// Cuts `body` into about `parts` pieces of whole records, following the

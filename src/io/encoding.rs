@@ -29,6 +29,13 @@ pub fn by_label(label: &str) -> Option<&'static Encoding> {
     }
 }
 
+/// UTF-8 validation: simdutf8 for the common valid case (several times
+/// faster than the standard library on non-ASCII text), the standard library
+/// for the error position when the bytes are not UTF-8.
+fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes))
+}
+
 /// Decodes `bytes`, detecting the encoding unless `forced` is given.
 pub fn decode<'a>(bytes: &'a [u8], forced: Option<&'static Encoding>) -> Decoded<'a> {
     let (encoding, body) = match forced {
@@ -42,7 +49,7 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&'static Encoding>) -> Decoded
         None => match Encoding::for_bom(bytes) {
             Some((enc, bom_len)) => (enc, &bytes[bom_len..]),
             // No BOM: valid UTF-8 is UTF-8 (validated once, here).
-            None => match std::str::from_utf8(bytes) {
+            None => match utf8(bytes) {
                 Ok(text) => {
                     return Decoded {
                         text: Cow::Borrowed(text),
@@ -55,7 +62,7 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&'static Encoding>) -> Decoded
         },
     };
     if encoding == UTF_8 {
-        return match std::str::from_utf8(body) {
+        return match utf8(body) {
             Ok(text) => Decoded {
                 text: Cow::Borrowed(text),
                 encoding: "UTF-8",

@@ -147,10 +147,15 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
         .collect();
 
     let chunks = rows.div_ceil(CHUNK_ROWS).max(1);
-    let tasks: Vec<(usize, usize)> = (0..input.columns.len())
-        .flat_map(|c| (0..chunks).map(move |k| (c, k)))
+    // Columns that are not normalized are copied whole below, not in pieces.
+    let enabled: Vec<usize> = (0..input.columns.len())
+        .filter(|&c| plan.columns[c].enabled)
         .collect();
-    progress.start("normalize", (input.columns.len() * rows) as u64);
+    let tasks: Vec<(usize, usize)> = enabled
+        .iter()
+        .flat_map(|&c| (0..chunks).map(move |k| (c, k)))
+        .collect();
+    progress.start("normalize", (enabled.len() * rows) as u64);
     let pieces: Vec<Piece> = tasks
         .par_iter()
         .map(|&(c, k)| {
@@ -175,13 +180,26 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
         columns: Vec::with_capacity(input.columns.len()),
     };
     // Join each column's pieces in order (columns in parallel).
-    let joined: Vec<(Column, ColumnStats, Vec<Finding>)> = pieces
+    let mut joined: Vec<(Column, ColumnStats, Vec<Finding>)> = pieces
         .par_chunks(chunks)
         .map(|column_pieces| join_pieces(column_pieces, rows))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
         .collect();
     let mut stats = Vec::with_capacity(input.columns.len());
     let mut findings = Vec::new();
-    for (column, column_stats, column_findings) in joined {
+    for (c, source) in input.columns.iter().enumerate() {
+        let (column, column_stats, column_findings) = if plan.columns[c].enabled {
+            joined.pop().expect("one joined column per enabled column")
+        } else {
+            let copied = ColumnStats {
+                unchanged: rows,
+                empty: source.iter().filter(|v| v.is_empty()).count(),
+                ..ColumnStats::default()
+            };
+            (source.clone(), copied, Vec::new())
+        };
         table.columns.push(column);
         stats.push(column_stats);
         findings.extend(column_findings);
@@ -298,85 +316,58 @@ fn normalize_range(
         findings: Vec::new(),
         reasons: HashMap::default(),
     };
-    let mut phones = phone::Normalizer::new(plan.extension_style);
-    let mut region_index: HashMap<&str, Option<usize>> = HashMap::default();
-    let mut countries: HashMap<&str, Result<&'static str, &'static str>> = HashMap::default();
+    let mut cell = CellNormalizer {
+        plan,
+        column_plan,
+        phones: phone::Normalizer::new(plan.extension_style),
+        region_index: HashMap::default(),
+        countries: HashMap::default(),
+    };
+    let mut memo = Memo::for_role(column_plan.role);
     for row in range {
         let raw = source.get(row);
-        let country = context
-            .country
-            .get(row)
-            .copied()
-            .flatten()
-            .or(plan.default_region);
-        let result: Result<Cow<'_, str>, &'static str> = if !column_plan.enabled {
-            Ok(Cow::Borrowed(raw))
-        } else if raw.trim().is_empty()
-            || (column_plan.role != Role::Id
-                && placeholder::is_placeholder(raw, &plan.placeholders))
-        {
-            Ok(Cow::Borrowed(""))
-        } else {
-            match column_plan.role {
-                Role::Id
-                | Role::Company
-                | Role::Street
-                | Role::City
-                | Role::Region
-                | Role::Text => Ok(text::clean(raw)),
-                Role::FirstName | Role::LastName | Role::FullName => {
-                    Ok(name::normalize(raw, column_plan.strip_honorifics))
-                }
-                Role::Email => email::normalize(raw),
-                Role::Phone => {
-                    let region = country.and_then(|code| {
-                        *region_index
-                            .entry(code)
-                            .or_insert_with(|| phone::region(code))
-                    });
-                    phones.normalize(raw, region).map(Cow::Borrowed)
-                }
-                Role::PostalCode => postal::normalize(raw, country),
-                Role::Country => (*countries
-                    .entry(raw)
-                    .or_insert_with(|| country::normalize(raw)))
-                .map(Cow::Borrowed),
-                Role::Date | Role::Datetime => {
-                    let order = orders.map_or(date::Order::DayFirst, |o| o[row]);
-                    date::normalize_as(
-                        raw,
-                        order,
-                        plan.date_format.as_deref(),
-                        column_plan.role == Role::Datetime,
-                    )
-                }
-                Role::Boolean => boolean::normalize(raw).map(Cow::Borrowed),
-                Role::Money => money::normalize(raw),
+        let country = || {
+            context
+                .country
+                .get(row)
+                .copied()
+                .flatten()
+                .or(plan.default_region)
+        };
+        let order = || orders.map_or(date::Order::DayFirst, |o| o[row]);
+        let fresh;
+        let result = match memo.as_mut() {
+            Some(memo) if memo.active => memo.lookup(raw, order() as u8, || {
+                cached(raw, cell.normalize(raw, country, order))
+            }),
+            _ => {
+                fresh = cached(raw, cell.normalize(raw, country, order));
+                fresh.as_str()
             }
         };
         let (value, action, reason) = match result {
-            Ok(value) if value == raw => {
+            Cached::Same => {
                 piece.stats.unchanged += 1;
-                (value, None, "")
+                (raw, None, "")
             }
-            Ok(value) if value.is_empty() => {
+            Cached::Value("") => {
                 let placeholder = !raw.trim().is_empty();
                 if placeholder {
                     piece.stats.emptied += 1;
-                    (value, Some(Action::Emptied), "placeholder")
+                    ("", Some(Action::Emptied), "placeholder")
                 } else {
                     piece.stats.changed += 1;
-                    (value, Some(Action::Changed), "blank")
+                    ("", Some(Action::Changed), "blank")
                 }
             }
-            Ok(value) => {
+            Cached::Value(value) => {
                 piece.stats.changed += 1;
                 (value, Some(Action::Changed), column_plan.role.name())
             }
-            Err(reason) => {
+            Cached::Rejected(reason) => {
                 piece.stats.rejected += 1;
                 *piece.reasons.entry(reason).or_default() += 1;
-                (Cow::Borrowed(raw), Some(Action::Rejected), reason)
+                (raw, Some(Action::Rejected), reason)
             }
         };
         if value.is_empty() {
@@ -390,9 +381,156 @@ fn normalize_range(
                 reason,
             });
         }
-        piece.column.push(&value);
+        piece.column.push(value);
+        // A memo that mostly misses costs more than it saves: stop using it.
+        if let Some(m) = &mut memo {
+            m.review();
+        }
     }
     piece
+}
+
+/// One cell through its column's normalizer, with the caches that live as
+/// long as one piece of work.
+struct CellNormalizer<'p, 'a> {
+    plan: &'p Plan,
+    column_plan: &'p ColumnPlan,
+    phones: phone::Normalizer,
+    region_index: HashMap<&'static str, Option<usize>>,
+    countries: HashMap<&'a str, Result<&'static str, &'static str>>,
+}
+
+impl<'a> CellNormalizer<'_, 'a> {
+    fn normalize(
+        &mut self,
+        raw: &'a str,
+        country: impl FnOnce() -> Option<&'static str>,
+        order: impl FnOnce() -> date::Order,
+    ) -> Result<Cow<'_, str>, &'static str> {
+        let role = self.column_plan.role;
+        if raw.trim().is_empty()
+            || (role != Role::Id && placeholder::is_placeholder(raw, &self.plan.placeholders))
+        {
+            return Ok(Cow::Borrowed(""));
+        }
+        match role {
+            Role::Id | Role::Company | Role::Street | Role::City | Role::Region | Role::Text => {
+                Ok(text::clean(raw))
+            }
+            Role::FirstName | Role::LastName | Role::FullName => {
+                Ok(name::normalize(raw, self.column_plan.strip_honorifics))
+            }
+            Role::Email => email::normalize(raw),
+            Role::Phone => {
+                let region = country().and_then(|code| {
+                    *self
+                        .region_index
+                        .entry(code)
+                        .or_insert_with(|| phone::region(code))
+                });
+                self.phones.normalize(raw, region).map(Cow::Borrowed)
+            }
+            Role::PostalCode => postal::normalize(raw, country()),
+            Role::Country => (*self
+                .countries
+                .entry(raw)
+                .or_insert_with(|| country::normalize(raw)))
+            .map(Cow::Borrowed),
+            Role::Date | Role::Datetime => date::normalize_as(
+                raw,
+                order(),
+                self.plan.date_format.as_deref(),
+                role == Role::Datetime,
+            ),
+            Role::Boolean => boolean::normalize(raw).map(Cow::Borrowed),
+            Role::Money => money::normalize(raw),
+        }
+    }
+}
+
+/// What became of one cell: unchanged, a new value, or rejected (kept raw).
+enum Cached<V> {
+    Same,
+    Value(V),
+    Rejected(&'static str),
+}
+
+fn cached<'v>(raw: &str, result: Result<Cow<'v, str>, &'static str>) -> Cached<Cow<'v, str>> {
+    match result {
+        // Same text: borrowed from the raw value (a pointer test), or equal.
+        Ok(Cow::Borrowed(value)) if value.as_ptr() == raw.as_ptr() && value.len() == raw.len() => {
+            Cached::Same
+        }
+        Ok(value) if value == raw => Cached::Same,
+        Ok(value) => Cached::Value(value),
+        Err(reason) => Cached::Rejected(reason),
+    }
+}
+
+impl<V: std::ops::Deref<Target = str>> Cached<V> {
+    fn as_str(&self) -> Cached<&str> {
+        match self {
+            Cached::Same => Cached::Same,
+            Cached::Value(value) => Cached::Value(value),
+            Cached::Rejected(reason) => Cached::Rejected(reason),
+        }
+    }
+}
+
+/// Results per distinct raw value (and date order) within one piece, for
+/// roles whose result depends on nothing else. Columns of mostly distinct
+/// values (most phone, e-mail and amount columns) switch it off after a
+/// sample, so it never costs more than a little.
+struct Memo<'a> {
+    results: HashMap<(&'a str, u8), Cached<Box<str>>>,
+    active: bool,
+    lookups: u32,
+    misses: u32,
+}
+
+impl<'a> Memo<'a> {
+    /// Lookups before the memo judges whether it pays.
+    const SAMPLE: u32 = 4096;
+
+    fn for_role(role: Role) -> Option<Self> {
+        // Phones and countries have their own caches; postal codes depend on
+        // the row's country.
+        let context_free = !matches!(role, Role::Phone | Role::Country | Role::PostalCode);
+        context_free.then(|| Memo {
+            results: HashMap::default(),
+            active: true,
+            lookups: 0,
+            misses: 0,
+        })
+    }
+
+    fn lookup<'r, 'c>(
+        &'r mut self,
+        raw: &'a str,
+        context: u8,
+        compute: impl FnOnce() -> Cached<Cow<'c, str>>,
+    ) -> Cached<&'r str> {
+        self.lookups += 1;
+        let misses = &mut self.misses;
+        self.results
+            .entry((raw, context))
+            .or_insert_with(|| {
+                *misses += 1;
+                match compute() {
+                    Cached::Same => Cached::Same,
+                    Cached::Value(value) => Cached::Value(value.into()),
+                    Cached::Rejected(reason) => Cached::Rejected(reason),
+                }
+            })
+            .as_str()
+    }
+
+    fn review(&mut self) {
+        if self.active && self.lookups == Self::SAMPLE && self.misses * 2 > self.lookups {
+            self.active = false;
+            self.results = HashMap::default();
+        }
+    }
 }
 
 #[cfg(test)]

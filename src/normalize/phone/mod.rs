@@ -225,26 +225,51 @@ type Cached = Result<String, &'static str>;
 
 /// A caching normalizer for one batch of values (not shared across threads,
 /// so there is no lock on the hot path).
-#[derive(Default)]
 pub struct Normalizer {
     style: ExtensionStyle,
     /// Region → raw value → result; nested so a lookup borrows the raw `&str`
     /// instead of allocating a key.
     cache: FxHashMap<Option<usize>, FxHashMap<Box<str>, Cached>>,
+    /// The cache is dropped when a sample shows mostly distinct values (a
+    /// typical mobile column): hashing and storing them would cost more
+    /// than it saves.
+    caching: bool,
+    lookups: u32,
+    misses: u32,
+    /// The last result when not caching.
+    last: Cached,
 }
 
 impl Normalizer {
+    /// Lookups before the cache judges whether it pays.
+    const SAMPLE: u32 = 4096;
+
     pub fn new(style: ExtensionStyle) -> Self {
         Normalizer {
             style,
             cache: FxHashMap::default(),
+            caching: true,
+            lookups: 0,
+            misses: 0,
+            last: Err("not a phone number"),
         }
     }
 
     pub fn normalize(&mut self, raw: &str, region: Option<usize>) -> Result<&str, &'static str> {
         let style = self.style;
+        if !self.caching {
+            self.last = normalize(raw, region, style);
+            return self.last.as_deref().map_err(|reason| *reason);
+        }
+        self.lookups += 1;
+        if self.lookups == Self::SAMPLE && self.misses * 2 > self.lookups {
+            self.caching = false;
+            self.cache = FxHashMap::default();
+            return self.normalize(raw, region);
+        }
         let by_value = self.cache.entry(region).or_default();
         if !by_value.contains_key(raw) {
+            self.misses += 1;
             let result = normalize(raw, region, style);
             by_value.insert(raw.into(), result);
         }

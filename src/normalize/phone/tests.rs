@@ -101,3 +101,21 @@ fn cache_returns_same_answers() {
     assert!(n.normalize("020 7946 0958", us).is_err());
     assert_eq!(n.normalize("020 7946 0958", gb), Ok("+442079460958"));
 }
+
+#[test]
+fn answers_stay_the_same_after_the_cache_switches_itself_off() {
+    let mut n = Normalizer::new(ExtensionStyle::Rfc3966);
+    let us = region("US");
+    // More distinct numbers than the sample: the cache turns itself off.
+    for i in 0..(Normalizer::SAMPLE + 10) {
+        let raw = format!("(415) 555-{:04}", i % 10_000);
+        let expected = format!("+1415555{:04}", i % 10_000);
+        assert_eq!(n.normalize(&raw, us), Ok(expected.as_str()));
+    }
+    assert!(!n.caching);
+    assert_eq!(
+        n.normalize("020 7946 0958", region("GB")),
+        Ok("+442079460958")
+    );
+    assert!(n.normalize("not a number", us).is_err());
+}
