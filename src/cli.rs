@@ -51,6 +51,71 @@ pub enum Command {
     /// Normalize values in place: same columns, rows and order; values made consistent.
     #[command(after_help = crate::commands::normalize::EXAMPLES)]
     Normalize(NormalizeArgs),
+    /// Find duplicate customers and merge each group into a golden record.
+    ///
+    /// Normalizes the input (unless --no-normalize), computes matching
+    /// features, pairs records that share a blocking key, scores each pair
+    /// with a Fellegi–Sunter model trained on the file itself (no labels),
+    /// clusters pairs above the threshold and writes one golden row per
+    /// cluster.
+    #[command(after_help = crate::commands::dedupe::EXAMPLES)]
+    Dedupe(DedupeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DedupeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Golden records: one row per entity (CSV or Parquet by extension).
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// The column that identifies a record (default: the first id column
+    /// whose values are unique, else the row number).
+    #[arg(long, value_name = "COLUMN")]
+    pub id_column: Option<String>,
+    /// Rule file: roles, normalization options, survivorship per column.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Match probability from which two records are the same entity.
+    #[arg(long, value_name = "P", default_value_t = 0.9, value_parser = parse_probability)]
+    pub threshold: f64,
+    /// Write every input record's cluster (id, cluster_id, cluster_size, match_probability).
+    #[arg(long, value_name = "FILE")]
+    pub clusters: Option<PathBuf>,
+    /// Write every scored candidate pair with per-field levels and weights.
+    #[arg(long, value_name = "FILE")]
+    pub pairs: Option<PathBuf>,
+    /// Write, for each field of each merged golden row, the member it came from.
+    #[arg(long, value_name = "FILE")]
+    pub lineage: Option<PathBuf>,
+    /// Write a JSON report (counts, blocking, model, timings).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Save the trained model (JSON) to score later runs the same way.
+    #[arg(long, value_name = "FILE")]
+    pub save_model: Option<PathBuf>,
+    /// Score with a saved model instead of training one.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Match the values as they are (the input is already normalized).
+    #[arg(long)]
+    pub no_normalize: bool,
+    /// Exit 1 when any cluster has more than one record (for CI checks).
+    #[arg(long)]
+    pub fail_on_duplicates: bool,
+    /// Blocks with more records than this are skipped and reported.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub max_block: usize,
+    /// Country for phones of rows without one (ISO code or name).
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+}
+
+fn parse_probability(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(p) if p > 0.0 && p < 1.0 => Ok(p),
+        _ => Err("the threshold is a probability strictly between 0 and 1, e.g. 0.9".into()),
+    }
 }
 
 /// How to read the input (shared by every command that reads a table).

@@ -8,6 +8,8 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod io;
+pub mod matching;
+pub mod merge;
 pub mod normalize;
 pub mod progress;
 pub mod report;
@@ -45,6 +47,7 @@ pub fn main_exit_code() -> u8 {
     let progress = progress::Bar::boxed(!cli.global.quiet && !cli.global.no_progress);
     let result = match &cli.command {
         cli::Command::Normalize(args) => commands::normalize::run(args, &log, progress.as_ref()),
+        cli::Command::Dedupe(args) => commands::dedupe::run(args, &log, progress.as_ref()),
     };
     match result {
         Ok(Status::Success) => 0,

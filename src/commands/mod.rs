@@ -1,5 +1,6 @@
 //! One module per subcommand, plus what they share: messages on stderr.
 
+pub mod dedupe;
 pub mod normalize;
 
 use crate::cli::{GlobalArgs, LogFormat};

@@ -50,7 +50,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
         Some(path) => RuleFile::load(path)?,
         None => RuleFile::default(),
     };
-    let default_region = resolve_region(args, &rules)?;
+    let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
 
     let read_options = ReadOptions {
         delimiter: args.input.delimiter,
@@ -68,38 +68,12 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
         ));
     }
 
-    let roles = resolve_roles(table, &rules, args, input_path)?;
-    let plan = Plan {
-        columns: roles
-            .iter()
-            .zip(&table.headers)
-            .map(|(inferred, header)| {
-                let options = rules.columns.get(header);
-                ColumnPlan {
-                    role: inferred.role,
-                    enabled: options.and_then(|o| o.normalize).unwrap_or(true),
-                    date_order: options.and_then(|o| o.date_order),
-                    strip_honorifics: options.is_some_and(|o| o.strip_honorifics),
-                }
-            })
-            .collect(),
-        country_column: roles.iter().position(|r| r.role == Role::Country),
-        default_region,
-        date_order: args
-            .date_order
-            .map(|o| match o {
-                DateOrderArg::DayFirst => date::Order::DayFirst,
-                DateOrderArg::MonthFirst => date::Order::MonthFirst,
-            })
-            .or(rules.normalize.date_order),
-        date_format: rules.normalize.date_format.clone(),
-        extension_style: rules
-            .normalize
-            .phone_extension
-            .map(Into::into)
-            .unwrap_or_default(),
-        placeholders: rules.normalize.placeholders.clone(),
-    };
+    let roles = resolve_roles(table, &rules, args.id_column.as_deref(), input_path)?;
+    let date_order = args.date_order.map(|o| match o {
+        DateOrderArg::DayFirst => date::Order::DayFirst,
+        DateOrderArg::MonthFirst => date::Order::MonthFirst,
+    });
+    let plan = build_plan(table, &roles, &rules, default_region, date_order);
     if log.is_verbose() {
         log.detail(&format!(
             "read {} rows × {} columns from `{}` ({}{}) in {:.2}s",
@@ -172,11 +146,44 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     Ok(Status::Success)
 }
 
-fn resolve_region(args: &NormalizeArgs, rules: &RuleFile) -> Result<Option<&'static str>> {
-    let raw = args
-        .default_region
-        .as_deref()
-        .or(rules.normalize.default_region.as_deref());
+/// The stage plan from the resolved roles and the rule file's options.
+pub(crate) fn build_plan(
+    table: &crate::table::Table,
+    roles: &[Inferred],
+    rules: &RuleFile,
+    default_region: Option<&'static str>,
+    date_order: Option<date::Order>,
+) -> Plan {
+    Plan {
+        columns: roles
+            .iter()
+            .zip(&table.headers)
+            .map(|(inferred, header)| {
+                let options = rules.columns.get(header);
+                ColumnPlan {
+                    role: inferred.role,
+                    enabled: options.and_then(|o| o.normalize).unwrap_or(true),
+                    date_order: options.and_then(|o| o.date_order),
+                    strip_honorifics: options.is_some_and(|o| o.strip_honorifics),
+                }
+            })
+            .collect(),
+        country_column: roles.iter().position(|r| r.role == Role::Country),
+        default_region,
+        date_order: date_order.or(rules.normalize.date_order),
+        date_format: rules.normalize.date_format.clone(),
+        extension_style: rules
+            .normalize
+            .phone_extension
+            .map(Into::into)
+            .unwrap_or_default(),
+        placeholders: rules.normalize.placeholders.clone(),
+    }
+}
+
+/// `--default-region` (or the rule file's), checked; US when neither is set.
+pub(crate) fn resolve_region(flag: Option<&str>, rules: &RuleFile) -> Result<Option<&'static str>> {
+    let raw = flag.or(rules.normalize.default_region.as_deref());
     match raw {
         Some(value) => match normalize::country::lookup(value) {
             Some(code) => {
@@ -192,10 +199,11 @@ fn resolve_region(args: &NormalizeArgs, rules: &RuleFile) -> Result<Option<&'sta
     }
 }
 
-fn resolve_roles(
+/// Roles per column: rule file > `--id-column` > header and content.
+pub(crate) fn resolve_roles(
     table: &crate::table::Table,
     rules: &RuleFile,
-    args: &NormalizeArgs,
+    id_column: Option<&str>,
     input: &Path,
 ) -> Result<Vec<Inferred>> {
     for name in rules.columns.keys() {
@@ -207,7 +215,7 @@ fn resolve_roles(
             );
         }
     }
-    if let Some(id) = &args.id_column {
+    if let Some(id) = id_column {
         if table.column_index(id).is_none() {
             bail!(
                 "--id-column `{id}` is not in `{}` (columns: {})",
@@ -226,7 +234,7 @@ fn resolve_roles(
                     role,
                     source: Source::Rule,
                 },
-                None if args.id_column.as_deref() == Some(header.as_str()) => Inferred {
+                None if id_column == Some(header.as_str()) => Inferred {
                     role: Role::Id,
                     source: Source::Rule,
                 },
@@ -236,10 +244,10 @@ fn resolve_roles(
         .collect();
     // `--id-column` names the one id column: other columns inferred as ids
     // (without a rule saying so) are treated as text.
-    if args.id_column.is_some() {
+    if id_column.is_some() {
         for (inferred, header) in roles.iter_mut().zip(&table.headers) {
             if inferred.role == Role::Id
-                && Some(header.as_str()) != args.id_column.as_deref()
+                && Some(header.as_str()) != id_column
                 && inferred.source != Source::Rule
             {
                 inferred.role = Role::Text;

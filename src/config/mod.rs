@@ -84,6 +84,8 @@ pub struct ColumnOptions {
     #[serde(default)]
     pub strip_honorifics: bool,
     pub normalize: Option<bool>,
+    /// How `dedupe` picks this column's golden value.
+    pub survivorship: Option<crate::merge::Survivorship>,
 }
 
 impl RuleFile {

@@ -326,14 +326,8 @@ fn normalize_range(
     let mut memo = Memo::for_role(column_plan.role);
     for row in range {
         let raw = source.get(row);
-        let country = || {
-            context
-                .country
-                .get(row)
-                .copied()
-                .flatten()
-                .or(plan.default_region)
-        };
+        // The row's own country (default region not applied here).
+        let country = || context.country.get(row).copied().flatten();
         let order = || orders.map_or(date::Order::DayFirst, |o| o[row]);
         let fresh;
         let result = match memo.as_mut() {
@@ -422,7 +416,7 @@ impl<'a> CellNormalizer<'_, 'a> {
             }
             Role::Email => email::normalize(raw),
             Role::Phone => {
-                let region = country().and_then(|code| {
+                let region = country().or(self.plan.default_region).and_then(|code| {
                     *self
                         .region_index
                         .entry(code)
@@ -430,6 +424,8 @@ impl<'a> CellNormalizer<'_, 'a> {
                 });
                 self.phones.normalize(raw, region).map(Cow::Borrowed)
             }
+            // Only a country the row states: padding a 4-digit code to a US
+            // ZIP because of a default region would corrupt other countries'.
             Role::PostalCode => postal::normalize(raw, country()),
             Role::Country => (*self
                 .countries

@@ -1,0 +1,420 @@
+//! `tidyrec dedupe INPUT -o GOLDEN [--clusters F] [--pairs F] [--lineage F] …`
+//!
+//! Read → normalize (unless `--no-normalize`) → match (features, blocking,
+//! comparison, Fellegi–Sunter scoring, clustering) → merge into golden
+//! records → write. Every output is written atomically; the input is never
+//! touched. Exit 1 with `--fail-on-duplicates` when a cluster has two or
+//! more records.
+
+use super::normalize::{build_plan, resolve_region, resolve_roles};
+use super::{Log, Status};
+use crate::cli::DedupeArgs;
+use crate::config::RuleFile;
+use crate::io::{self, write, ReadOptions};
+use crate::matching::{self, features, model::Model, model::TermFrequencies, Settings};
+use crate::merge::{self, Survivorship};
+use crate::progress::Progress;
+use crate::schema::{self, Role};
+use crate::table::{Column, Table};
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+pub const EXAMPLES: &str = "Examples:
+  # Zero configuration: golden records plus the cluster of every input record
+  tidyrec dedupe crm_export.csv -o golden.csv --clusters clusters.csv
+
+  # Explain every scored pair, record where each golden value came from
+  tidyrec dedupe crm_export.csv -o golden.csv --pairs pairs.csv --lineage lineage.csv
+
+  # Cron: train once, then score every night with the same model
+  tidyrec dedupe master.csv -o golden.csv --save-model model.json
+  tidyrec dedupe tonight.csv -o golden.csv --model model.json
+
+  # CI: fail the job when the export holds duplicates
+  tidyrec dedupe export.csv -o /tmp/golden.csv --fail-on-duplicates --report dedupe.json";
+
+/// Columns added to the golden file.
+const GOLDEN_COLUMNS: [&str; 3] = ["cluster_id", "member_count", "member_ids"];
+
+pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
+    let started = Instant::now();
+    let input_path = &args.input.input;
+    let output_path = &args.output.output;
+    write::ensure_writable_format(output_path)?;
+    for path in [
+        Some(output_path),
+        args.clusters.as_ref(),
+        args.pairs.as_ref(),
+        args.lineage.as_ref(),
+        args.report.as_ref(),
+        args.save_model.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        write::ensure_not_input(path, input_path)?;
+    }
+    let rules = match &args.rules {
+        Some(path) => RuleFile::load(path)?,
+        None => RuleFile::default(),
+    };
+    let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
+    let saved_model = args.model.as_deref().map(load_model).transpose()?;
+
+    let read_options = ReadOptions {
+        delimiter: args.input.delimiter,
+        encoding: args.input.encoding.clone(),
+        sheet: args.input.sheet.clone(),
+        lenient: args.input.lenient,
+    };
+    let read = io::read(input_path, &read_options)?;
+    if !read.rejects.is_empty() {
+        log.warn(&format!(
+            "{} unreadable row(s) were left out of matching (--lenient)",
+            read.rejects.len()
+        ));
+    }
+    let raw = &read.table;
+    for name in GOLDEN_COLUMNS {
+        if raw.column_index(name).is_some() {
+            bail!(
+                "`{}` already has a column named `{name}`, which dedupe adds to the golden file; rename it",
+                input_path.display()
+            );
+        }
+    }
+    let inferred = resolve_roles(raw, &rules, args.id_column.as_deref(), input_path)?;
+    let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
+    let id_column = match &args.id_column {
+        Some(name) => raw.column_index(name),
+        None => default_id_column(raw, &roles),
+    };
+    let read_time = started.elapsed();
+
+    let normalize_started = Instant::now();
+    let normalized;
+    let table: &Table = if args.no_normalize {
+        raw
+    } else {
+        let plan = build_plan(raw, &inferred, &rules, default_region, None);
+        normalized = crate::normalize::run(raw, &plan, false, progress).table;
+        &normalized
+    };
+    let normalize_time = normalize_started.elapsed();
+
+    // Other systems' ids for the person (a social security or loyalty
+    // number): the header says id but it is not this file's record id.
+    let identifiers: Vec<usize> = (0..raw.headers.len())
+        .filter(|&c| Some(c) != id_column)
+        .filter(|&c| {
+            rules
+                .columns
+                .get(&raw.headers[c])
+                .and_then(|o| o.role)
+                .is_none()
+                && schema::infer(&raw.headers[c], raw.columns[c].iter()).role == Role::Id
+        })
+        .collect();
+    let sources = features::Sources::from_roles(&table.headers, &roles, &identifiers);
+    let features_started = Instant::now();
+    let features = features::Features::compute(table, &sources);
+    let features_time = features_started.elapsed();
+    if features.kinds.is_empty() {
+        bail!(
+            "`{}` has no column to match on (names, e-mail, phone, birth date, address…); set roles in a rule file ([columns.\"…\"] role = \"email\")",
+            input_path.display()
+        );
+    }
+    let settings = Settings {
+        threshold: args.threshold,
+        max_block: args.max_block.max(2),
+        model: saved_model,
+    };
+    let outcome = matching::run(&features, &settings, progress)?;
+
+    let merge_started = Instant::now();
+    let recency = merge::recency_column(&table.headers, &roles);
+    let survivorship: Vec<Survivorship> = table
+        .headers
+        .iter()
+        .zip(&roles)
+        .map(|(header, &role)| {
+            rules
+                .columns
+                .get(header)
+                .and_then(|o| o.survivorship)
+                .unwrap_or_else(|| merge::default_rule(role, header, recency.is_some()))
+        })
+        .collect();
+    let golden = merge::merge(
+        table,
+        &outcome.clusters.cluster_of,
+        outcome.clusters.count,
+        &survivorship,
+        recency,
+    );
+    let merge_time = merge_started.elapsed();
+
+    let write_started = Instant::now();
+    let ids: Vec<String> = (0..table.row_count())
+        .map(|row| match id_column {
+            Some(c) => raw.columns[c].get(row).to_string(),
+            None => (row + 1).to_string(),
+        })
+        .collect();
+    let id_header = id_column.map_or("row", |c| raw.headers[c].as_str());
+    let csv_options = write::CsvOptions {
+        bom: args.output.bom,
+        allow_formulas: args.output.allow_formulas,
+    };
+    write::table(output_path, &golden_table(&golden, &ids), csv_options)?;
+    if let Some(path) = &args.clusters {
+        write_clusters(path, id_header, &ids, &outcome)?;
+    }
+    if let Some(path) = &args.pairs {
+        let tf = TermFrequencies::count(&features, &outcome.kinds);
+        write_pairs(path, id_header, &ids, &features, &outcome, &tf)?;
+    }
+    if let Some(path) = &args.lineage {
+        write_lineage(path, table, &golden, &ids, &survivorship)?;
+    }
+    if let Some(path) = &args.save_model {
+        write::atomic(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &outcome.model).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
+        })?;
+    }
+    let write_time = write_started.elapsed();
+
+    let mut sizes: BTreeMap<usize, usize> = BTreeMap::new();
+    for members in &golden.members {
+        *sizes.entry(members.len()).or_default() += 1;
+    }
+    let records = table.row_count();
+    let duplicates = records - outcome.clusters.count;
+    let mut timings: Vec<(&str, std::time::Duration)> = vec![
+        ("read", read_time),
+        ("normalize", normalize_time),
+        ("features", features_time),
+    ];
+    timings.extend(outcome.stats.timings.iter().copied());
+    timings.push(("merge", merge_time));
+    timings.push(("write", write_time));
+    timings.push(("total", started.elapsed()));
+    if let Some(path) = &args.report {
+        let report = serde_json::json!({
+            "version": 1,
+            "command": "dedupe",
+            "input": input_path,
+            "output": output_path,
+            "records": records,
+            "id_column": id_header,
+            "clusters": outcome.clusters.count,
+            "duplicate_records": duplicates,
+            "duplicate_rate": if records == 0 { 0.0 } else { duplicates as f64 / records as f64 },
+            "clusters_by_size": sizes.iter().map(|(k, v)| (k.to_string(), *v)).collect::<BTreeMap<_, _>>(),
+            "threshold": args.threshold,
+            "fields": outcome.stats.fields,
+            "blocking": outcome.stats.blocking,
+            "candidate_pairs": outcome.stats.candidate_pairs,
+            "matched_pairs": outcome.stats.matched_pairs,
+            "refused_links": outcome.stats.refused_links,
+            "model": outcome.model,
+            "timings_ms": timings.iter().map(|(k, d)| (k.to_string(), d.as_millis() as u64)).collect::<BTreeMap<_, _>>(),
+        });
+        write::atomic(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
+        })?;
+    }
+    if log.is_verbose() {
+        log.detail(&format!("matching on: {}", outcome.stats.fields.join(", ")));
+        for rule in &outcome.stats.blocking {
+            log.detail(&format!(
+                "  blocking {:<32} {:>10} pairs{}",
+                rule.rule,
+                rule.pairs,
+                if rule.oversized_blocks > 0 {
+                    format!(
+                        " ({} oversized block(s) with {} records skipped)",
+                        rule.oversized_blocks, rule.records_in_oversized_blocks
+                    )
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        for (phase, time) in &timings {
+            log.detail(&format!("  {phase:<18} {:>8.2}s", time.as_secs_f64()));
+        }
+    }
+    for rule in outcome
+        .stats
+        .blocking
+        .iter()
+        .filter(|r| r.oversized_blocks > 0)
+    {
+        log.warn(&format!(
+            "blocking rule `{}`: {} block(s) larger than --max-block {} skipped ({} records); other rules still pair them",
+            rule.rule, rule.oversized_blocks, args.max_block, rule.records_in_oversized_blocks
+        ));
+    }
+    log.info(&format!(
+        "{records} records → {} entities ({duplicates} duplicate records; {} candidate pairs, {} above {}) in {:.2}s → {}",
+        outcome.clusters.count,
+        outcome.stats.candidate_pairs,
+        outcome.stats.matched_pairs,
+        args.threshold,
+        started.elapsed().as_secs_f64(),
+        output_path.display()
+    ));
+    if outcome.clusters.refused_links > 0 {
+        log.info(&format!(
+            "{} link(s) above the threshold were not followed: they would have joined records that do not match each other",
+            outcome.clusters.refused_links
+        ));
+    }
+    if args.fail_on_duplicates && duplicates > 0 {
+        log.warn(&format!(
+            "--fail-on-duplicates: {duplicates} duplicate record(s) found"
+        ));
+        return Ok(Status::Failed);
+    }
+    Ok(Status::Success)
+}
+
+/// The first id column whose values are all present and unique.
+fn default_id_column(table: &Table, roles: &[Role]) -> Option<usize> {
+    (0..table.headers.len()).find(|&c| {
+        roles[c] == Role::Id && {
+            let mut seen = std::collections::HashSet::new();
+            table.columns[c]
+                .iter()
+                .all(|v| !v.trim().is_empty() && seen.insert(v))
+        }
+    })
+}
+
+fn load_model(path: &Path) -> Result<Model> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the model `{}`", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "`{}` is not a tidyrec model (write one with --save-model)",
+            path.display()
+        )
+    })
+}
+
+fn golden_table(golden: &merge::Golden, ids: &[String]) -> Table {
+    let mut table = golden.table.clone();
+    let mut cluster_id = Column::default();
+    let mut count = Column::default();
+    let mut member_ids = Column::default();
+    for (k, members) in golden.members.iter().enumerate() {
+        cluster_id.push(&(k + 1).to_string());
+        count.push(&members.len().to_string());
+        let joined: Vec<&str> = members.iter().map(|&r| ids[r].as_str()).collect();
+        member_ids.push(&joined.join(";"));
+    }
+    table
+        .headers
+        .extend(GOLDEN_COLUMNS.iter().map(|s| s.to_string()));
+    table.columns.extend([cluster_id, count, member_ids]);
+    table
+}
+
+fn write_clusters(
+    path: &Path,
+    id_header: &str,
+    ids: &[String],
+    outcome: &matching::Outcome,
+) -> Result<()> {
+    let clusters = &outcome.clusters;
+    let mut sizes = vec![0usize; clusters.count + 1];
+    for &c in &clusters.cluster_of {
+        sizes[c as usize] += 1;
+    }
+    let rows = ids.iter().enumerate().map(|(row, id)| {
+        let c = clusters.cluster_of[row];
+        [
+            id.clone(),
+            c.to_string(),
+            sizes[c as usize].to_string(),
+            clusters.best_probability[row].map_or(String::new(), |p| format!("{p:.6}")),
+        ]
+    });
+    write::records(
+        path,
+        &[id_header, "cluster_id", "cluster_size", "match_probability"],
+        rows,
+    )
+    .with_context(|| format!("writing the clusters to `{}`", path.display()))
+}
+
+fn write_pairs(
+    path: &Path,
+    id_header: &str,
+    ids: &[String],
+    features: &features::Features,
+    outcome: &matching::Outcome,
+    tf: &TermFrequencies,
+) -> Result<()> {
+    let width = outcome.kinds.len();
+    let mut header: Vec<String> = vec![
+        format!("{id_header}_l"),
+        format!("{id_header}_r"),
+        "match_probability".into(),
+        "match_weight".into(),
+    ];
+    for kind in &outcome.kinds {
+        header.push(format!("{}_level", kind.name()));
+        header.push(format!("{}_weight", kind.name()));
+    }
+    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    let rows = outcome.pairs.iter().enumerate().map(|(i, &(a, b))| {
+        let weight = outcome.weights[i];
+        let mut row = vec![
+            ids[a as usize].clone(),
+            ids[b as usize].clone(),
+            format!("{:.6}", matching::probability(weight)),
+            format!("{weight:.3}"),
+        ];
+        let field_weights = matching::explain(features, outcome, tf, a as usize, b as usize);
+        for (f, kind) in outcome.kinds.iter().enumerate() {
+            let level = outcome.levels[i * width + f];
+            row.push(matching::compare::level_names(*kind)[level as usize].to_string());
+            row.push(format!("{:.3}", field_weights[f]));
+        }
+        row
+    });
+    write::records(path, &header_refs, rows)
+        .with_context(|| format!("writing the pairs to `{}`", path.display()))
+}
+
+fn write_lineage(
+    path: &Path,
+    table: &Table,
+    golden: &merge::Golden,
+    ids: &[String],
+    survivorship: &[Survivorship],
+) -> Result<()> {
+    let rows = golden.lineage.iter().map(|l| {
+        let value = l.source_row.map_or("", |r| table.columns[l.column].get(r));
+        [
+            l.cluster.to_string(),
+            table.headers[l.column].clone(),
+            value.to_string(),
+            l.source_row.map_or(String::new(), |r| ids[r].clone()),
+            survivorship[l.column].name().to_string(),
+        ]
+    });
+    write::records(
+        path,
+        &["cluster_id", "column", "value", "source_id", "rule"],
+        rows,
+    )
+    .with_context(|| format!("writing the lineage to `{}`", path.display()))
+}

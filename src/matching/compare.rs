@@ -1,0 +1,335 @@
+//! Comparators: a pair of records becomes one agreement level per feature
+//! kind (exact / very similar / similar / … / different), level 0 meaning a
+//! value is missing on either side (it then counts neither for nor against).
+//!
+//! Guarantees: pure functions of the two records' features; symmetric
+//! (`compare(a, b) == compare(b, a)`); no allocation per pair.
+
+use super::features::{Features, Kind};
+use strsim::jaro_winkler;
+
+/// Level 0 of every kind: one side has no value.
+pub const MISSING: u8 = 0;
+
+/// Names of the levels of a kind, index = level.
+pub fn level_names(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::FirstName => &[
+            "missing",
+            "exact",
+            "nickname",
+            "very similar",
+            "similar",
+            "initial",
+            "different",
+        ],
+        Kind::LastName => &["missing", "exact", "very similar", "similar", "different"],
+        Kind::BirthDate => &[
+            "missing",
+            "exact",
+            "day-month transposed",
+            "one typo",
+            "same year",
+            "different",
+        ],
+        Kind::Email => &["missing", "exact", "same local part", "different"],
+        Kind::Phone => &["missing", "exact", "same last 7 digits", "different"],
+        Kind::Street => &[
+            "missing",
+            "exact",
+            "very similar",
+            "shared words",
+            "different",
+        ],
+        Kind::City | Kind::Company => &["missing", "exact", "very similar", "different"],
+        Kind::PostalCode | Kind::Identifier => &["missing", "exact", "one typo", "different"],
+    }
+}
+
+/// The value of `kind` that term-frequency adjustment looks up on an exact
+/// match (None: no adjustment for this kind).
+pub fn tf_value(features: &Features, kind: Kind, row: usize) -> Option<&str> {
+    match kind {
+        Kind::FirstName => Some(features.first_canonical.get(row)),
+        Kind::LastName => Some(features.last.get(row)),
+        Kind::City => Some(features.city.get(row)),
+        Kind::PostalCode => Some(features.postal.get(row)),
+        _ => None,
+    }
+}
+
+/// Fills `levels` (one per kind of `kinds`) for records `a` and `b`.
+pub fn compare(features: &Features, kinds: &[Kind], a: usize, b: usize, levels: &mut [u8]) {
+    let f = features;
+    let swapped = names_swapped(f, a, b);
+    for (level, &kind) in levels.iter_mut().zip(kinds) {
+        *level = match kind {
+            Kind::FirstName if swapped => 3,
+            Kind::LastName if swapped => 2,
+            Kind::FirstName => first_name(
+                f.first.get(a),
+                f.first.get(b),
+                f.first_canonical.get(a),
+                f.first_canonical.get(b),
+            ),
+            Kind::LastName => last_name(
+                f.last.get(a),
+                f.last.get(b),
+                f.last_phonetic.get(a),
+                f.last_phonetic.get(b),
+            ),
+            Kind::BirthDate => birth_date(f.birth.get(a), f.birth.get(b)),
+            Kind::Email => email(f.email.get(a), f.email.get(b)),
+            Kind::Phone => phone(
+                [f.phone.get(a), f.phone_second.get(a)],
+                [f.phone.get(b), f.phone_second.get(b)],
+            ),
+            Kind::Street => street(f.street.get(a), f.street.get(b)),
+            Kind::City | Kind::Company => {
+                let column = if kind == Kind::City {
+                    &f.city
+                } else {
+                    &f.company
+                };
+                similar_text(column.get(a), column.get(b), 0.9)
+            }
+            Kind::PostalCode | Kind::Identifier => {
+                let column = if kind == Kind::PostalCode {
+                    &f.postal
+                } else {
+                    &f.identifier
+                };
+                code(column.get(a), column.get(b))
+            }
+        };
+    }
+}
+
+/// First and last name written the other way round (`Smith John`).
+fn names_swapped(f: &Features, a: usize, b: usize) -> bool {
+    let (fa, la, fb, lb) = (f.first.get(a), f.last.get(a), f.first.get(b), f.last.get(b));
+    !fa.is_empty() && !la.is_empty() && fa != la && fa == lb && la == fb
+}
+
+pub fn first_name(a: &str, b: &str, canonical_a: &str, canonical_b: &str) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return MISSING;
+    }
+    if a == b {
+        return 1;
+    }
+    if canonical_a == canonical_b {
+        return 2;
+    }
+    let similarity = jaro_winkler(a, b);
+    if similarity >= 0.92 {
+        3
+    } else if similarity >= 0.8 {
+        4
+    } else if is_initial_of(a, b) || is_initial_of(b, a) {
+        5
+    } else {
+        6
+    }
+}
+
+/// `j` (or `j.`) is an initial of `john`.
+fn is_initial_of(short: &str, long: &str) -> bool {
+    short.len() == 1 && long.starts_with(short)
+}
+
+pub fn last_name(a: &str, b: &str, phonetic_a: &str, phonetic_b: &str) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return MISSING;
+    }
+    if a == b {
+        return 1;
+    }
+    let similarity = jaro_winkler(a, b);
+    if similarity >= 0.92 {
+        2
+    } else if similarity >= 0.8 || (!phonetic_a.is_empty() && phonetic_a == phonetic_b) {
+        3
+    } else {
+        4
+    }
+}
+
+/// ISO dates `YYYY-MM-DD` (or anything else, compared as text).
+pub fn birth_date(a: &str, b: &str) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return MISSING;
+    }
+    if a == b {
+        return 1;
+    }
+    let parts = |d: &str| -> Option<(u32, u32, u32)> {
+        let mut it = d.splitn(3, '-');
+        let year = it.next()?.parse().ok()?;
+        let month = it.next()?.parse().ok()?;
+        let day = it.next()?.get(..2)?.parse().ok()?;
+        Some((year, month, day))
+    };
+    if let (Some((ya, ma, da)), Some((yb, mb, db))) = (parts(a), parts(b)) {
+        if ya == yb && ma == db && da == mb {
+            return 2;
+        }
+        if strsim::damerau_levenshtein(a, b) <= 1 {
+            return 3;
+        }
+        return if ya == yb { 4 } else { 5 };
+    }
+    if strsim::damerau_levenshtein(a, b) <= 1 {
+        3
+    } else {
+        5
+    }
+}
+
+pub fn email(a: &str, b: &str) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return MISSING;
+    }
+    if a == b {
+        return 1;
+    }
+    let la = a.rsplit_once('@').map_or(a, |(l, _)| l);
+    let lb = b.rsplit_once('@').map_or(b, |(l, _)| l);
+    // A bare local part such as `info` or `sales` says little; require some length.
+    if la == lb && la.len() >= 5 {
+        2
+    } else {
+        3
+    }
+}
+
+pub fn phone(a: [&str; 2], b: [&str; 2]) -> u8 {
+    if a[0].is_empty() || b[0].is_empty() {
+        return MISSING;
+    }
+    let pa = a.map(|v| (!v.is_empty()).then_some(v));
+    let pb = b.map(|v| (!v.is_empty()).then_some(v));
+    let mut best = 3;
+    for x in pa.into_iter().flatten() {
+        for y in pb.into_iter().flatten() {
+            if x == y {
+                return 1;
+            }
+            // Digits only (ASCII), so byte slicing is safe.
+            if x.len() >= 7 && y.len() >= 7 && x[x.len() - 7..] == y[y.len() - 7..] {
+                best = 2;
+            }
+        }
+    }
+    best
+}
+
+pub fn street(a: &str, b: &str) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return MISSING;
+    }
+    if a == b {
+        return 1;
+    }
+    if jaro_winkler(a, b) >= 0.9 {
+        return 2;
+    }
+    let shared = a
+        .split(' ')
+        .filter(|w| b.split(' ').any(|v| v == *w))
+        .count();
+    let fewer = a.split(' ').count().min(b.split(' ').count());
+    if shared * 2 >= fewer.max(1) && shared > 0 {
+        3
+    } else {
+        4
+    }
+}
+
+pub fn similar_text(a: &str, b: &str, threshold: f64) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return MISSING;
+    }
+    if a == b {
+        1
+    } else if jaro_winkler(a, b) >= threshold {
+        2
+    } else {
+        3
+    }
+}
+
+/// Postal codes and identifiers: exact, one typo (edit or transposition), different.
+pub fn code(a: &str, b: &str) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return MISSING;
+    }
+    if a == b {
+        1
+    } else if a.len() >= 3 && strsim::damerau_levenshtein(a, b) <= 1 {
+        2
+    } else {
+        3
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_names() {
+        assert_eq!(first_name("john", "john", "john", "john"), 1);
+        assert_eq!(first_name("bob", "robert", "robert", "robert"), 2);
+        assert_eq!(
+            first_name("jonathon", "jonathan", "jonathon", "jonathan"),
+            3
+        );
+        assert_eq!(first_name("j", "john", "j", "john"), 5);
+        assert_eq!(first_name("mary", "peter", "mary", "peter"), 6);
+        assert_eq!(first_name("", "peter", "", "peter"), MISSING);
+    }
+
+    #[test]
+    fn last_names() {
+        assert_eq!(last_name("smith", "smith", "SM0", "SM0"), 1);
+        assert_eq!(last_name("johnson", "jonson", "JNSN", "JNSN"), 2);
+        assert_eq!(last_name("smith", "smyth", "SM0", "SM0"), 3);
+        assert_eq!(last_name("smith", "jones", "SM0", "JNS"), 4);
+    }
+
+    #[test]
+    fn birth_dates() {
+        assert_eq!(birth_date("1980-03-04", "1980-03-04"), 1);
+        assert_eq!(birth_date("1980-03-04", "1980-04-03"), 2);
+        assert_eq!(birth_date("1980-03-04", "1980-03-05"), 3);
+        assert_eq!(birth_date("1980-03-04", "1980-11-25"), 4);
+        assert_eq!(birth_date("1980-03-04", "1975-11-25"), 5);
+        assert_eq!(birth_date("", "1975-11-25"), MISSING);
+    }
+
+    #[test]
+    fn emails_and_phones() {
+        assert_eq!(email("ann.lee@x.com", "ann.lee@x.com"), 1);
+        assert_eq!(email("ann.lee@x.com", "ann.lee@y.org"), 2);
+        assert_eq!(email("info@x.com", "info@y.org"), 3);
+        assert_eq!(phone(["14155550132", ""], ["14155550132", ""]), 1);
+        assert_eq!(phone(["14155550132", ""], ["4155550132", ""]), 2);
+        assert_eq!(
+            phone(["14155550132", "442079460958"], ["442079460958", ""]),
+            1
+        );
+        assert_eq!(phone(["14155550132", ""], ["14155559999", ""]), 3);
+    }
+
+    #[test]
+    fn streets_and_codes() {
+        assert_eq!(street("12 main street", "12 main street"), 1);
+        assert_eq!(street("12 main street", "12 mian street"), 2);
+        assert_eq!(street("12 main street apartment 4", "main street 12"), 3);
+        assert_eq!(street("12 main street", "7 oak road"), 4);
+        assert_eq!(code("2119", "2119"), 1);
+        assert_eq!(code("2119", "2191"), 2);
+        assert_eq!(code("2119", "4000"), 3);
+    }
+}

@@ -1,0 +1,567 @@
+//! Matching features, computed once per record from the normalized table:
+//! folded names (accents and CJK transliterated), nickname-resolved first
+//! names, phonetic codes, canonical e-mail keys, phone digits, street tokens
+//! with abbreviations expanded, company names without legal suffixes.
+//!
+//! Guarantees: one value per record per feature, empty when the record has
+//! nothing usable; the same table gives the same features on any thread
+//! count (records are processed in fixed order, columns in parallel).
+
+use super::nicknames;
+use crate::schema::Role;
+use crate::table::{Column, Table};
+use rayon::prelude::*;
+
+/// What the matcher compares; each kind has its own comparator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    FirstName,
+    LastName,
+    BirthDate,
+    Email,
+    Phone,
+    Street,
+    City,
+    PostalCode,
+    Identifier,
+    Company,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::FirstName => "first_name",
+            Kind::LastName => "last_name",
+            Kind::BirthDate => "birth_date",
+            Kind::Email => "email",
+            Kind::Phone => "phone",
+            Kind::Street => "street",
+            Kind::City => "city",
+            Kind::PostalCode => "postal_code",
+            Kind::Identifier => "identifier",
+            Kind::Company => "company",
+        }
+    }
+}
+
+/// Which input columns feed which feature.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub first: Option<usize>,
+    pub last: Option<usize>,
+    pub full: Option<usize>,
+    pub birth: Option<usize>,
+    pub email: Vec<usize>,
+    pub phone: Vec<usize>,
+    pub street: Vec<usize>,
+    pub city: Option<usize>,
+    pub postal: Option<usize>,
+    pub identifier: Option<usize>,
+    pub company: Option<usize>,
+}
+
+impl Sources {
+    /// Picks feature columns from roles. `identifiers` are columns that hold
+    /// another system's id for the person (a social security or customer
+    /// number), as opposed to the record's own id.
+    pub fn from_roles(headers: &[String], roles: &[Role], identifiers: &[usize]) -> Sources {
+        let first_of = |role: Role| roles.iter().position(|&r| r == role);
+        let all_of = |role: Role| -> Vec<usize> {
+            roles
+                .iter()
+                .enumerate()
+                .filter(|(_, &r)| r == role)
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let birth = roles
+            .iter()
+            .enumerate()
+            .find(|(i, &r)| r == Role::Date && is_birth_header(&headers[*i]))
+            .map(|(i, _)| i);
+        Sources {
+            first: first_of(Role::FirstName),
+            last: first_of(Role::LastName),
+            full: first_of(Role::FullName),
+            birth,
+            email: all_of(Role::Email),
+            phone: all_of(Role::Phone),
+            street: all_of(Role::Street),
+            city: first_of(Role::City),
+            postal: first_of(Role::PostalCode),
+            identifier: identifiers.first().copied(),
+            company: first_of(Role::Company),
+        }
+    }
+}
+
+fn is_birth_header(header: &str) -> bool {
+    let h = header.to_lowercase();
+    [
+        "birth",
+        "dob",
+        "born",
+        "出生",
+        "生日",
+        "geburt",
+        "naissance",
+        "nascimento",
+        "nacimiento",
+        "生年月日",
+    ]
+    .iter()
+    .any(|k| h.contains(k))
+}
+
+/// Per-record features, one column per feature (empty = unknown).
+pub struct Features {
+    pub rows: usize,
+    /// Folded first name as written, and resolved through the nickname table.
+    pub first: Column,
+    pub first_canonical: Column,
+    pub first_phonetic: Column,
+    pub last: Column,
+    pub last_phonetic: Column,
+    pub birth: Column,
+    pub email: Column,
+    /// Up to two phones per record (digits only), `second` empty if none.
+    pub phone: Column,
+    pub phone_second: Column,
+    pub street: Column,
+    pub city: Column,
+    pub postal: Column,
+    pub identifier: Column,
+    pub company: Column,
+    /// The kinds this table can compare (a source column exists).
+    pub kinds: Vec<Kind>,
+}
+
+impl Features {
+    pub fn compute(table: &Table, sources: &Sources) -> Features {
+        let rows = table.row_count();
+        let column = |c: Option<usize>| c.map(|c| &table.columns[c]);
+        // Names: first/last columns, else split the full name.
+        let (first, last): (Column, Column) = match (sources.first, sources.last, sources.full) {
+            (None, None, Some(full)) => {
+                let split: Vec<(String, String)> = table.columns[full]
+                    .iter()
+                    .collect::<Vec<_>>()
+                    .par_iter()
+                    .map(|v| split_full_name(v))
+                    .collect();
+                (
+                    split.iter().map(|(f, _)| f.as_str()).collect(),
+                    split.iter().map(|(_, l)| l.as_str()).collect(),
+                )
+            }
+            (first, last, _) => (
+                map_column(rows, column(first), fold_name),
+                map_column(rows, column(last), fold_name),
+            ),
+        };
+        let jobs: Vec<Box<dyn Fn() -> Column + Sync + Send + '_>> = vec![
+            Box::new(|| first.iter().map(nicknames::canonical).collect()),
+            Box::new(|| map_column(rows, Some(&first), phonetic)),
+            Box::new(|| map_column(rows, Some(&last), phonetic)),
+            Box::new(|| map_column(rows, column(sources.birth), |v| v.trim().to_string())),
+            Box::new(|| map_first(rows, table, &sources.email, email_key)),
+            Box::new(|| nth_phone(rows, table, &sources.phone, 0)),
+            Box::new(|| nth_phone(rows, table, &sources.phone, 1)),
+            Box::new(|| street_key(rows, table, &sources.street)),
+            Box::new(|| map_column(rows, column(sources.city), fold_name)),
+            Box::new(|| map_column(rows, column(sources.postal), postal_key)),
+            Box::new(|| map_column(rows, column(sources.identifier), identifier_key)),
+            Box::new(|| map_column(rows, column(sources.company), company_key)),
+        ];
+        let mut done: Vec<Column> = jobs.par_iter().map(|job| job()).collect();
+        drop(jobs);
+        let mut take = || done.remove(0);
+        let first_canonical = take();
+        let first_phonetic = take();
+        let last_phonetic = take();
+        let birth = take();
+        let email = take();
+        let phone = take();
+        let phone_second = take();
+        let street = take();
+        let city = take();
+        let postal = take();
+        let identifier = take();
+        let company = take();
+        let mut kinds = Vec::new();
+        let has_names = sources.first.is_some() || sources.full.is_some();
+        if has_names {
+            kinds.push(Kind::FirstName);
+        }
+        if sources.last.is_some() || sources.full.is_some() {
+            kinds.push(Kind::LastName);
+        }
+        let present = [
+            (sources.birth.is_some(), Kind::BirthDate),
+            (!sources.email.is_empty(), Kind::Email),
+            (!sources.phone.is_empty(), Kind::Phone),
+            (!sources.street.is_empty(), Kind::Street),
+            (sources.city.is_some(), Kind::City),
+            (sources.postal.is_some(), Kind::PostalCode),
+            (sources.identifier.is_some(), Kind::Identifier),
+            (sources.company.is_some(), Kind::Company),
+        ];
+        kinds.extend(present.iter().filter(|(p, _)| *p).map(|(_, k)| *k));
+        Features {
+            rows,
+            first,
+            first_canonical,
+            first_phonetic,
+            last,
+            last_phonetic,
+            birth,
+            email,
+            phone,
+            phone_second,
+            street,
+            city,
+            postal,
+            identifier,
+            company,
+            kinds,
+        }
+    }
+}
+
+/// Applies `f` to each value of `source` (all empty when there is none).
+fn map_column(rows: usize, source: Option<&Column>, f: impl Fn(&str) -> String) -> Column {
+    match source {
+        Some(source) => source
+            .iter()
+            .map(|v| if v.is_empty() { String::new() } else { f(v) })
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+        None => (0..rows).map(|_| "").collect(),
+    }
+}
+
+/// The first non-empty value over several columns, through `f`.
+fn map_first(rows: usize, table: &Table, sources: &[usize], f: fn(&str) -> String) -> Column {
+    let mut out = Column::with_capacity(rows, rows * 16);
+    for row in 0..rows {
+        let value = sources
+            .iter()
+            .map(|&c| table.columns[c].get(row))
+            .find(|v| !v.trim().is_empty())
+            .map(f)
+            .unwrap_or_default();
+        out.push(&value);
+    }
+    out
+}
+
+/// The `n`-th distinct phone of the record, digits only.
+fn nth_phone(rows: usize, table: &Table, sources: &[usize], n: usize) -> Column {
+    let mut out = Column::with_capacity(rows, rows * 12);
+    let mut seen: Vec<String> = Vec::new();
+    for row in 0..rows {
+        seen.clear();
+        for &c in sources {
+            let digits = phone_digits(table.columns[c].get(row));
+            if digits.len() >= 6 && !seen.contains(&digits) {
+                seen.push(digits);
+            }
+        }
+        out.push(seen.get(n).map_or("", String::as_str));
+    }
+    out
+}
+
+/// Digits of a phone without its extension (`+14155550132;ext=12` → `14155550132`).
+pub fn phone_digits(value: &str) -> String {
+    let number = value.split([';', 'x', 'X', ',']).next().unwrap_or_default();
+    number.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Lower-case ASCII letters, digits and single spaces: accents folded, CJK
+/// transliterated (`王伟` → `wang wei`), punctuation dropped.
+pub fn fold_name(value: &str) -> String {
+    let ascii = if value.is_ascii() {
+        std::borrow::Cow::Borrowed(value)
+    } else {
+        std::borrow::Cow::Owned(deunicode::deunicode(value))
+    };
+    let mut out = String::with_capacity(ascii.len());
+    for word in ascii
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+    {
+        let word: String = word
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&word);
+    }
+    out
+}
+
+/// Splits a full name into (first, last), folded: `Smith, John` and `John
+/// Smith` → (`john`, `smith`); CJK names put the family name first
+/// (`王伟` → (`wei`, `wang`)).
+pub fn split_full_name(value: &str) -> (String, String) {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return (String::new(), String::new());
+    }
+    let is_cjk = trimmed.chars().all(|c| {
+        matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x3040..=0x30FF) || c == '·'
+    });
+    if is_cjk {
+        let mut chars = trimmed.chars();
+        let family: String = chars.next().into_iter().collect();
+        let given: String = chars.collect();
+        return (fold_name(&given), fold_name(&family));
+    }
+    if let Some((last, first)) = trimmed.split_once(',') {
+        return (fold_name(first), fold_name(last));
+    }
+    let folded = fold_name(trimmed);
+    match folded.rsplit_once(' ') {
+        Some((first, last)) => (
+            first.split(' ').next().unwrap_or_default().to_string(),
+            last.to_string(),
+        ),
+        None => (folded, String::new()),
+    }
+}
+
+/// Double Metaphone primary code of the first word (ASCII only: the crate
+/// panics on other text, and names are folded first).
+pub fn phonetic(folded: &str) -> String {
+    let word = folded.split(' ').next().unwrap_or_default();
+    if word.is_empty() || !word.is_ascii() {
+        return String::new();
+    }
+    thread_local! {
+        static ENCODER: rphonetic::DoubleMetaphone = rphonetic::DoubleMetaphone::default();
+    }
+    ENCODER.with(|e| e.double_metaphone(word).primary())
+}
+
+/// Canonical e-mail: lower case, `+tag` removed; for Gmail also the dots
+/// (Gmail ignores them) and `googlemail.com` → `gmail.com`.
+pub fn email_key(value: &str) -> String {
+    let value = value.trim().to_lowercase();
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return value;
+    };
+    let local = local.split('+').next().unwrap_or_default();
+    let domain = if domain == "googlemail.com" {
+        "gmail.com"
+    } else {
+        domain
+    };
+    if domain == "gmail.com" {
+        format!("{}@{domain}", local.replace('.', ""))
+    } else {
+        format!("{local}@{domain}")
+    }
+}
+
+fn postal_key(value: &str) -> String {
+    value
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn identifier_key(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Street tokens, folded, abbreviations expanded, several columns joined
+/// (`12 Main St.` and `12 main street` give the same key).
+fn street_key(rows: usize, table: &Table, sources: &[usize]) -> Column {
+    let mut out = Column::with_capacity(rows, rows * 24);
+    let mut key = String::new();
+    for row in 0..rows {
+        key.clear();
+        for &c in sources {
+            for word in fold_name(table.columns[c].get(row)).split(' ') {
+                if word.is_empty() {
+                    continue;
+                }
+                if !key.is_empty() {
+                    key.push(' ');
+                }
+                key.push_str(expand_street_word(word));
+            }
+        }
+        out.push(&key);
+    }
+    out
+}
+
+fn expand_street_word(word: &str) -> &str {
+    match word {
+        "st" | "str" => "street",
+        "rd" => "road",
+        "ave" | "av" => "avenue",
+        "dr" => "drive",
+        "ln" => "lane",
+        "pl" => "place",
+        "ct" => "court",
+        "cres" | "cr" => "crescent",
+        "blvd" => "boulevard",
+        "hwy" => "highway",
+        "pde" => "parade",
+        "tce" => "terrace",
+        "sq" => "square",
+        "cl" => "close",
+        "cct" => "circuit",
+        "pkwy" => "parkway",
+        "apt" => "apartment",
+        "ste" => "suite",
+        "n" => "north",
+        "s" => "south",
+        "e" => "east",
+        "w" => "west",
+        "strasse" | "str." => "strasse",
+        _ => word,
+    }
+}
+
+/// Company name folded, without legal-form suffixes (`Acme Inc.` = `ACME`;
+/// `阿里巴巴有限公司` = `阿里巴巴`).
+pub fn company_key(value: &str) -> String {
+    const CJK_SUFFIXES: &[&str] = &[
+        "股份有限公司",
+        "有限责任公司",
+        "有限公司",
+        "集团",
+        "公司",
+        "株式会社",
+    ];
+    let mut value = value.trim();
+    for suffix in CJK_SUFFIXES {
+        if let Some(stripped) = value.strip_suffix(suffix) {
+            value = stripped;
+        }
+    }
+    const LEGAL: &[&str] = &[
+        "inc",
+        "incorporated",
+        "ltd",
+        "limited",
+        "llc",
+        "llp",
+        "plc",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "gmbh",
+        "ag",
+        "kg",
+        "sa",
+        "sas",
+        "sarl",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "ab",
+        "oy",
+        "as",
+        "pty",
+        "kk",
+        "the",
+        "and",
+    ];
+    fold_name(value)
+        .split(' ')
+        .filter(|w| !LEGAL.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fold_accents_and_cjk() {
+        assert_eq!(fold_name("  José-María O'Neil "), "jose maria oneil");
+        assert_eq!(fold_name("O'Neil"), fold_name("ONeil"));
+        assert_eq!(fold_name("Müller"), "muller");
+        assert_eq!(fold_name("王伟"), "wang wei");
+    }
+
+    #[test]
+    fn full_names_split_both_ways() {
+        assert_eq!(
+            split_full_name("John Smith"),
+            ("john".into(), "smith".into())
+        );
+        assert_eq!(
+            split_full_name("Smith, John"),
+            ("john".into(), "smith".into())
+        );
+        assert_eq!(split_full_name("王伟"), ("wei".into(), "wang".into()));
+        assert_eq!(
+            split_full_name("Madonna"),
+            ("madonna".into(), String::new())
+        );
+    }
+
+    #[test]
+    fn email_keys_follow_gmail_rules() {
+        assert_eq!(
+            email_key("John.Smith+news@GoogleMail.com"),
+            "johnsmith@gmail.com"
+        );
+        assert_eq!(
+            email_key("john.smith+x@example.com"),
+            "john.smith@example.com"
+        );
+        assert_eq!(email_key("not-an-email"), "not-an-email");
+    }
+
+    #[test]
+    fn phonetic_codes_group_spellings() {
+        assert_eq!(phonetic("muller"), phonetic("mueller"));
+        assert_eq!(phonetic("catherine"), phonetic("kathryn"));
+        assert_eq!(phonetic(""), "");
+    }
+
+    #[test]
+    fn companies_lose_legal_forms() {
+        assert_eq!(company_key("Acme Inc."), "acme");
+        assert_eq!(company_key("ACME, Ltd"), "acme");
+        assert_eq!(company_key("Siemens AG"), "siemens");
+        assert_eq!(company_key("阿里巴巴有限公司"), company_key("阿里巴巴"));
+    }
+
+    #[test]
+    fn phone_digits_drop_extensions() {
+        assert_eq!(phone_digits("+14155550132;ext=12"), "14155550132");
+        assert_eq!(phone_digits("+14155550132 x12"), "14155550132");
+    }
+
+    #[test]
+    fn birth_columns_are_found_by_header() {
+        assert!(is_birth_header("Date of Birth"));
+        assert!(is_birth_header("DOB"));
+        assert!(is_birth_header("出生日期"));
+        assert!(!is_birth_header("Created At"));
+    }
+}

@@ -1,0 +1,203 @@
+//! Duplicate detection: features → blocking → comparison → Fellegi–Sunter
+//! scoring (trained without labels, or a saved model) → clustering.
+//!
+//! Guarantees: the same table and settings give the same pairs, scores and
+//! clusters for any thread count (pairs are sorted, parallel work is joined
+//! in order, training is deterministic).
+
+pub mod blocking;
+pub mod cluster;
+pub mod compare;
+pub mod features;
+pub mod model;
+pub mod nicknames;
+
+use crate::progress::Progress;
+use anyhow::Result;
+use features::{Features, Kind};
+use model::{Model, TermFrequencies};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+pub struct Settings {
+    /// Match probability from which two records are the same entity.
+    pub threshold: f64,
+    /// Blocks with more records are skipped (and reported).
+    pub max_block: usize,
+    /// A saved model to score with instead of training one.
+    pub model: Option<Model>,
+}
+
+pub struct Outcome {
+    pub kinds: Vec<Kind>,
+    pub model: Model,
+    /// Candidate pairs `(a, b)`, `a < b`, sorted.
+    pub pairs: Vec<(u32, u32)>,
+    /// Per pair: levels (`kinds.len()` per pair), weight, probability.
+    pub levels: Vec<u8>,
+    pub weights: Vec<f64>,
+    pub clusters: cluster::Clusters,
+    pub stats: Stats,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub fields: Vec<&'static str>,
+    pub blocking: Vec<blocking::RuleStats>,
+    pub candidate_pairs: u64,
+    pub matched_pairs: u64,
+    pub refused_links: u64,
+    #[serde(skip)]
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// Probability from a match weight in bits.
+pub fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+/// Scores pairs with a model: levels, per-field weights, total weight.
+pub struct Scorer<'a> {
+    pub features: &'a Features,
+    pub kinds: &'a [Kind],
+    pub model: &'a Model,
+    pub tf: &'a TermFrequencies,
+}
+
+impl Scorer<'_> {
+    /// Fills `levels` for records `a` and `b` and returns the match weight;
+    /// `explain` receives each field's contribution.
+    pub fn score(
+        &self,
+        a: usize,
+        b: usize,
+        levels: &mut [u8],
+        mut explain: impl FnMut(usize, f64),
+    ) -> f64 {
+        compare::compare(self.features, self.kinds, a, b, levels);
+        let mut weight = self.model.prior_weight();
+        for (field, (&level, &kind)) in levels.iter().zip(self.kinds).enumerate() {
+            let mut w = self.model.weight(field, level);
+            if level == 1 {
+                if let Some(value) = compare::tf_value(self.features, kind, a) {
+                    w += self
+                        .tf
+                        .adjustment(field, value, self.model.fields[field].levels[1].u);
+                }
+            }
+            explain(field, w);
+            weight += w;
+        }
+        weight
+    }
+}
+
+pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) -> Result<Outcome> {
+    let mut timings = Vec::new();
+    let started = Instant::now();
+    let kinds: Vec<Kind> = match &settings.model {
+        Some(model) => {
+            model.check_against(&features.kinds)?;
+            model.kinds()
+        }
+        None => features.kinds.clone(),
+    };
+    let rules = blocking::rules_for(&kinds);
+    progress.start("blocking", rules.len() as u64);
+    let candidates = blocking::candidates(features, &rules, settings.max_block);
+    progress.finish();
+    timings.push(("blocking", started.elapsed()));
+
+    let compare_started = Instant::now();
+    let width = kinds.len();
+    let pairs = candidates.pairs;
+    progress.start("compare", pairs.len() as u64);
+    let mut levels = vec![0u8; pairs.len() * width];
+    levels
+        .par_chunks_mut(width.max(1) * 4096)
+        .zip(pairs.par_chunks(4096))
+        .for_each(|(out, chunk)| {
+            for (slot, &(a, b)) in out.chunks_mut(width.max(1)).zip(chunk) {
+                compare::compare(features, &kinds, a as usize, b as usize, slot);
+            }
+            progress.advance(chunk.len() as u64);
+        });
+    progress.finish();
+    timings.push(("compare", compare_started.elapsed()));
+
+    let train_started = Instant::now();
+    let model = match &settings.model {
+        Some(model) => model.clone(),
+        None => {
+            let u = model::estimate_u(features, &kinds);
+            model::train(&kinds, u, &model::patterns(&levels, width))
+        }
+    };
+    let tf = TermFrequencies::count(features, &kinds);
+    timings.push(("train", train_started.elapsed()));
+
+    let score_started = Instant::now();
+    let scorer = Scorer {
+        features,
+        kinds: &kinds,
+        model: &model,
+        tf: &tf,
+    };
+    let weights: Vec<f64> = pairs
+        .par_iter()
+        .map_init(
+            || vec![0u8; width],
+            |buffer, &(a, b)| scorer.score(a as usize, b as usize, buffer, |_, _| {}),
+        )
+        .collect();
+    let links: Vec<(u32, u32, f64)> = pairs
+        .iter()
+        .zip(&weights)
+        .map(|(&(a, b), &w)| (a, b, probability(w)))
+        .collect();
+    let matched_pairs = links.iter().filter(|l| l.2 >= settings.threshold).count() as u64;
+    let clusters = cluster::cluster(features.rows, &links, settings.threshold, |a, b| {
+        let mut buffer = vec![0u8; width];
+        probability(scorer.score(a, b, &mut buffer, |_, _| {}))
+    });
+    timings.push(("score and cluster", score_started.elapsed()));
+
+    let stats = Stats {
+        fields: kinds.iter().map(|k| k.name()).collect(),
+        blocking: candidates.stats,
+        candidate_pairs: pairs.len() as u64,
+        matched_pairs,
+        refused_links: clusters.refused_links as u64,
+        timings,
+    };
+    Ok(Outcome {
+        kinds,
+        model,
+        pairs,
+        levels,
+        weights,
+        clusters,
+        stats,
+    })
+}
+
+/// Per-field weights of one pair, for `--pairs`.
+pub fn explain(
+    features: &Features,
+    outcome: &Outcome,
+    tf: &TermFrequencies,
+    a: usize,
+    b: usize,
+) -> Vec<f64> {
+    let mut weights = vec![0.0; outcome.kinds.len()];
+    let mut levels = vec![0u8; outcome.kinds.len()];
+    let scorer = Scorer {
+        features,
+        kinds: &outcome.kinds,
+        model: &outcome.model,
+        tf,
+    };
+    scorer.score(a, b, &mut levels, |f, w| weights[f] = w);
+    weights
+}

@@ -1,0 +1,355 @@
+//! Golden records: one row per cluster, each field chosen among the
+//! members' values by a survivorship rule, with lineage (which member gave
+//! which field).
+//!
+//! Defaults a steward would pick: contact fields (e-mail, phone) from the
+//! most recent record when a recency column (`updated_at`, `last_…`,
+//! `modified`, else `created_at`) exists; names and addresses the most
+//! frequent value, ties to the longest (most complete); `created_at`-like
+//! dates the earliest, `updated`/`last` dates the latest; amounts the
+//! largest; opt-out flags `true` if any member opted out; otherwise the
+//! most frequent. Empty values never win over a value.
+//!
+//! Guarantees: deterministic (ties end at the earliest member row); a
+//! golden value is always one member's value, never invented.
+
+use crate::schema::Role;
+use crate::table::{Column, Table};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Survivorship {
+    /// From the member with the latest recency date.
+    MostRecent,
+    /// The most frequent non-empty value; ties to the longest.
+    MostFrequent,
+    /// The longest non-empty value.
+    Longest,
+    /// The smallest date (ISO text order).
+    Earliest,
+    /// The largest date.
+    Latest,
+    /// The largest number.
+    Max,
+    /// The smallest number.
+    Min,
+    /// The first member's (by input row) non-empty value.
+    First,
+    /// `true` if any member says true (consent withdrawn stays withdrawn).
+    AnyTrue,
+}
+
+impl Survivorship {
+    pub fn name(self) -> &'static str {
+        match self {
+            Survivorship::MostRecent => "most-recent",
+            Survivorship::MostFrequent => "most-frequent",
+            Survivorship::Longest => "longest",
+            Survivorship::Earliest => "earliest",
+            Survivorship::Latest => "latest",
+            Survivorship::Max => "max",
+            Survivorship::Min => "min",
+            Survivorship::First => "first",
+            Survivorship::AnyTrue => "any-true",
+        }
+    }
+}
+
+/// The default rule for a column, from its role and header.
+pub fn default_rule(role: Role, header: &str, has_recency: bool) -> Survivorship {
+    let h = header.to_lowercase();
+    let recent_or_frequent = if has_recency {
+        Survivorship::MostRecent
+    } else {
+        Survivorship::MostFrequent
+    };
+    match role {
+        Role::Id => Survivorship::First,
+        Role::Email | Role::Phone => recent_or_frequent,
+        Role::Money => Survivorship::Max,
+        Role::Date | Role::Datetime if is_created(&h) => Survivorship::Earliest,
+        Role::Date | Role::Datetime if is_recency(&h) => Survivorship::Latest,
+        Role::Boolean
+            if ["opt", "unsub", "do not", "dnc", "consent"]
+                .iter()
+                .any(|k| h.contains(k)) =>
+        {
+            Survivorship::AnyTrue
+        }
+        _ => Survivorship::MostFrequent,
+    }
+}
+
+fn is_created(header: &str) -> bool {
+    [
+        "created",
+        "signup",
+        "sign up",
+        "registered",
+        "first seen",
+        "创建",
+    ]
+    .iter()
+    .any(|k| header.contains(k))
+}
+
+fn is_recency(header: &str) -> bool {
+    ["updated", "modified", "last", "changed", "更新", "最后"]
+        .iter()
+        .any(|k| header.contains(k))
+}
+
+/// The column that says how recent a record is: an updated/modified/last
+/// date, else a created date.
+pub fn recency_column(headers: &[String], roles: &[Role]) -> Option<usize> {
+    let dates: Vec<usize> = (0..headers.len())
+        .filter(|&c| matches!(roles[c], Role::Date | Role::Datetime))
+        .collect();
+    let lower = |c: usize| headers[c].to_lowercase();
+    dates
+        .iter()
+        .copied()
+        .find(|&c| is_recency(&lower(c)))
+        .or_else(|| dates.iter().copied().find(|&c| is_created(&lower(c))))
+}
+
+/// One golden field's origin.
+pub struct Lineage {
+    pub cluster: u32,
+    pub column: usize,
+    /// Row of the member the value came from (None: all members empty).
+    pub source_row: Option<usize>,
+}
+
+pub struct Golden {
+    pub table: Table,
+    /// Member rows per golden row.
+    pub members: Vec<Vec<usize>>,
+    /// For clusters of two or more records, every field's origin.
+    pub lineage: Vec<Lineage>,
+}
+
+/// Merges `table` (normalized) by `cluster_of` (1-based, numbered by first
+/// row) with one rule per column.
+pub fn merge(
+    table: &Table,
+    cluster_of: &[u32],
+    clusters: usize,
+    rules: &[Survivorship],
+    recency: Option<usize>,
+) -> Golden {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); clusters];
+    for (row, &c) in cluster_of.iter().enumerate() {
+        members[c as usize - 1].push(row);
+    }
+    let mut columns: Vec<Column> = table
+        .columns
+        .iter()
+        .map(|c| Column::with_capacity(clusters, c.byte_len()))
+        .collect();
+    let mut lineage = Vec::new();
+    for (k, rows) in members.iter().enumerate() {
+        for (c, column) in table.columns.iter().enumerate() {
+            let source = if rows.len() == 1 {
+                Some(rows[0])
+            } else {
+                pick(column, rows, rules[c], recency.map(|r| &table.columns[r]))
+            };
+            columns[c].push(source.map_or("", |r| column.get(r)));
+            if rows.len() > 1 {
+                lineage.push(Lineage {
+                    cluster: k as u32 + 1,
+                    column: c,
+                    source_row: source,
+                });
+            }
+        }
+    }
+    Golden {
+        table: Table {
+            headers: table.headers.clone(),
+            columns,
+        },
+        members,
+        lineage,
+    }
+}
+
+/// The member row whose value survives (rows are in input order).
+fn pick(
+    column: &Column,
+    rows: &[usize],
+    rule: Survivorship,
+    recency: Option<&Column>,
+) -> Option<usize> {
+    let filled: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&r| !column.get(r).trim().is_empty())
+        .collect();
+    if filled.is_empty() {
+        return None;
+    }
+    // `max_by_key` keeps the last maximum; rows are reversed so the earliest wins ties.
+    let best_by = |key: &dyn Fn(usize) -> Option<f64>| -> Option<usize> {
+        filled
+            .iter()
+            .rev()
+            .copied()
+            .filter_map(|r| key(r).map(|k| (r, k)))
+            .max_by(|x, y| x.1.total_cmp(&y.1))
+            .map(|(r, _)| r)
+    };
+    let text_best = |greater: bool| -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for &r in &filled {
+            let better = match best {
+                None => true,
+                Some(b) if greater => column.get(r) > column.get(b),
+                Some(b) => column.get(r) < column.get(b),
+            };
+            if better {
+                best = Some(r);
+            }
+        }
+        best
+    };
+    match rule {
+        Survivorship::First => filled.first().copied(),
+        Survivorship::Longest => best_by(&|r| Some(column.get(r).chars().count() as f64)),
+        Survivorship::Earliest => text_best(false),
+        Survivorship::Latest => text_best(true),
+        Survivorship::Max => best_by(&|r| number(column.get(r))).or(filled.first().copied()),
+        Survivorship::Min => {
+            best_by(&|r| number(column.get(r)).map(|n| -n)).or(filled.first().copied())
+        }
+        Survivorship::AnyTrue => filled
+            .iter()
+            .copied()
+            .find(|&r| column.get(r) == "true")
+            .or(filled.first().copied()),
+        Survivorship::MostRecent => match recency {
+            Some(dates) => {
+                let dated: Vec<usize> = filled
+                    .iter()
+                    .copied()
+                    .filter(|&r| !dates.get(r).is_empty())
+                    .collect();
+                let mut best: Option<usize> = None;
+                for &r in &dated {
+                    if best.is_none_or(|b| dates.get(r) > dates.get(b)) {
+                        best = Some(r);
+                    }
+                }
+                best.or_else(|| most_frequent(column, &filled))
+            }
+            None => most_frequent(column, &filled),
+        },
+        Survivorship::MostFrequent => most_frequent(column, &filled),
+    }
+}
+
+fn most_frequent(column: &Column, filled: &[usize]) -> Option<usize> {
+    let mut best: Option<(usize, usize, usize)> = None; // (count, length, row)
+    for &r in filled {
+        let value = column.get(r);
+        let count = filled.iter().filter(|&&o| column.get(o) == value).count();
+        let length = value.chars().count();
+        let better = match best {
+            None => true,
+            Some((c, l, _)) => count > c || (count == c && length > l),
+        };
+        if better {
+            best = Some((count, length, r));
+        }
+    }
+    best.map(|(_, _, r)| r)
+}
+
+fn number(value: &str) -> Option<f64> {
+    let cleaned: String = value
+        .chars()
+        .filter(|c| c.is_ascii_digit() || matches!(c, '.' | '-'))
+        .collect();
+    cleaned.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(values: &[&str]) -> Column {
+        values.iter().copied().collect()
+    }
+
+    #[test]
+    fn most_frequent_then_longest_then_first() {
+        let c = column(&["Jon", "John", "John", "J"]);
+        assert_eq!(
+            pick(&c, &[0, 1, 2, 3], Survivorship::MostFrequent, None),
+            Some(1)
+        );
+        let c = column(&["J", "John"]);
+        assert_eq!(pick(&c, &[0, 1], Survivorship::MostFrequent, None), Some(1));
+        let c = column(&["Ann", "Amy"]);
+        assert_eq!(pick(&c, &[0, 1], Survivorship::MostFrequent, None), Some(0));
+    }
+
+    #[test]
+    fn empty_never_wins() {
+        let c = column(&["", "x@y.com", ""]);
+        assert_eq!(pick(&c, &[0, 1, 2], Survivorship::First, None), Some(1));
+        let c = column(&["", ""]);
+        assert_eq!(pick(&c, &[0, 1], Survivorship::MostFrequent, None), None);
+    }
+
+    #[test]
+    fn dates_numbers_and_flags() {
+        let c = column(&["2021-05-01", "2019-01-02", "2023-07-08"]);
+        assert_eq!(pick(&c, &[0, 1, 2], Survivorship::Earliest, None), Some(1));
+        assert_eq!(pick(&c, &[0, 1, 2], Survivorship::Latest, None), Some(2));
+        let c = column(&["10.50", "1200.00", "99"]);
+        assert_eq!(pick(&c, &[0, 1, 2], Survivorship::Max, None), Some(1));
+        let c = column(&["false", "true", "false"]);
+        assert_eq!(pick(&c, &[0, 1, 2], Survivorship::AnyTrue, None), Some(1));
+    }
+
+    #[test]
+    fn most_recent_follows_the_recency_column() {
+        let emails = column(&["old@x.com", "new@x.com"]);
+        let updated = column(&["2020-01-01", "2024-03-01"]);
+        assert_eq!(
+            pick(&emails, &[0, 1], Survivorship::MostRecent, Some(&updated)),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn defaults_follow_roles_and_headers() {
+        assert_eq!(
+            default_rule(Role::Email, "Email", true),
+            Survivorship::MostRecent
+        );
+        assert_eq!(
+            default_rule(Role::Date, "Created At", true),
+            Survivorship::Earliest
+        );
+        assert_eq!(
+            default_rule(Role::Date, "Last Purchase Date", true),
+            Survivorship::Latest
+        );
+        assert_eq!(
+            default_rule(Role::Money, "Lifetime Value", true),
+            Survivorship::Max
+        );
+        assert_eq!(
+            default_rule(Role::Boolean, "Email Opt Out", true),
+            Survivorship::AnyTrue
+        );
+        assert_eq!(
+            default_rule(Role::FirstName, "First Name", true),
+            Survivorship::MostFrequent
+        );
+    }
+}
