@@ -530,3 +530,251 @@ fn verbose_prints_roles_and_json_log_format() {
         assert!(v["level"].is_string());
     }
 }
+
+// ---- dedupe ----
+
+/// Cluster id per record id from a `--clusters` file.
+fn clusters_by_id(path: &Path) -> std::collections::HashMap<String, String> {
+    let (headers, rows) = records(path);
+    assert_eq!(headers[1..3], ["cluster_id", "cluster_size"]);
+    rows.into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect()
+}
+
+#[test]
+fn dedupe_merges_duplicates_but_not_households_or_namesakes() {
+    let w = Workdir::new();
+    let input = fixture("demo/customers_dupes.csv");
+    let out = w.run(&[
+        "dedupe",
+        input.to_str().unwrap(),
+        "-o",
+        "golden.csv",
+        "--clusters",
+        "clusters.csv",
+        "--lineage",
+        "lineage.csv",
+        "--report",
+        "report.json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = clusters_by_id(&w.path("clusters.csv"));
+    let same = |a: &str, b: &str| c[a] == c[b];
+    assert!(
+        same("C-1001", "C-1002"),
+        "John / Jon Smith, same phone and birth date"
+    );
+    assert!(same("C-1004", "C-1005"), "Robert / Bob Brown");
+    assert!(same("C-1006", "C-1008"), "王伟 with names swapped");
+    assert!(same("C-1009", "C-1010"), "Müller / Mueller");
+    assert!(same("C-1014", "C-1015"), "Liz / Elizabeth Taylor");
+    assert!(!same("C-1001", "C-1003"), "household members stay apart");
+    assert!(!same("C-1006", "C-1007"), "namesakes stay apart");
+    assert!(!same("C-1012", "C-1013"), "namesakes stay apart");
+
+    let (headers, rows) = records(&w.path("golden.csv"));
+    assert_eq!(rows.len(), 10);
+    assert_eq!(
+        headers[headers.len() - 3..],
+        ["cluster_id", "member_count", "member_ids"]
+    );
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let smith = rows
+        .iter()
+        .find(|r| r[col("member_ids")] == "C-1001;C-1002")
+        .unwrap();
+    assert_eq!(smith[col("Lifetime Value")], "250.00", "max lifetime value");
+    assert_eq!(smith[col("Created At")], "2021-03-01", "earliest created");
+    assert_eq!(
+        smith[col("Email Opt Out")],
+        "true",
+        "an opt-out is never lost"
+    );
+    assert_eq!(smith[col("First Name")], "John", "the most complete name");
+
+    let (lineage_headers, lineage) = records(&w.path("lineage.csv"));
+    assert_eq!(
+        lineage_headers,
+        ["cluster_id", "column", "value", "source_id", "rule"]
+    );
+    assert!(lineage.iter().any(|r| r[1] == "Lifetime Value"
+        && r[2] == "250.00"
+        && r[3] == "C-1002"
+        && r[4] == "max"));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("report.json")).unwrap()).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["records"], 15);
+    assert_eq!(report["clusters"], 10);
+}
+
+#[test]
+fn dedupe_reaches_high_f1_on_febrl1_without_configuration() {
+    let w = Workdir::new();
+    // Drop the truth column from the input, keep it for scoring.
+    let (headers, rows) = records(&fixture("febrl/febrl1.csv"));
+    let truth_col = headers.iter().position(|h| h == "true_id").unwrap();
+    let mut writer = csv::Writer::from_path(w.path("febrl1.csv")).unwrap();
+    let keep = |r: &Vec<String>| -> Vec<String> {
+        r.iter()
+            .enumerate()
+            .filter(|(i, _)| *i != truth_col)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    writer.write_record(keep(&headers)).unwrap();
+    for r in &rows {
+        writer.write_record(keep(r)).unwrap();
+    }
+    writer.flush().unwrap();
+    let out = w.run(&[
+        "dedupe",
+        "febrl1.csv",
+        "-o",
+        "golden.csv",
+        "--id-column",
+        "rec_id",
+        "--clusters",
+        "clusters.csv",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let predicted = clusters_by_id(&w.path("clusters.csv"));
+    let truth: std::collections::HashMap<String, String> = rows
+        .iter()
+        .map(|r| (r[0].clone(), r[truth_col].clone()))
+        .collect();
+    let ids: Vec<&String> = truth.keys().collect();
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    for (i, a) in ids.iter().enumerate() {
+        for b in &ids[i + 1..] {
+            match (predicted[*a] == predicted[*b], truth[*a] == truth[*b]) {
+                (true, true) => tp += 1,
+                (true, false) => fp += 1,
+                (false, true) => fn_ += 1,
+                _ => {}
+            }
+        }
+    }
+    let precision = tp as f64 / (tp + fp) as f64;
+    let recall = tp as f64 / (tp + fn_) as f64;
+    let f1 = 2.0 * precision * recall / (precision + recall);
+    assert!(
+        f1 >= 0.995,
+        "F1 {f1:.4} (precision {precision:.4}, recall {recall:.4})"
+    );
+}
+
+#[test]
+fn dedupe_is_identical_across_thread_counts_and_with_a_saved_model() {
+    let w = Workdir::new();
+    let input = fixture("demo/customers_dupes.csv");
+    let input = input.to_str().unwrap();
+    for threads in ["1", "2"] {
+        let out = w.run(&[
+            "--threads",
+            threads,
+            "dedupe",
+            input,
+            "-o",
+            &format!("golden-{threads}.csv"),
+            "--clusters",
+            &format!("clusters-{threads}.csv"),
+            "--pairs",
+            &format!("pairs-{threads}.csv"),
+            "--save-model",
+            "model.json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for name in ["golden", "clusters", "pairs"] {
+        assert_eq!(
+            std::fs::read(w.path(&format!("{name}-1.csv"))).unwrap(),
+            std::fs::read(w.path(&format!("{name}-2.csv"))).unwrap(),
+            "{name} differs between 1 and 2 threads"
+        );
+    }
+    let out = w.run(&[
+        "dedupe",
+        input,
+        "-o",
+        "golden-model.csv",
+        "--clusters",
+        "clusters-model.csv",
+        "--model",
+        "model.json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(w.path("clusters-1.csv")).unwrap(),
+        std::fs::read(w.path("clusters-model.csv")).unwrap()
+    );
+    let (headers, _) = records(&w.path("pairs-1.csv"));
+    assert_eq!(
+        headers[..4],
+        [
+            "Customer ID_l",
+            "Customer ID_r",
+            "match_probability",
+            "match_weight"
+        ]
+    );
+    assert!(headers.contains(&"email_level".to_string()));
+}
+
+#[test]
+fn dedupe_fail_on_duplicates_exits_1_and_bad_inputs_exit_2() {
+    let w = Workdir::new();
+    let input = fixture("demo/customers_dupes.csv");
+    let input = input.to_str().unwrap();
+    let out = w.run(&["dedupe", input, "-o", "g.csv", "--fail-on-duplicates"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(w.path("g.csv").exists(), "outputs are still written");
+
+    w.write("model.json", "{ not a model");
+    let out = w.run(&["dedupe", input, "-o", "g2.csv", "--model", "model.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--save-model"));
+
+    let out = w.run(&["dedupe", input, "-o", "g3.csv", "--threshold", "1.5"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    w.write("nothing.csv", "Notes,Orders\nhello,1\nworld,2\n");
+    let out = w.run(&["dedupe", "nothing.csv", "-o", "g4.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no column to match on"));
+
+    let out = w.run(&["dedupe", input, "-o", input]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn normalize_keeps_non_us_postcodes_without_a_country_column() {
+    let w = Workdir::new();
+    w.write("au.csv", "Name,Postcode\nAnn,2119\nBob,0800\n");
+    let out = w.run(&["normalize", "au.csv", "-o", "out.csv"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, rows) = records(&w.path("out.csv"));
+    assert_eq!(rows[0][1], "2119");
+    assert_eq!(rows[1][1], "0800");
+}

@@ -23,15 +23,26 @@ enum Part {
     Email,
     Phone,
     LastPhonetic,
-    FirstPhonetic,
     FirstInitial,
     Birth,
     Postal,
     SortedNames,
     Identifier,
     Company,
-    City,
     Street,
+}
+
+impl Rule {
+    /// The feature kinds this rule's key is made of (their agreement is
+    /// forced among the rule's pairs, so they are left out when training
+    /// on those pairs).
+    pub fn kinds(&self) -> Vec<Kind> {
+        let mut kinds: Vec<Kind> = self.parts.iter().map(|p| p.kind()).collect();
+        if self.parts.contains(&Part::SortedNames) {
+            kinds.push(Kind::FirstName);
+        }
+        kinds
+    }
 }
 
 impl Part {
@@ -40,12 +51,11 @@ impl Part {
             Part::Email => Kind::Email,
             Part::Phone => Kind::Phone,
             Part::LastPhonetic | Part::SortedNames => Kind::LastName,
-            Part::FirstPhonetic | Part::FirstInitial => Kind::FirstName,
+            Part::FirstInitial => Kind::FirstName,
             Part::Birth => Kind::BirthDate,
             Part::Postal => Kind::PostalCode,
             Part::Identifier => Kind::Identifier,
             Part::Company => Kind::Company,
-            Part::City => Kind::City,
             Part::Street => Kind::Street,
         }
     }
@@ -66,10 +76,6 @@ pub const RULES: &[Rule] = &[
         parts: &[Part::LastPhonetic, Part::FirstInitial],
     },
     Rule {
-        name: "first name sound + postcode",
-        parts: &[Part::FirstPhonetic, Part::Postal],
-    },
-    Rule {
         name: "birth date + postcode",
         parts: &[Part::Birth, Part::Postal],
     },
@@ -86,8 +92,8 @@ pub const RULES: &[Rule] = &[
         parts: &[Part::Identifier],
     },
     Rule {
-        name: "company + city",
-        parts: &[Part::Company, Part::City],
+        name: "company + surname sound + first initial",
+        parts: &[Part::Company, Part::LastPhonetic, Part::FirstInitial],
     },
     Rule {
         name: "street + postcode",
@@ -118,7 +124,12 @@ pub struct Candidates {
     /// `(a, b)` with `a < b`, sorted, unique.
     pub pairs: Vec<(u32, u32)>,
     pub stats: Vec<RuleStats>,
+    /// Per rule, an evenly spread sample of its own pairs (for training).
+    pub samples: Vec<Vec<(u32, u32)>>,
 }
+
+/// Pairs per rule kept for training.
+const TRAINING_SAMPLE: usize = 200_000;
 
 /// Candidate pairs of all `rules`; blocks with more than `max_block` records
 /// are skipped.
@@ -128,9 +139,18 @@ pub fn candidates(features: &Features, rules: &[Rule], max_block: usize) -> Cand
         .map(|rule| rule_pairs(features, rule, max_block))
         .collect();
     let mut stats = Vec::with_capacity(rules.len());
+    let mut samples = Vec::with_capacity(rules.len());
     let total: usize = per_rule.iter().map(|(p, _)| p.len()).sum();
     let mut packed: Vec<u64> = Vec::with_capacity(total);
     for (pairs, rule_stats) in per_rule {
+        let step = pairs.len().div_ceil(TRAINING_SAMPLE).max(1);
+        samples.push(
+            pairs
+                .iter()
+                .step_by(step)
+                .map(|&p| ((p >> 32) as u32, p as u32))
+                .collect(),
+        );
         packed.extend_from_slice(&pairs);
         stats.push(rule_stats);
     }
@@ -142,6 +162,7 @@ pub fn candidates(features: &Features, rules: &[Rule], max_block: usize) -> Cand
             .map(|p| ((p >> 32) as u32, p as u32))
             .collect(),
         stats,
+        samples,
     }
 }
 
@@ -202,7 +223,6 @@ fn build_key(features: &Features, rule: &Rule, row: usize, variant: u8, key: &mu
             Part::Phone if variant == 1 => features.phone_second.get(row),
             Part::Phone => features.phone.get(row),
             Part::LastPhonetic => features.last_phonetic.get(row),
-            Part::FirstPhonetic => features.first_phonetic.get(row),
             Part::FirstInitial => {
                 let first = features.first.get(row);
                 first
@@ -213,7 +233,6 @@ fn build_key(features: &Features, rule: &Rule, row: usize, variant: u8, key: &mu
             Part::Postal => features.postal.get(row),
             Part::Identifier => features.identifier.get(row),
             Part::Company => features.company.get(row),
-            Part::City => features.city.get(row),
             Part::Street => features.street.get(row),
             Part::SortedNames => {
                 let (a, b) = (features.first.get(row), features.last.get(row));

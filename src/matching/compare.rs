@@ -10,6 +10,9 @@ use strsim::jaro_winkler;
 
 /// Level 0 of every kind: one side has no value.
 pub const MISSING: u8 = 0;
+pub const FIRST_NAME_DIFFERENT: u8 = 6;
+pub const BIRTH_DATE_SAME_YEAR: u8 = 4;
+pub const BIRTH_DATE_DIFFERENT: u8 = 5;
 
 /// Names of the levels of a kind, index = level.
 pub fn level_names(kind: Kind) -> &'static [&'static str] {
@@ -42,7 +45,8 @@ pub fn level_names(kind: Kind) -> &'static [&'static str] {
             "different",
         ],
         Kind::City | Kind::Company => &["missing", "exact", "very similar", "different"],
-        Kind::PostalCode | Kind::Identifier => &["missing", "exact", "one typo", "different"],
+        Kind::PostalCode => &["missing", "exact", "one typo", "same city", "different"],
+        Kind::Identifier => &["missing", "exact", "one typo", "different"],
     }
 }
 
@@ -93,14 +97,11 @@ pub fn compare(features: &Features, kinds: &[Kind], a: usize, b: usize, levels: 
                 };
                 similar_text(column.get(a), column.get(b), 0.9)
             }
-            Kind::PostalCode | Kind::Identifier => {
-                let column = if kind == Kind::PostalCode {
-                    &f.postal
-                } else {
-                    &f.identifier
-                };
-                code(column.get(a), column.get(b))
-            }
+            Kind::PostalCode => locality(
+                (f.postal.get(a), f.city.get(a)),
+                (f.postal.get(b), f.city.get(b)),
+            ),
+            Kind::Identifier => code(f.identifier.get(a), f.identifier.get(b)),
         };
     }
 }
@@ -129,7 +130,7 @@ pub fn first_name(a: &str, b: &str, canonical_a: &str, canonical_b: &str) -> u8 
     } else if is_initial_of(a, b) || is_initial_of(b, a) {
         5
     } else {
-        6
+        FIRST_NAME_DIFFERENT
     }
 }
 
@@ -177,12 +178,16 @@ pub fn birth_date(a: &str, b: &str) -> u8 {
         if strsim::damerau_levenshtein(a, b) <= 1 {
             return 3;
         }
-        return if ya == yb { 4 } else { 5 };
+        return if ya == yb {
+            BIRTH_DATE_SAME_YEAR
+        } else {
+            BIRTH_DATE_DIFFERENT
+        };
     }
     if strsim::damerau_levenshtein(a, b) <= 1 {
         3
     } else {
-        5
+        BIRTH_DATE_DIFFERENT
     }
 }
 
@@ -259,6 +264,29 @@ pub fn similar_text(a: &str, b: &str, threshold: f64) -> u8 {
     }
 }
 
+/// Postcode, then city when the postcodes differ or one is missing.
+pub fn locality(a: (&str, &str), b: (&str, &str)) -> u8 {
+    let ((pa, ca), (pb, cb)) = (a, b);
+    if !pa.is_empty() && !pb.is_empty() {
+        match code(pa, pb) {
+            3 => {}
+            level => return level,
+        }
+    }
+    if ca.is_empty() || cb.is_empty() {
+        return if pa.is_empty() || pb.is_empty() {
+            MISSING
+        } else {
+            4
+        };
+    }
+    if ca == cb {
+        3
+    } else {
+        4
+    }
+}
+
 /// Postal codes and identifiers: exact, one typo (edit or transposition), different.
 pub fn code(a: &str, b: &str) -> u8 {
     if a.is_empty() || b.is_empty() {
@@ -331,5 +359,11 @@ mod tests {
         assert_eq!(code("2119", "2119"), 1);
         assert_eq!(code("2119", "2191"), 2);
         assert_eq!(code("2119", "4000"), 3);
+        assert_eq!(locality(("2119", "x"), ("2119", "y")), 1);
+        assert_eq!(locality(("2119", "paris"), ("2191", "")), 2);
+        assert_eq!(locality(("75008", "paris"), ("75001", "paris")), 3);
+        assert_eq!(locality(("", "paris"), ("75001", "paris")), 3);
+        assert_eq!(locality(("75008", "paris"), ("10001", "new york")), 4);
+        assert_eq!(locality(("", ""), ("10001", "new york")), MISSING);
     }
 }

@@ -119,7 +119,6 @@ pub struct Features {
     /// Folded first name as written, and resolved through the nickname table.
     pub first: Column,
     pub first_canonical: Column,
-    pub first_phonetic: Column,
     pub last: Column,
     pub last_phonetic: Column,
     pub birth: Column,
@@ -161,7 +160,6 @@ impl Features {
         };
         let jobs: Vec<Box<dyn Fn() -> Column + Sync + Send + '_>> = vec![
             Box::new(|| first.iter().map(nicknames::canonical).collect()),
-            Box::new(|| map_column(rows, Some(&first), phonetic)),
             Box::new(|| map_column(rows, Some(&last), phonetic)),
             Box::new(|| map_column(rows, column(sources.birth), |v| v.trim().to_string())),
             Box::new(|| map_first(rows, table, &sources.email, email_key)),
@@ -177,7 +175,6 @@ impl Features {
         drop(jobs);
         let mut take = || done.remove(0);
         let first_canonical = take();
-        let first_phonetic = take();
         let last_phonetic = take();
         let birth = take();
         let email = take();
@@ -201,7 +198,12 @@ impl Features {
             (!sources.email.is_empty(), Kind::Email),
             (!sources.phone.is_empty(), Kind::Phone),
             (!sources.street.is_empty(), Kind::Street),
-            (sources.city.is_some(), Kind::City),
+            // A postcode comparison also looks at the city (they say the
+            // same thing; comparing both would count it twice).
+            (
+                sources.city.is_some() && sources.postal.is_none(),
+                Kind::City,
+            ),
             (sources.postal.is_some(), Kind::PostalCode),
             (sources.identifier.is_some(), Kind::Identifier),
             (sources.company.is_some(), Kind::Company),
@@ -211,7 +213,6 @@ impl Features {
             rows,
             first,
             first_canonical,
-            first_phonetic,
             last,
             last_phonetic,
             birth,

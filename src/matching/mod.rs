@@ -73,9 +73,15 @@ impl Scorer<'_> {
         a: usize,
         b: usize,
         levels: &mut [u8],
-        mut explain: impl FnMut(usize, f64),
+        explain: impl FnMut(usize, f64),
     ) -> f64 {
         compare::compare(self.features, self.kinds, a, b, levels);
+        self.weigh(a, levels, explain)
+    }
+
+    /// The match weight of already compared `levels` (`a` is one of the two
+    /// records, for the term frequency of an exactly shared value).
+    pub fn weigh(&self, a: usize, levels: &[u8], mut explain: impl FnMut(usize, f64)) -> f64 {
         let mut weight = self.model.prior_weight();
         for (field, (&level, &kind)) in levels.iter().zip(self.kinds).enumerate() {
             let mut w = self.model.weight(field, level);
@@ -89,8 +95,43 @@ impl Scorer<'_> {
             explain(field, w);
             weight += w;
         }
+        if different_people(self.kinds, levels) {
+            weight = weight.min(DIFFERENT_PEOPLE_WEIGHT);
+        }
         weight
     }
+}
+
+/// Weight given to a pair that [`different_people`] rules out (p ≈ 0.001).
+pub const DIFFERENT_PEOPLE_WEIGHT: f64 = -10.0;
+
+/// Two records are two people, however much else they share, when
+/// - their first names clearly differ and their birth dates do not agree
+///   (differ or are missing) and their e-mails are not the same: members of
+///   one household share an address, a landline and often a family name,
+///   which the field weights (assumed independent) would add up to a match;
+/// - or their birth dates do not agree (differ, or one is missing and some
+///   contact detail differs) and they share no e-mail, phone, id number
+///   (even with a typo) or street address: namesakes in one town.
+pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
+    let level_of = |kind: Kind| kinds.iter().position(|&k| k == kind).map(|f| levels[f]);
+    let exact = |kind: Kind| level_of(kind) == Some(1);
+    let first_differs = level_of(Kind::FirstName) == Some(compare::FIRST_NAME_DIFFERENT);
+    let birth = level_of(Kind::BirthDate);
+    let birth_agrees = matches!(birth, Some(1..=3));
+    let birth_differs = birth == Some(compare::BIRTH_DATE_DIFFERENT);
+    let household =
+        first_differs && !birth_agrees && !exact(Kind::Email) && !exact(Kind::Identifier);
+    let shares_contact = exact(Kind::Email)
+        || exact(Kind::Phone)
+        || matches!(level_of(Kind::Identifier), Some(1 | 2))
+        || matches!(level_of(Kind::Street), Some(1 | 2));
+    // Some contact detail present on both records and different.
+    let contact_differs = [Kind::Email, Kind::Phone, Kind::Street, Kind::Identifier]
+        .into_iter()
+        .any(|kind| level_of(kind) == Some(compare::level_names(kind).len() as u8 - 1));
+    let namesake = !birth_agrees && (birth_differs || contact_differs) && !shares_contact;
+    household || namesake
 }
 
 pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) -> Result<Outcome> {
@@ -131,7 +172,31 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
         Some(model) => model.clone(),
         None => {
             let u = model::estimate_u(features, &kinds);
-            model::train(&kinds, u, &model::patterns(&levels, width))
+            let sample_levels: Vec<Vec<u8>> = candidates
+                .samples
+                .par_iter()
+                .map(|pairs| {
+                    let mut levels = vec![0u8; pairs.len() * width];
+                    for (slot, &(a, b)) in levels.chunks_mut(width.max(1)).zip(pairs) {
+                        compare::compare(features, &kinds, a as usize, b as usize, slot);
+                    }
+                    levels
+                })
+                .collect();
+            let samples: Vec<model::RuleSample<'_>> = rules
+                .iter()
+                .zip(&sample_levels)
+                .map(|(rule, levels)| {
+                    let blocked = rule.kinds();
+                    model::RuleSample {
+                        levels,
+                        excluded: (0..width)
+                            .filter(|&f| blocked.contains(&kinds[f]))
+                            .collect(),
+                    }
+                })
+                .collect();
+            model::train_by_rule(&kinds, u, &samples, &model::patterns(&levels, width))
         }
     };
     let tf = TermFrequencies::count(features, &kinds);
@@ -146,10 +211,8 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
     };
     let weights: Vec<f64> = pairs
         .par_iter()
-        .map_init(
-            || vec![0u8; width],
-            |buffer, &(a, b)| scorer.score(a as usize, b as usize, buffer, |_, _| {}),
-        )
+        .zip(levels.par_chunks(width.max(1)))
+        .map(|(&(a, _), pair_levels)| scorer.weigh(a as usize, pair_levels, |_, _| {}))
         .collect();
     let links: Vec<(u32, u32, f64)> = pairs
         .iter()

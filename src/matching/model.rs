@@ -198,11 +198,79 @@ pub fn patterns(levels: &[u8], width: usize) -> Vec<(Vec<u8>, u64)> {
 
 /// Trains `m` and λ by EM over candidate-pair patterns, `u` fixed.
 pub fn train(kinds: &[Kind], u: Vec<Vec<f64>>, patterns: &[(Vec<u8>, u64)]) -> Model {
-    let mut m: Vec<Vec<f64>> = kinds
+    let start: Vec<Vec<f64>> = kinds
         .iter()
         .map(|&k| initial_m(level_names(k).len()))
         .collect();
+    let (m, lambda, _) = em(&u, patterns, start, true);
+    assemble(kinds, &m, &u, lambda)
+}
+
+/// One blocking rule's training pairs: their levels (`kinds.len()` per
+/// pair) and the kinds the rule's key forces to agree.
+pub struct RuleSample<'a> {
+    pub levels: &'a [u8],
+    pub excluded: Vec<usize>,
+}
+
+/// Splink's recipe against the bias blocking creates: `m` is trained by EM
+/// on each rule's own pairs with that rule's fields left out (pairs that
+/// share a postcode by construction say nothing about how often matches
+/// share one), averaged over rules; then λ is fitted over all candidates
+/// with `m` and `u` fixed.
+pub fn train_by_rule(
+    kinds: &[Kind],
+    u: Vec<Vec<f64>>,
+    samples: &[RuleSample<'_>],
+    all_patterns: &[(Vec<u8>, u64)],
+) -> Model {
+    let width = kinds.len();
+    let start: Vec<Vec<f64>> = kinds
+        .iter()
+        .map(|&k| initial_m(level_names(k).len()))
+        .collect();
+    let mut sums: Vec<Vec<f64>> = start.iter().map(|l| vec![0.0; l.len()]).collect();
+    let mut estimates = vec![0usize; width];
+    for sample in samples {
+        let mut masked = sample.levels.to_vec();
+        for pair in masked.chunks_mut(width.max(1)) {
+            for &f in &sample.excluded {
+                pair[f] = MISSING;
+            }
+        }
+        let (m, _, present) = em(&u, &patterns(&masked, width), start.clone(), true);
+        for f in 0..width {
+            if present[f] > 0.0 && !sample.excluded.contains(&f) {
+                estimates[f] += 1;
+                for (sum, value) in sums[f].iter_mut().zip(&m[f]) {
+                    *sum += value;
+                }
+            }
+        }
+    }
+    let m: Vec<Vec<f64>> = (0..width)
+        .map(|f| {
+            if estimates[f] == 0 {
+                start[f].clone()
+            } else {
+                sums[f].iter().map(|s| s / estimates[f] as f64).collect()
+            }
+        })
+        .collect();
+    let (m, lambda, _) = em(&u, all_patterns, m, false);
+    assemble(kinds, &m, &u, lambda)
+}
+
+/// Expectation–maximisation over patterns; returns `m`, λ and the weight of
+/// pairs in which each field was present. With `fit_m` false only λ moves.
+fn em(
+    u: &[Vec<f64>],
+    patterns: &[(Vec<u8>, u64)],
+    mut m: Vec<Vec<f64>>,
+    fit_m: bool,
+) -> (Vec<Vec<f64>>, f64, Vec<f64>) {
     let mut lambda: f64 = 0.1;
+    let mut present_total = vec![0.0; m.len()];
     for _ in 0..EM_MAX_ITERATIONS {
         let mut sums: Vec<Vec<f64>> = m.iter().map(|l| vec![0.0; l.len()]).collect();
         let mut matched = 0.0;
@@ -225,7 +293,8 @@ pub fn train(kinds: &[Kind], u: Vec<Vec<f64>>, patterns: &[(Vec<u8>, u64)]) -> M
         let mut change: f64 = 0.0;
         for (f, field_sums) in sums.iter().enumerate() {
             let present: f64 = field_sums[1..].iter().sum();
-            if present <= 0.0 {
+            present_total[f] = present;
+            if !fit_m || present <= 0.0 {
                 continue;
             }
             let levels = field_sums.len();
@@ -243,12 +312,16 @@ pub fn train(kinds: &[Kind], u: Vec<Vec<f64>>, patterns: &[(Vec<u8>, u64)]) -> M
             break;
         }
     }
+    (m, lambda, present_total)
+}
+
+fn assemble(kinds: &[Kind], m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64) -> Model {
     Model {
         version: 1,
         lambda,
         fields: kinds
             .iter()
-            .zip(m.iter().zip(&u))
+            .zip(m.iter().zip(u))
             .map(|(&kind, (m, u))| FieldModel {
                 field: kind.name().to_string(),
                 levels: level_names(kind)
