@@ -361,7 +361,7 @@ mod tests {
         assert_eq!(code("2119", "4000"), 3);
         assert_eq!(locality(("2119", "x"), ("2119", "y")), 1);
         assert_eq!(locality(("2119", "paris"), ("2191", "")), 2);
-        assert_eq!(locality(("75008", "paris"), ("75001", "paris")), 3);
+        assert_eq!(locality(("75008", "paris"), ("75116", "paris")), 3);
         assert_eq!(locality(("", "paris"), ("75001", "paris")), 3);
         assert_eq!(locality(("75008", "paris"), ("10001", "new york")), 4);
         assert_eq!(locality(("", ""), ("10001", "new york")), MISSING);

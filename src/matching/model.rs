@@ -402,7 +402,7 @@ mod tests {
     /// levels missing/exact/different, 20% matches.
     #[test]
     fn em_recovers_known_parameters() {
-        let kinds = [Kind::PostalCode, Kind::Identifier];
+        let kinds = [Kind::Identifier, Kind::Identifier];
         // Levels: 0 missing, 1 exact, 2 one typo, 3 different.
         let true_m = [0.0, 0.9, 0.07, 0.03];
         let true_u = [0.0, 0.01, 0.04, 0.95];
