@@ -77,7 +77,7 @@ pub struct DedupeArgs {
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
     /// Match probability from which two records are the same entity.
-    #[arg(long, value_name = "P", default_value_t = 0.9, value_parser = parse_probability)]
+    #[arg(long, value_name = "P", default_value_t = 0.99, value_parser = parse_probability)]
     pub threshold: f64,
     /// Write every input record's cluster (id, cluster_id, cluster_size, match_probability).
     #[arg(long, value_name = "FILE")]

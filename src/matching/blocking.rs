@@ -25,6 +25,7 @@ enum Part {
     LastPhonetic,
     FirstInitial,
     Birth,
+    BirthYear,
     Postal,
     SortedNames,
     Identifier,
@@ -52,7 +53,7 @@ impl Part {
             Part::Phone => Kind::Phone,
             Part::LastPhonetic | Part::SortedNames => Kind::LastName,
             Part::FirstInitial => Kind::FirstName,
-            Part::Birth => Kind::BirthDate,
+            Part::Birth | Part::BirthYear => Kind::BirthDate,
             Part::Postal => Kind::PostalCode,
             Part::Identifier => Kind::Identifier,
             Part::Company => Kind::Company,
@@ -71,9 +72,16 @@ pub const RULES: &[Rule] = &[
         name: "phone",
         parts: &[Part::Phone],
     },
+    // Surname sound + initial alone makes huge blocks in big files (every
+    // "J. Smith"); a third part keeps them small, two rules keep recall when
+    // one of postcode and birth year is missing or mistyped.
     Rule {
-        name: "surname sound + first initial",
-        parts: &[Part::LastPhonetic, Part::FirstInitial],
+        name: "surname sound + first initial + postcode",
+        parts: &[Part::LastPhonetic, Part::FirstInitial, Part::Postal],
+    },
+    Rule {
+        name: "surname sound + first initial + birth year",
+        parts: &[Part::LastPhonetic, Part::FirstInitial, Part::BirthYear],
     },
     Rule {
         name: "birth date + postcode",
@@ -230,6 +238,7 @@ fn build_key(features: &Features, rule: &Rule, row: usize, variant: u8, key: &mu
                     .unwrap_or("")
             }
             Part::Birth => features.birth.get(row),
+            Part::BirthYear => features.birth.get(row).get(..4).unwrap_or_default(),
             Part::Postal => features.postal.get(row),
             Part::Identifier => features.identifier.get(row),
             Part::Company => features.company.get(row),
