@@ -11,6 +11,7 @@ use strsim::jaro_winkler;
 /// Level 0 of every kind: one side has no value.
 pub const MISSING: u8 = 0;
 pub const FIRST_NAME_DIFFERENT: u8 = 6;
+pub const LAST_NAME_DIFFERENT: u8 = 4;
 pub const BIRTH_DATE_SAME_YEAR: u8 = 4;
 pub const BIRTH_DATE_DIFFERENT: u8 = 5;
 
@@ -152,7 +153,7 @@ pub fn last_name(a: &str, b: &str, phonetic_a: &str, phonetic_b: &str) -> u8 {
     } else if similarity >= 0.8 || (!phonetic_a.is_empty() && phonetic_a == phonetic_b) {
         3
     } else {
-        4
+        LAST_NAME_DIFFERENT
     }
 }
 

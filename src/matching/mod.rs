@@ -112,7 +112,10 @@ pub const DIFFERENT_PEOPLE_WEIGHT: f64 = -10.0;
 ///   which the field weights (assumed independent) would add up to a match;
 /// - or their birth dates do not agree (differ, or one is missing and some
 ///   contact detail differs) and they share no e-mail, phone, id number
-///   (even with a typo) or street address: namesakes in one town.
+///   (even with a typo) or street address: namesakes in one town;
+/// - or their birth dates clearly differ and the first or the last name
+///   clearly differs, with no shared e-mail or id number: two people who
+///   share a phone or an address.
 pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
     let level_of = |kind: Kind| kinds.iter().position(|&k| k == kind).map(|f| levels[f]);
     let exact = |kind: Kind| level_of(kind) == Some(1);
@@ -131,7 +134,13 @@ pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
         .into_iter()
         .any(|kind| level_of(kind) == Some(compare::level_names(kind).len() as u8 - 1));
     let namesake = !birth_agrees && (birth_differs || contact_differs) && !shares_contact;
-    household || namesake
+    // Birth dates clearly apart and a name that clearly differs: two people
+    // who share a phone or an address, not one person mistyped twice.
+    let name_differs =
+        first_differs || level_of(Kind::LastName) == Some(compare::LAST_NAME_DIFFERENT);
+    let other_person =
+        birth_differs && name_differs && !exact(Kind::Email) && !exact(Kind::Identifier);
+    household || namesake || other_person
 }
 
 pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) -> Result<Outcome> {
@@ -263,4 +272,32 @@ pub fn explain(
     };
     scorer.score(a, b, &mut levels, |f, w| weights[f] = w);
     weights
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Kind::*;
+
+    const KINDS: [Kind; 6] = [FirstName, LastName, BirthDate, Email, Phone, Street];
+
+    #[test]
+    fn guards_tell_people_apart() {
+        // Household: first names differ, birth dates differ, same landline and street.
+        assert!(different_people(&KINDS, &[6, 1, 5, 3, 1, 1]));
+        // Namesakes: same names, birth dates differ, nothing personal shared.
+        assert!(different_people(&KINDS, &[1, 1, 5, 3, 3, 4]));
+        // Other surname, other birth date, shared phone.
+        assert!(different_people(&KINDS, &[1, 4, 5, 3, 1, 4]));
+    }
+
+    #[test]
+    fn guards_leave_real_duplicates_alone() {
+        // Nickname, same birth date, new e-mail, same phone.
+        assert!(!different_people(&KINDS, &[2, 1, 1, 3, 1, 4]));
+        // Birth date missing, same e-mail.
+        assert!(!different_people(&KINDS, &[6, 1, 0, 1, 3, 1]));
+        // Birth date mistyped in the year, names and street the same.
+        assert!(!different_people(&KINDS, &[1, 1, 5, 0, 0, 1]));
+    }
 }
