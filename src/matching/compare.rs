@@ -6,7 +6,46 @@
 //! (`compare(a, b) == compare(b, a)`); no allocation per pair.
 
 use super::features::{Features, Kind};
-use strsim::jaro_winkler;
+/// Jaro-Winkler on bytes: every compared value is folded to ASCII first
+/// (names, streets, cities, companies), where bytes are characters and the
+/// byte version avoids decoding UTF-8 on the hottest path of matching.
+fn jaro_winkler(a: &str, b: &str) -> f64 {
+    strsim::generic_jaro_winkler(&Bytes(a.as_bytes()), &Bytes(b.as_bytes()))
+}
+
+/// A byte slice that `strsim`'s generic functions can iterate.
+struct Bytes<'s>(&'s [u8]);
+
+impl<'s> IntoIterator for &Bytes<'s> {
+    type Item = u8;
+    type IntoIter = std::iter::Copied<std::slice::Iter<'s, u8>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().copied()
+    }
+}
+
+/// Damerau-Levenshtein distance ≤ 1 (one substitution, insertion, deletion
+/// or swap of neighbours), in one pass without allocating; `strsim`'s
+/// general distance builds a table and a hash map per call.
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let Some(i) = short.iter().zip(long).position(|(x, y)| x != y) else {
+        return true;
+    };
+    if short.len() == long.len() {
+        short[i + 1..] == long[i + 1..]
+            || (i + 1 < short.len()
+                && short[i] == long[i + 1]
+                && short[i + 1] == long[i]
+                && short[i + 2..] == long[i + 2..])
+    } else {
+        short[i..] == long[i + 1..]
+    }
+}
 
 /// Level 0 of every kind: one side has no value.
 pub const MISSING: u8 = 0;
@@ -176,7 +215,7 @@ pub fn birth_date(a: &str, b: &str) -> u8 {
         if ya == yb && ma == db && da == mb {
             return 2;
         }
-        if strsim::damerau_levenshtein(a, b) <= 1 {
+        if within_one_edit(a, b) {
             return 3;
         }
         return if ya == yb {
@@ -185,7 +224,7 @@ pub fn birth_date(a: &str, b: &str) -> u8 {
             BIRTH_DATE_DIFFERENT
         };
     }
-    if strsim::damerau_levenshtein(a, b) <= 1 {
+    if within_one_edit(a, b) {
         3
     } else {
         BIRTH_DATE_DIFFERENT
@@ -295,7 +334,7 @@ pub fn code(a: &str, b: &str) -> u8 {
     }
     if a == b {
         1
-    } else if a.len() >= 3 && strsim::damerau_levenshtein(a, b) <= 1 {
+    } else if a.len() >= 3 && within_one_edit(a, b) {
         2
     } else {
         3
@@ -305,6 +344,16 @@ pub fn code(a: &str, b: &str) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn one_edit_check_agrees_with_strsim(a in "[abc]{0,6}", b in "[abc]{0,6}") {
+            proptest::prop_assert_eq!(
+                within_one_edit(&a, &b),
+                strsim::damerau_levenshtein(&a, &b) <= 1
+            );
+        }
+    }
 
     #[test]
     fn first_names() {
