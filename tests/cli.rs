@@ -778,3 +778,34 @@ fn normalize_keeps_non_us_postcodes_without_a_country_column() {
     assert_eq!(rows[0][1], "2119");
     assert_eq!(rows[1][1], "0800");
 }
+
+#[test]
+fn dedupe_lenient_sets_unreadable_rows_aside_in_a_rejects_file() {
+    let w = Workdir::new();
+    w.write(
+        "ragged.csv",
+        "Customer ID,First Name,Last Name,Email\nC1,Ann,Lee,ann@x.com\nC2,Ann,Lee\nC3,Ann,Lee,ann@x.com\n",
+    );
+    let out = w.run(&["dedupe", "ragged.csv", "-o", "golden.csv", "--lenient"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Rejects keep each row's own width: read them flexibly.
+    let rejects: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(w.path("golden.rejects.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(&rejects[0][0], "3", "file line of the ragged row");
+    assert_eq!(
+        rejects[0].iter().skip(2).collect::<Vec<_>>(),
+        ["C2", "Ann", "Lee"]
+    );
+    let (_, golden) = records(&w.path("golden.csv"));
+    assert_eq!(golden.len(), 1, "C1 and C3 merged: {golden:?}");
+}

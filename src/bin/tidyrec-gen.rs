@@ -765,6 +765,30 @@ fn ascii_fold(s: &str) -> String {
         .to_lowercase()
 }
 
+/// The export's columns, in both modes.
+const HEADERS: [&str; 20] = [
+    "Customer ID",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Mobile",
+    "Phone",
+    "Country",
+    "Date of Birth",
+    "Created At",
+    "Last Purchase Date",
+    "Street",
+    "City",
+    "Postcode",
+    "Company",
+    "Email Opt Out",
+    "Lifetime Value",
+    "Orders",
+    "Lead Source",
+    "Gender",
+    "Notes",
+];
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let value = |flag: &str| {
@@ -799,29 +823,7 @@ fn generate(rows: usize, seed: u64, output: &str, truth_path: &str) -> std::io::
     let mut out = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(output)?));
     let mut truth =
         csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(truth_path)?));
-    out.write_record([
-        "Customer ID",
-        "First Name",
-        "Last Name",
-        "Email",
-        "Mobile",
-        "Phone",
-        "Country",
-        "Date of Birth",
-        "Created At",
-        "Last Purchase Date",
-        "Street",
-        "City",
-        "Postcode",
-        "Company",
-        "Email Opt Out",
-        "Lifetime Value",
-        "Orders",
-        "Lead Source",
-        "Gender",
-        "Notes",
-    ])
-    .map_err(std::io::Error::other)?;
+    out.write_record(HEADERS).map_err(std::io::Error::other)?;
     truth
         .write_record([
             "row",
@@ -1375,29 +1377,6 @@ mod people {
         out.flush()?;
         truth.flush()
     }
-
-    const HEADERS: [&str; 20] = [
-        "Customer ID",
-        "First Name",
-        "Last Name",
-        "Email",
-        "Mobile",
-        "Phone",
-        "Country",
-        "Date of Birth",
-        "Created At",
-        "Last Purchase Date",
-        "Street",
-        "City",
-        "Postcode",
-        "Company",
-        "Email Opt Out",
-        "Lifetime Value",
-        "Orders",
-        "Lead Source",
-        "Gender",
-        "Notes",
-    ];
 
     /// One record of `person`; copies after the first vary the way records
     /// of one customer entered by different channels do.

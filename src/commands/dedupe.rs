@@ -10,8 +10,8 @@ use super::normalize::{build_plan, resolve_region, resolve_roles};
 use super::{Log, Status};
 use crate::cli::DedupeArgs;
 use crate::config::RuleFile;
-use crate::io::{self, write, ReadOptions};
-use crate::matching::{self, features, model::Model, model::TermFrequencies, Settings};
+use crate::io::{self, write};
+use crate::matching::{self, features, model::Model, Settings};
 use crate::merge::{self, Survivorship};
 use crate::progress::Progress;
 use crate::schema::{self, Role};
@@ -43,6 +43,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let input_path = &args.input.input;
     let output_path = &args.output.output;
     write::ensure_writable_format(output_path)?;
+    let rejects_path = super::rejects_path(&args.input, output_path);
     for path in [
         Some(output_path),
         args.clusters.as_ref(),
@@ -50,6 +51,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         args.lineage.as_ref(),
         args.report.as_ref(),
         args.save_model.as_ref(),
+        Some(&rejects_path),
     ]
     .into_iter()
     .flatten()
@@ -63,19 +65,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
     let saved_model = args.model.as_deref().map(load_model).transpose()?;
 
-    let read_options = ReadOptions {
-        delimiter: args.input.delimiter,
-        encoding: args.input.encoding.clone(),
-        sheet: args.input.sheet.clone(),
-        lenient: args.input.lenient,
-    };
-    let read = io::read(input_path, &read_options)?;
-    if !read.rejects.is_empty() {
-        log.warn(&format!(
-            "{} unreadable row(s) were left out of matching (--lenient)",
-            read.rejects.len()
-        ));
-    }
+    let read = io::read(input_path, &super::read_options(&args.input))?;
     let raw = &read.table;
     for name in GOLDEN_COLUMNS {
         if raw.column_index(name).is_some() {
@@ -174,12 +164,13 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         write_clusters(path, id_header, &ids, &outcome)?;
     }
     if let Some(path) = &args.pairs {
-        let tf = TermFrequencies::count(&features, &outcome.kinds);
-        write_pairs(path, id_header, &ids, &features, &outcome, &tf)?;
+        write_pairs(path, id_header, &ids, &features, &outcome)?;
     }
     if let Some(path) = &args.lineage {
         write_lineage(path, table, &golden, &ids, &survivorship)?;
     }
+    // Rows the reader could not use are not matched, but never lost.
+    super::write_rejects(&rejects_path, &read.rejects, log)?;
     if let Some(path) = &args.save_model {
         write::atomic(path, |w| {
             serde_json::to_writer_pretty(&mut *w, &outcome.model).map_err(std::io::Error::other)?;
@@ -360,7 +351,6 @@ fn write_pairs(
     ids: &[String],
     features: &features::Features,
     outcome: &matching::Outcome,
-    tf: &TermFrequencies,
 ) -> Result<()> {
     let width = outcome.kinds.len();
     let mut header: Vec<String> = vec![
@@ -382,7 +372,7 @@ fn write_pairs(
             format!("{:.6}", matching::probability(weight)),
             format!("{weight:.3}"),
         ];
-        let field_weights = matching::explain(features, outcome, tf, a as usize, b as usize);
+        let field_weights = matching::explain(features, outcome, i);
         for (f, kind) in outcome.kinds.iter().enumerate() {
             let level = outcome.levels[i * width + f];
             row.push(matching::compare::level_names(*kind)[level as usize].to_string());

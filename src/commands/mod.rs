@@ -3,7 +3,62 @@
 pub mod dedupe;
 pub mod normalize;
 
-use crate::cli::{GlobalArgs, LogFormat};
+use crate::cli::{GlobalArgs, InputArgs, LogFormat};
+use crate::io::{write, ReadOptions, Reject};
+use std::path::{Path, PathBuf};
+
+/// Reading options from the input flags every command shares.
+pub(crate) fn read_options(input: &InputArgs) -> ReadOptions {
+    ReadOptions {
+        delimiter: input.delimiter,
+        encoding: input.encoding.clone(),
+        sheet: input.sheet.clone(),
+        lenient: input.lenient,
+    }
+}
+
+/// Where `--lenient` sets unreadable rows aside: `--rejects`, else
+/// `<output stem>.rejects.csv` beside the output.
+pub(crate) fn rejects_path(input: &InputArgs, output: &Path) -> PathBuf {
+    input.rejects.clone().unwrap_or_else(|| {
+        if output == Path::new("-") {
+            return PathBuf::from("rejects.csv");
+        }
+        let stem = output
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("output");
+        let name = format!("{stem}.rejects.csv");
+        match output.parent() {
+            Some(dir) => dir.join(name),
+            None => PathBuf::from(name),
+        }
+    })
+}
+
+/// Writes the rows the reader set aside (line, reason, raw fields), so no
+/// input row is lost, and says so on stderr.
+pub(crate) fn write_rejects(
+    path: &Path,
+    rejects: &[Reject],
+    log: &Log,
+) -> Result<(), write::WriteError> {
+    if rejects.is_empty() {
+        return Ok(());
+    }
+    let rows = rejects.iter().map(|r| {
+        let mut row = vec![r.line.to_string(), r.reason.clone()];
+        row.extend(r.fields.iter().cloned());
+        row
+    });
+    write::records(path, &["line", "reason", "fields…"], rows)?;
+    log.warn(&format!(
+        "{} unreadable row(s) set aside in `{}`",
+        rejects.len(),
+        path.display()
+    ));
+    Ok(())
+}
 
 /// Exit status of a command that ran to the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

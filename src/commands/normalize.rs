@@ -8,13 +8,13 @@
 use super::{Log, Status};
 use crate::cli::{DateOrderArg, NormalizeArgs};
 use crate::config::RuleFile;
-use crate::io::{self, write, ReadOptions};
+use crate::io::{self, write};
 use crate::normalize::{self, date, phone, ColumnPlan, Plan};
 use crate::progress::Progress;
 use crate::report::normalize as report;
 use crate::schema::{self, Inferred, Role, Source};
 use anyhow::{bail, Context, Result};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 pub const EXAMPLES: &str = "Examples:
@@ -36,7 +36,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     let output_path = &args.output.output;
     write::ensure_not_input(output_path, input_path)?;
     write::ensure_writable_format(output_path)?;
-    let rejects_path = rejects_path(args);
+    let rejects_path = super::rejects_path(&args.input, output_path);
     for extra in [&args.audit, &args.report]
         .into_iter()
         .flatten()
@@ -52,13 +52,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     };
     let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
 
-    let read_options = ReadOptions {
-        delimiter: args.input.delimiter,
-        encoding: args.input.encoding.clone(),
-        sheet: args.input.sheet.clone(),
-        lenient: args.input.lenient,
-    };
-    let read = io::read(input_path, &read_options)?;
+    let read = io::read(input_path, &super::read_options(&args.input))?;
     let read_time = started.elapsed();
     let table = &read.table;
     for (index, name) in &read.renamed_headers {
@@ -106,19 +100,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     if let Some(audit_path) = &args.audit {
         write_audit(audit_path, table, &outcome, &roles)?;
     }
-    if !read.rejects.is_empty() {
-        let rows = read.rejects.iter().map(|r| {
-            let mut row = vec![r.line.to_string(), r.reason.clone()];
-            row.extend(r.fields.iter().cloned());
-            row
-        });
-        write::records(&rejects_path, &["line", "reason", "fields…"], rows)?;
-        log.warn(&format!(
-            "{} unreadable row(s) set aside in `{}`",
-            read.rejects.len(),
-            rejects_path.display()
-        ));
-    }
+    super::write_rejects(&rejects_path, &read.rejects, log)?;
     let write_time = write_started.elapsed();
 
     let summary = report::Summary {
@@ -255,24 +237,6 @@ pub(crate) fn resolve_roles(
         }
     }
     Ok(roles)
-}
-
-fn rejects_path(args: &NormalizeArgs) -> PathBuf {
-    args.input.rejects.clone().unwrap_or_else(|| {
-        let output = &args.output.output;
-        if output == Path::new("-") {
-            return PathBuf::from("rejects.csv");
-        }
-        let stem = output
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("output");
-        let name = format!("{stem}.rejects.csv");
-        match output.parent() {
-            Some(dir) => dir.join(name),
-            None => PathBuf::from(name),
-        }
-    })
 }
 
 fn write_audit(

@@ -231,16 +231,14 @@ impl Features {
 
 /// Applies `f` to each value of `source` (all empty when there is none).
 fn map_column(rows: usize, source: Option<&Column>, f: impl Fn(&str) -> String) -> Column {
-    match source {
-        Some(source) => source
-            .iter()
-            .map(|v| if v.is_empty() { String::new() } else { f(v) })
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str)
-            .collect(),
-        None => (0..rows).map(|_| "").collect(),
+    let mut out = Column::with_capacity(rows, source.map_or(0, Column::byte_len));
+    for row in 0..rows {
+        match source.map(|s| s.get(row)) {
+            Some(value) if !value.is_empty() => out.push(&f(value)),
+            _ => out.push(""),
+        }
     }
+    out
 }
 
 /// The first non-empty value over several columns, through `f`.

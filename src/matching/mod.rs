@@ -37,6 +37,8 @@ pub struct Outcome {
     /// Per pair: levels (`kinds.len()` per pair), weight, probability.
     pub levels: Vec<u8>,
     pub weights: Vec<f64>,
+    /// Value frequencies the scores were adjusted with (for explanations).
+    pub tf: TermFrequencies,
     pub clusters: cluster::Clusters,
     pub stats: Stats,
 }
@@ -249,28 +251,25 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
         pairs,
         levels,
         weights,
+        tf,
         clusters,
         stats,
     })
 }
 
-/// Per-field weights of one pair, for `--pairs`.
-pub fn explain(
-    features: &Features,
-    outcome: &Outcome,
-    tf: &TermFrequencies,
-    a: usize,
-    b: usize,
-) -> Vec<f64> {
-    let mut weights = vec![0.0; outcome.kinds.len()];
-    let mut levels = vec![0u8; outcome.kinds.len()];
+/// Per-field weights of candidate pair `i`, for `--pairs` (from the levels
+/// stored during matching: nothing is compared again).
+pub fn explain(features: &Features, outcome: &Outcome, i: usize) -> Vec<f64> {
+    let width = outcome.kinds.len();
+    let mut weights = vec![0.0; width];
     let scorer = Scorer {
         features,
         kinds: &outcome.kinds,
         model: &outcome.model,
-        tf,
+        tf: &outcome.tf,
     };
-    scorer.score(a, b, &mut levels, |f, w| weights[f] = w);
+    let levels = &outcome.levels[i * width..(i + 1) * width];
+    scorer.weigh(outcome.pairs[i].0 as usize, levels, |f, w| weights[f] = w);
     weights
 }
 
