@@ -60,6 +60,52 @@ pub enum Command {
     /// cluster.
     #[command(after_help = crate::commands::dedupe::EXAMPLES)]
     Dedupe(DedupeArgs),
+    /// Check an export against the rules of a rule file (CI gate).
+    ///
+    /// Runs every [[check]] of the rule file (required, not-empty-percent,
+    /// unique, format, allowed-values, range/min/max, cross-field, row-count,
+    /// duplicate-rate, freshness) and reports each with its failing rows.
+    #[command(after_help = crate::commands::validate::EXAMPLES)]
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Rule file (TOML) with [[check]] tables.
+    #[arg(long, value_name = "FILE")]
+    pub rules: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write every failing row (row, id, check, severity, column, value, reason) as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub failures: Option<PathBuf>,
+    /// Column holding the record id shown with failures (default: inferred).
+    #[arg(long, value_name = "COLUMN")]
+    pub id_column: Option<String>,
+    /// Country for rows without one (phone region, date order), e.g. US, GB, CN.
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+    /// "Today" for freshness checks, as YYYY-MM-DD (default: the current UTC date).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// A readable table.
+    Text,
+    /// The versioned JSON report.
+    Json,
+    /// JUnit XML, one test case per check.
+    Junit,
+    /// GitHub Actions annotations.
+    Github,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ pub mod progress;
 pub mod report;
 pub mod schema;
 pub mod table;
+pub mod validate;
 
 use clap::Parser;
 use commands::Status;
@@ -48,6 +49,7 @@ pub fn main_exit_code() -> u8 {
     let result = match &cli.command {
         cli::Command::Normalize(args) => commands::normalize::run(args, &log, progress.as_ref()),
         cli::Command::Dedupe(args) => commands::dedupe::run(args, &log, progress.as_ref()),
+        cli::Command::Validate(args) => commands::validate::run(args, &log, progress.as_ref()),
     };
     match result {
         Ok(Status::Success) => 0,

@@ -94,19 +94,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     };
     let normalize_time = normalize_started.elapsed();
 
-    // Other systems' ids for the person (a social security or loyalty
-    // number): the header says id but it is not this file's record id.
-    let identifiers: Vec<usize> = (0..raw.headers.len())
-        .filter(|&c| Some(c) != id_column)
-        .filter(|&c| {
-            rules
-                .columns
-                .get(&raw.headers[c])
-                .and_then(|o| o.role)
-                .is_none()
-                && schema::infer(&raw.headers[c], raw.columns[c].iter()).role == Role::Id
-        })
-        .collect();
+    let identifiers = identifier_columns(raw, &rules, id_column);
     let sources = features::Sources::from_roles(&table.headers, &roles, &identifiers);
     let features_started = Instant::now();
     let features = features::Features::compute(table, &sources);
@@ -277,7 +265,50 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
 }
 
 /// The first id column whose values are all present and unique.
-fn default_id_column(table: &Table, roles: &[Role]) -> Option<usize> {
+/// Other systems' ids for the person (a social security or loyalty number):
+/// the header says id but it is not this file's record id.
+fn identifier_columns(raw: &Table, rules: &RuleFile, id_column: Option<usize>) -> Vec<usize> {
+    (0..raw.headers.len())
+        .filter(|&c| Some(c) != id_column)
+        .filter(|&c| {
+            rules
+                .columns
+                .get(&raw.headers[c])
+                .and_then(|o| o.role)
+                .is_none()
+                && schema::infer(&raw.headers[c], raw.columns[c].iter()).role == Role::Id
+        })
+        .collect()
+}
+
+/// Each record's cluster (1-based) from the matching engine with default
+/// settings: what `validate` and `profile` use to estimate duplicates.
+/// `None` when the table has nothing to match on.
+pub(crate) fn cluster_rows(
+    raw: &Table,
+    normalized: &Table,
+    roles: &[Role],
+    rules: &RuleFile,
+    threshold: f64,
+    progress: &dyn Progress,
+) -> Result<Option<Vec<u32>>> {
+    let id_column = default_id_column(raw, roles);
+    let identifiers = identifier_columns(raw, rules, id_column);
+    let sources = features::Sources::from_roles(&normalized.headers, roles, &identifiers);
+    let features = features::Features::compute(normalized, &sources);
+    if features.kinds.is_empty() {
+        return Ok(None);
+    }
+    let settings = Settings {
+        threshold,
+        max_block: 500,
+        model: None,
+    };
+    let outcome = matching::run(&features, &settings, progress)?;
+    Ok(Some(outcome.clusters.cluster_of))
+}
+
+pub(crate) fn default_id_column(table: &Table, roles: &[Role]) -> Option<usize> {
     (0..table.headers.len()).find(|&c| {
         roles[c] == Role::Id && {
             let mut seen = std::collections::HashSet::new();

@@ -2,6 +2,7 @@
 
 pub mod dedupe;
 pub mod normalize;
+pub mod validate;
 
 use crate::cli::{GlobalArgs, InputArgs, LogFormat};
 use crate::io::{write, ReadOptions, Reject};

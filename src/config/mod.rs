@@ -18,6 +18,8 @@
 //! normalize = false            # leave this column exactly as it is
 //! ```
 
+pub mod checks;
+
 use crate::normalize::date::Order;
 use crate::normalize::phone::ExtensionStyle;
 use crate::schema::Role;
@@ -45,6 +47,12 @@ pub struct RuleFile {
     pub normalize: NormalizeOptions,
     #[serde(default)]
     pub columns: BTreeMap<String, ColumnOptions>,
+    /// `[[check]]` tables as written, with their place in the file.
+    #[serde(default, rename = "check")]
+    pub check_specs: Vec<toml::Spanned<checks::CheckSpec>>,
+    /// The checks, resolved and verified by [`RuleFile::parse`].
+    #[serde(skip)]
+    pub checks: Vec<crate::validate::Check>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -117,6 +125,13 @@ impl RuleFile {
         if let Some(format) = &rules.normalize.date_format {
             check_date_format(format).map_err(invalid)?;
         }
+        let mut rules = rules;
+        for spec in &rules.check_specs {
+            let line = line_of(text, spec.span().start);
+            let check = checks::resolve(spec.get_ref(), line)
+                .map_err(|message| invalid(format!("[[check]] at line {line}: {message}")))?;
+            rules.checks.push(check);
+        }
         Ok(rules)
     }
 }
@@ -133,12 +148,17 @@ pub fn check_date_format(format: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
 /// toml's message plus the line it points at, as `line N: …`.
 fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     let message = error.message().trim().to_string();
     match error.span() {
         Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let line = line_of(text, span.start);
             let source_line = text.lines().nth(line - 1).unwrap_or("").trim();
             format!("line {line}: {message} (in `{source_line}`)")
         }
@@ -189,5 +209,33 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("not a valid format"), "{err}");
+    }
+
+    #[test]
+    fn every_shipped_rule_file_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut loaded = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let rules = RuleFile::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                assert!(!rules.checks.is_empty(), "{} has no checks", path.display());
+                loaded += 1;
+            }
+        }
+        assert!(loaded >= 6, "expected the generic and five CRM rule files");
+    }
+
+    #[test]
+    fn check_errors_name_the_line() {
+        let err = parse("[normalize]\n\n[[check]]\ntype = \"unique\"\ncolumn = \"a\"\n\n[[check]]\ntype = \"format\"\ncolumn = \"a\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 7"), "{err}");
+        assert!(err.contains("needs `format"), "{err}");
+        let err = parse("[[check]]\ntype = \"unique\"\ncolumn = \"a\"\ncolum = \"b\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 4") && err.contains("colum"), "{err}");
     }
 }

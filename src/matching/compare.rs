@@ -276,7 +276,11 @@ pub fn street(a: &str, b: &str) -> u8 {
     if a == b {
         return 1;
     }
-    if jaro_winkler(a, b) >= 0.9 {
+    // A different house number is a different address, however alike the
+    // street names (namesakes on one street must not look like one person).
+    let (numbers_a, numbers_b) = (house_numbers(a), house_numbers(b));
+    let same_numbers = numbers_a.is_empty() || numbers_b.is_empty() || numbers_a == numbers_b;
+    if same_numbers && jaro_winkler(a, b) >= 0.9 {
         return 2;
     }
     let shared = a
@@ -289,6 +293,14 @@ pub fn street(a: &str, b: &str) -> u8 {
     } else {
         4
     }
+}
+
+/// Words of a street that start with a digit (house and flat numbers).
+fn house_numbers(street: &str) -> Vec<&str> {
+    street
+        .split(' ')
+        .filter(|w| w.bytes().next().is_some_and(|b| b.is_ascii_digit()))
+        .collect()
 }
 
 pub fn similar_text(a: &str, b: &str, threshold: f64) -> u8 {
@@ -406,6 +418,8 @@ mod tests {
         assert_eq!(street("12 main street", "12 mian street"), 2);
         assert_eq!(street("12 main street apartment 4", "main street 12"), 3);
         assert_eq!(street("12 main street", "7 oak road"), 4);
+        assert_eq!(street("38 rua augusta", "198 rua augusta"), 3);
+        assert_eq!(street("main street 12", "main stret 12"), 2);
         assert_eq!(code("2119", "2119"), 1);
         assert_eq!(code("2119", "2191"), 2);
         assert_eq!(code("2119", "4000"), 3);

@@ -98,6 +98,9 @@ pub struct Outcome {
     pub stats: Vec<ColumnStats>,
     /// Sorted by row, then column. Empty unless requested.
     pub findings: Vec<Finding>,
+    /// Per column, the rows whose value was rejected (ascending). Always
+    /// collected: rejections are rare, and `validate`/`profile` need them.
+    pub rejected: Vec<Vec<u32>>,
 }
 
 /// Per-row context shared by all columns.
@@ -117,6 +120,7 @@ struct Piece {
     column: Column,
     stats: ColumnStats,
     findings: Vec<Finding>,
+    rejected: Vec<u32>,
     reasons: HashMap<&'static str, usize>,
 }
 
@@ -180,7 +184,7 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
         columns: Vec::with_capacity(input.columns.len()),
     };
     // Join each column's pieces in order (columns in parallel).
-    let mut joined: Vec<(Column, ColumnStats, Vec<Finding>)> = pieces
+    let mut joined: Vec<Joined> = pieces
         .par_chunks(chunks)
         .map(|column_pieces| join_pieces(column_pieces, rows))
         .collect::<Vec<_>>()
@@ -189,8 +193,9 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
         .collect();
     let mut stats = Vec::with_capacity(input.columns.len());
     let mut findings = Vec::new();
+    let mut rejected = Vec::with_capacity(input.columns.len());
     for (c, source) in input.columns.iter().enumerate() {
-        let (column, column_stats, column_findings) = if plan.columns[c].enabled {
+        let (column, column_stats, column_findings, column_rejected) = if plan.columns[c].enabled {
             joined.pop().expect("one joined column per enabled column")
         } else {
             let copied = ColumnStats {
@@ -198,28 +203,35 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
                 empty: source.iter().filter(|v| v.is_empty()).count(),
                 ..ColumnStats::default()
             };
-            (source.clone(), copied, Vec::new())
+            (source.clone(), copied, Vec::new(), Vec::new())
         };
         table.columns.push(column);
         stats.push(column_stats);
         findings.extend(column_findings);
+        rejected.push(column_rejected);
     }
     findings.sort_unstable_by_key(|f| (f.row, f.column));
     Outcome {
         table,
         stats,
         findings,
+        rejected,
     }
 }
 
-fn join_pieces(pieces: &[Piece], rows: usize) -> (Column, ColumnStats, Vec<Finding>) {
+/// One column joined from its pieces: values, counts, findings, rejected rows.
+type Joined = (Column, ColumnStats, Vec<Finding>, Vec<u32>);
+
+fn join_pieces(pieces: &[Piece], rows: usize) -> Joined {
     let bytes = pieces.iter().map(|p| p.column.byte_len()).sum();
     let mut column = Column::with_capacity(rows, bytes);
     let mut total = ColumnStats::default();
     let mut reasons: HashMap<&'static str, usize> = HashMap::default();
     let mut findings = Vec::new();
+    let mut rejected = Vec::new();
     for piece in pieces {
         column.append(&piece.column);
+        rejected.extend_from_slice(&piece.rejected);
         total.changed += piece.stats.changed;
         total.emptied += piece.stats.emptied;
         total.rejected += piece.stats.rejected;
@@ -236,7 +248,7 @@ fn join_pieces(pieces: &[Piece], rows: usize) -> (Column, ColumnStats, Vec<Findi
         .collect();
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     total.reasons = reasons;
-    (column, total, findings)
+    (column, total, findings, rejected)
 }
 
 /// Day/month order per row of a date column: a rule wins; otherwise what the
@@ -314,6 +326,7 @@ fn normalize_range(
         column: Column::with_capacity(range.len(), bytes),
         stats: ColumnStats::default(),
         findings: Vec::new(),
+        rejected: Vec::new(),
         reasons: HashMap::default(),
     };
     let mut cell = CellNormalizer {
@@ -360,6 +373,7 @@ fn normalize_range(
             }
             Cached::Rejected(reason) => {
                 piece.stats.rejected += 1;
+                piece.rejected.push(row as u32);
                 *piece.reasons.entry(reason).or_default() += 1;
                 (raw, Some(Action::Rejected), reason)
             }

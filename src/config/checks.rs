@@ -1,0 +1,529 @@
+//! `[[check]]` tables of a rule file → typed [`Check`]s for `validate`.
+//!
+//! Every check table is read into one flat [`CheckSpec`] (unknown keys are
+//! errors with their line), then resolved by its `type` into a
+//! [`crate::validate::Check`]: a key that does not belong to that type, a
+//! missing key, or a bad value is an error naming the rule file, the line of
+//! the `[[check]]` table and the key, with the fix.
+//!
+//! ```toml
+//! [[check]]
+//! type = "format"
+//! column = "Mobile"
+//! format = "phone"
+//! severity = "error"            # or "warn" (reported, never fails the run)
+//! max-failures-percent = 1.0    # or max-failures = 10 (default: 0)
+//! ```
+
+use crate::validate::{Bound, Check, Format, Kind, Measure, Op, Severity, Threshold};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+/// The check types, as written in `type = "…"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckType {
+    Required,
+    NotEmptyPercent,
+    Unique,
+    Format,
+    AllowedValues,
+    Range,
+    Min,
+    Max,
+    CrossField,
+    RowCount,
+    DuplicateRate,
+    Freshness,
+}
+
+impl CheckType {
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckType::Required => "required",
+            CheckType::NotEmptyPercent => "not-empty-percent",
+            CheckType::Unique => "unique",
+            CheckType::Format => "format",
+            CheckType::AllowedValues => "allowed-values",
+            CheckType::Range => "range",
+            CheckType::Min => "min",
+            CheckType::Max => "max",
+            CheckType::CrossField => "cross-field",
+            CheckType::RowCount => "row-count",
+            CheckType::DuplicateRate => "duplicate-rate",
+            CheckType::Freshness => "freshness",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FormatName {
+    Email,
+    Phone,
+    Date,
+    Url,
+    Regex,
+}
+
+/// One `[[check]]` table as written (every key optional here; [`resolve`]
+/// says which ones each type needs).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CheckSpec {
+    #[serde(rename = "type")]
+    pub check_type: Option<CheckType>,
+    pub name: Option<String>,
+    pub severity: Option<Severity>,
+    pub max_failures: Option<u64>,
+    pub max_failures_percent: Option<f64>,
+    pub column: Option<String>,
+    pub columns: Option<Vec<String>>,
+    /// `required` over several columns: at least one of them (default: all).
+    pub any: Option<bool>,
+    /// `not-empty-percent`: the share of rows that must have a value.
+    pub min_percent: Option<f64>,
+    /// `duplicate-rate`: the largest share of records that are duplicates.
+    pub max_percent: Option<f64>,
+    pub format: Option<FormatName>,
+    pub pattern: Option<String>,
+    /// `format`: the value must already be written in normalized form.
+    pub strict: Option<bool>,
+    pub values: Option<Vec<String>>,
+    pub ignore_case: Option<bool>,
+    pub min: Option<toml::Value>,
+    pub max: Option<toml::Value>,
+    /// `range`: compare the value's length in characters.
+    pub length: Option<bool>,
+    pub left: Option<String>,
+    pub op: Option<String>,
+    pub right: Option<String>,
+    pub max_age_days: Option<u32>,
+    pub match_probability: Option<f64>,
+}
+
+/// The keys each type accepts besides `type`, `name`, `severity` and the
+/// thresholds.
+fn allowed_keys(check_type: CheckType) -> &'static [&'static str] {
+    match check_type {
+        CheckType::Required => &["column", "columns", "any"],
+        CheckType::NotEmptyPercent => &["column", "min-percent"],
+        CheckType::Unique => &["column", "columns"],
+        CheckType::Format => &["column", "format", "pattern", "strict"],
+        CheckType::AllowedValues => &["column", "values", "ignore-case"],
+        CheckType::Range | CheckType::Min | CheckType::Max => &["column", "min", "max", "length"],
+        CheckType::CrossField => &["left", "op", "right"],
+        CheckType::RowCount => &["min", "max"],
+        CheckType::DuplicateRate => &["max-percent", "match-probability"],
+        CheckType::Freshness => &["column", "max-age-days"],
+    }
+}
+
+impl CheckSpec {
+    /// The type-specific keys that are set, as written in the file.
+    fn keys_set(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        let mut note = |set: bool, key: &'static str| {
+            if set {
+                keys.push(key);
+            }
+        };
+        note(self.column.is_some(), "column");
+        note(self.columns.is_some(), "columns");
+        note(self.any.is_some(), "any");
+        note(self.min_percent.is_some(), "min-percent");
+        note(self.max_percent.is_some(), "max-percent");
+        note(self.format.is_some(), "format");
+        note(self.pattern.is_some(), "pattern");
+        note(self.strict.is_some(), "strict");
+        note(self.values.is_some(), "values");
+        note(self.ignore_case.is_some(), "ignore-case");
+        note(self.min.is_some(), "min");
+        note(self.max.is_some(), "max");
+        note(self.length.is_some(), "length");
+        note(self.left.is_some(), "left");
+        note(self.op.is_some(), "op");
+        note(self.right.is_some(), "right");
+        note(self.max_age_days.is_some(), "max-age-days");
+        note(self.match_probability.is_some(), "match-probability");
+        keys
+    }
+}
+
+/// Turns one check table into a [`Check`]; `Err` is the message (the caller
+/// adds the file and line).
+pub fn resolve(spec: &CheckSpec, line: usize) -> Result<Check, String> {
+    let check_type = spec.check_type.ok_or(
+        "`type` is missing; one of required, not-empty-percent, unique, format, allowed-values, \
+         range, min, max, cross-field, row-count, duplicate-rate, freshness",
+    )?;
+    let type_name = check_type.name();
+    let allowed = allowed_keys(check_type);
+    if let Some(key) = spec.keys_set().into_iter().find(|k| !allowed.contains(k)) {
+        return Err(format!(
+            "`{key}` does not apply to a {type_name} check (it takes: {})",
+            allowed.join(", ")
+        ));
+    }
+    let threshold = threshold(spec, check_type)?;
+    let column = || -> Result<String, String> {
+        spec.column
+            .clone()
+            .ok_or(format!("a {type_name} check needs `column = \"…\"`"))
+    };
+    let kind = match check_type {
+        CheckType::Required => Kind::Required {
+            columns: columns(spec, type_name)?,
+            any: spec.any.unwrap_or(false),
+        },
+        CheckType::NotEmptyPercent => Kind::Required {
+            columns: vec![column()?],
+            any: false,
+        },
+        CheckType::Unique => Kind::Unique {
+            columns: columns(spec, type_name)?,
+        },
+        CheckType::Format => {
+            let format =
+                match (spec.format, &spec.pattern) {
+                    (None, _) => return Err(
+                        "a format check needs `format = \"email\"` (or phone, date, url, regex)"
+                            .into(),
+                    ),
+                    (Some(FormatName::Regex), None) => {
+                        return Err("format = \"regex\" needs `pattern = \"…\"`".into())
+                    }
+                    (Some(FormatName::Regex), Some(pattern)) => {
+                        // Anchored: the whole value must match, as stewards expect.
+                        let anchored = format!("^(?:{pattern})$");
+                        Format::Regex(regex::Regex::new(&anchored).map_err(|e| {
+                            format!("`pattern` is not a valid regular expression: {e}")
+                        })?)
+                    }
+                    (Some(_), Some(_)) => {
+                        return Err("`pattern` only applies to format = \"regex\"".into())
+                    }
+                    (Some(FormatName::Email), None) => Format::Email,
+                    (Some(FormatName::Phone), None) => Format::Phone,
+                    (Some(FormatName::Date), None) => Format::Date,
+                    (Some(FormatName::Url), None) => Format::Url,
+                };
+            if spec.strict == Some(true) && matches!(format, Format::Url | Format::Regex(_)) {
+                return Err("`strict` applies to email, phone and date formats".into());
+            }
+            Kind::Format {
+                column: column()?,
+                format,
+                strict: spec.strict.unwrap_or(false),
+            }
+        }
+        CheckType::AllowedValues => {
+            let values = spec
+                .values
+                .clone()
+                .ok_or("an allowed-values check needs `values = [\"…\", …]`")?;
+            if values.is_empty() {
+                return Err("`values` is empty: list the values that are allowed".into());
+            }
+            Kind::AllowedValues {
+                column: column()?,
+                values,
+                ignore_case: spec.ignore_case.unwrap_or(false),
+            }
+        }
+        CheckType::Range | CheckType::Min | CheckType::Max => {
+            let measure = if spec.length.unwrap_or(false) {
+                Measure::Length
+            } else {
+                Measure::Value
+            };
+            let min = spec
+                .min
+                .as_ref()
+                .map(|v| bound(v, "min", measure))
+                .transpose()?;
+            let max = spec
+                .max
+                .as_ref()
+                .map(|v| bound(v, "max", measure))
+                .transpose()?;
+            match check_type {
+                CheckType::Min if min.is_none() => return Err("a min check needs `min`".into()),
+                CheckType::Max if max.is_none() => return Err("a max check needs `max`".into()),
+                CheckType::Range if min.is_none() && max.is_none() => {
+                    return Err("a range check needs `min`, `max` or both".into())
+                }
+                _ => {}
+            }
+            if let (Some(low), Some(high)) = (&min, &max) {
+                if std::mem::discriminant(low) != std::mem::discriminant(high) {
+                    return Err("`min` and `max` must both be numbers or both be dates".into());
+                }
+                if low.greater_than(high) {
+                    return Err("`min` is greater than `max`".into());
+                }
+            }
+            Kind::Range {
+                column: column()?,
+                min,
+                max,
+                measure,
+            }
+        }
+        CheckType::CrossField => {
+            let (Some(left), Some(op), Some(right)) = (&spec.left, &spec.op, &spec.right) else {
+                return Err(
+                    "a cross-field check needs `left`, `op` and `right`, e.g. left = \"Created At\", op = \"<=\", right = \"Last Purchase Date\"".into(),
+                );
+            };
+            let op = Op::parse(op).ok_or(format!(
+                "op = \"{op}\" is not a comparison; use one of <, <=, >, >=, ==, !="
+            ))?;
+            Kind::CrossField {
+                left: left.clone(),
+                op,
+                right: right.clone(),
+            }
+        }
+        CheckType::RowCount => {
+            let count = |value: &Option<toml::Value>, key: &str| -> Result<Option<u64>, String> {
+                match value {
+                    None => Ok(None),
+                    Some(toml::Value::Integer(n)) if *n >= 0 => Ok(Some(*n as u64)),
+                    Some(_) => Err(format!(
+                        "`{key}` of a row-count check is a whole number ≥ 0"
+                    )),
+                }
+            };
+            let (min, max) = (count(&spec.min, "min")?, count(&spec.max, "max")?);
+            if min.is_none() && max.is_none() {
+                return Err("a row-count check needs `min`, `max` or both".into());
+            }
+            if let (Some(low), Some(high)) = (min, max) {
+                if low > high {
+                    return Err("`min` is greater than `max`".into());
+                }
+            }
+            Kind::RowCount { min, max }
+        }
+        CheckType::DuplicateRate => {
+            let probability = spec.match_probability.unwrap_or(0.99);
+            if !(probability > 0.0 && probability < 1.0) {
+                return Err("`match-probability` is strictly between 0 and 1, e.g. 0.99".into());
+            }
+            Kind::DuplicateRate {
+                match_probability: probability,
+            }
+        }
+        CheckType::Freshness => Kind::Freshness {
+            column: column()?,
+            max_age_days: spec
+                .max_age_days
+                .ok_or("a freshness check needs `max-age-days = N`")?,
+        },
+    };
+    let name = spec
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(type_name, &kind));
+    Ok(Check {
+        name,
+        check_type: type_name,
+        line,
+        severity: spec.severity.unwrap_or(Severity::Error),
+        threshold,
+        kind,
+    })
+}
+
+fn columns(spec: &CheckSpec, type_name: &str) -> Result<Vec<String>, String> {
+    match (&spec.column, &spec.columns) {
+        (Some(_), Some(_)) => Err("give either `column` or `columns`, not both".into()),
+        (Some(column), None) => Ok(vec![column.clone()]),
+        (None, Some(columns)) if !columns.is_empty() => Ok(columns.clone()),
+        _ => Err(format!(
+            "a {type_name} check needs `column = \"…\"` or `columns = [\"…\", …]`"
+        )),
+    }
+}
+
+/// The failure threshold: `max-failures`, `max-failures-percent`, or the
+/// type's own percent key; default: no failure allowed.
+fn threshold(spec: &CheckSpec, check_type: CheckType) -> Result<Threshold, String> {
+    let percent = |value: f64, key: &str| -> Result<f64, String> {
+        if (0.0..=100.0).contains(&value) {
+            Ok(value)
+        } else {
+            Err(format!("`{key}` is a percentage between 0 and 100"))
+        }
+    };
+    let own = match check_type {
+        CheckType::NotEmptyPercent => Some(
+            spec.min_percent
+                .map(|p| percent(p, "min-percent").map(|p| 100.0 - p))
+                .ok_or("a not-empty-percent check needs `min-percent = N`")??,
+        ),
+        CheckType::DuplicateRate => spec
+            .max_percent
+            .map(|p| percent(p, "max-percent"))
+            .transpose()?,
+        _ => None,
+    };
+    let set = [
+        spec.max_failures.is_some(),
+        spec.max_failures_percent.is_some(),
+        own.is_some(),
+    ];
+    if set.iter().filter(|&&s| s).count() > 1 {
+        return Err("give one threshold: `max-failures`, `max-failures-percent`, or the check's own percent key".into());
+    }
+    if matches!(check_type, CheckType::RowCount | CheckType::Freshness)
+        && (spec.max_failures.is_some() || spec.max_failures_percent.is_some())
+    {
+        return Err(format!(
+            "a {} check passes or fails as a whole: drop `max-failures`",
+            check_type.name()
+        ));
+    }
+    Ok(match (spec.max_failures, spec.max_failures_percent, own) {
+        (Some(count), _, _) => Threshold::Count(count),
+        (_, Some(p), _) => Threshold::Percent(percent(p, "max-failures-percent")?),
+        (_, _, Some(p)) => Threshold::Percent(p),
+        _ => Threshold::Count(0),
+    })
+}
+
+fn bound(value: &toml::Value, key: &str, measure: Measure) -> Result<Bound, String> {
+    let fail = || {
+        format!(
+            "`{key}` must be a number{}",
+            if measure == Measure::Length {
+                " of characters"
+            } else {
+                " or a date such as 2000-01-01"
+            }
+        )
+    };
+    match (value, measure) {
+        (toml::Value::Integer(n), _) => Ok(Bound::Number(*n as f64)),
+        (toml::Value::Float(x), Measure::Value) if x.is_finite() => Ok(Bound::Number(*x)),
+        (toml::Value::Datetime(d), Measure::Value) => d
+            .date
+            .and_then(|d| NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()))
+            .map(Bound::Date)
+            .ok_or_else(fail),
+        (toml::Value::String(s), Measure::Value) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Bound::Date)
+            .map_err(|_| fail()),
+        _ => Err(fail()),
+    }
+}
+
+fn default_name(type_name: &str, kind: &Kind) -> String {
+    let subject = match kind {
+        Kind::Required { columns, any: true } => columns.join(" or "),
+        Kind::Required { columns, .. } | Kind::Unique { columns } => columns.join(" + "),
+        Kind::Format { column, format, .. } => format!("{column} is {}", format.name()),
+        Kind::AllowedValues { column, .. }
+        | Kind::Range { column, .. }
+        | Kind::Freshness { column, .. } => column.clone(),
+        Kind::CrossField { left, op, right } => format!("{left} {} {right}", op.symbol()),
+        Kind::RowCount { .. } | Kind::DuplicateRate { .. } => return type_name.to_string(),
+    };
+    format!("{type_name}: {subject}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(text: &str) -> CheckSpec {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn each_type_resolves() {
+        let cases = [
+            "type = \"required\"\ncolumns = [\"Email\", \"Phone\"]\nany = true",
+            "type = \"not-empty-percent\"\ncolumn = \"Phone\"\nmin-percent = 80",
+            "type = \"unique\"\ncolumns = [\"First\", \"Last\"]",
+            "type = \"format\"\ncolumn = \"Email\"\nformat = \"email\"\nstrict = true",
+            "type = \"format\"\ncolumn = \"Id\"\nformat = \"regex\"\npattern = \"C-\\\\d+\"",
+            "type = \"allowed-values\"\ncolumn = \"Source\"\nvalues = [\"Web\"]",
+            "type = \"range\"\ncolumn = \"Born\"\nmin = 1900-01-01\nmax = \"2010-12-31\"",
+            "type = \"max\"\ncolumn = \"Notes\"\nmax = 500\nlength = true",
+            "type = \"cross-field\"\nleft = \"a\"\nop = \"<=\"\nright = \"b\"",
+            "type = \"row-count\"\nmin = 1",
+            "type = \"duplicate-rate\"\nmax-percent = 0.5",
+            "type = \"freshness\"\ncolumn = \"Updated\"\nmax-age-days = 2",
+        ];
+        for text in cases {
+            let check = resolve(&spec(text), 1).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(!check.name.is_empty());
+        }
+    }
+
+    #[test]
+    fn thresholds() {
+        let check = resolve(
+            &spec("type = \"not-empty-percent\"\ncolumn = \"P\"\nmin-percent = 80"),
+            1,
+        )
+        .unwrap();
+        assert_eq!(check.threshold, Threshold::Percent(20.0));
+        let check = resolve(
+            &spec("type = \"unique\"\ncolumn = \"P\"\nmax-failures = 3"),
+            1,
+        )
+        .unwrap();
+        assert_eq!(check.threshold, Threshold::Count(3));
+        let check = resolve(&spec("type = \"unique\"\ncolumn = \"P\""), 1).unwrap();
+        assert_eq!(check.threshold, Threshold::Count(0));
+    }
+
+    #[test]
+    fn mistakes_are_explained() {
+        let cases = [
+            ("column = \"x\"", "`type` is missing"),
+            ("type = \"unique\"", "needs `column"),
+            (
+                "type = \"unique\"\ncolumn = \"a\"\nvalues = [\"x\"]",
+                "`values` does not apply",
+            ),
+            (
+                "type = \"format\"\ncolumn = \"a\"\nformat = \"regex\"",
+                "needs `pattern",
+            ),
+            (
+                "type = \"format\"\ncolumn = \"a\"\nformat = \"regex\"\npattern = \"(\"",
+                "not a valid regular expression",
+            ),
+            (
+                "type = \"cross-field\"\nleft = \"a\"\nop = \"=<\"\nright = \"b\"",
+                "not a comparison",
+            ),
+            (
+                "type = \"range\"\ncolumn = \"a\"\nmin = 5\nmax = 1",
+                "greater than",
+            ),
+            (
+                "type = \"range\"\ncolumn = \"a\"\nmin = \"soon\"",
+                "or a date",
+            ),
+            (
+                "type = \"unique\"\ncolumn = \"a\"\nmax-failures = 1\nmax-failures-percent = 2.0",
+                "one threshold",
+            ),
+            (
+                "type = \"not-empty-percent\"\ncolumn = \"a\"\nmin-percent = 120",
+                "between 0 and 100",
+            ),
+            ("type = \"row-count\"\nmin = -1", "whole number"),
+            ("type = \"freshness\"\ncolumn = \"a\"", "max-age-days"),
+        ];
+        for (text, expected) in cases {
+            let err = resolve(&spec(text), 1).unwrap_err();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Helpers shared by the CLI test files: a temp working directory that runs
+//! the real binary, fixture paths, and CSV parsing.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write fixture");
+        path
+    }
+
+    /// Runs the binary with `args` in this directory.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.command().args(args).output().expect("run tidyrec")
+    }
+
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::cargo_bin("tidyrec").expect("binary");
+        cmd.current_dir(self.dir.path())
+            .env_remove("RUST_BACKTRACE")
+            .env("NO_COLOR", "1");
+        cmd
+    }
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Reads a CSV file into header + records.
+pub fn records(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).expect("output exists");
+    let headers = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.expect("record").iter().map(String::from).collect())
+        .collect();
+    (headers, rows)
+}
+
+pub fn column<'a>(headers: &[String], rows: &'a [Vec<String>], name: &str) -> Vec<&'a str> {
+    let index = headers
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    rows.iter().map(|r| r[index].as_str()).collect()
+}
+
+pub fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
