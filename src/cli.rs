@@ -67,6 +67,37 @@ pub enum Command {
     /// duplicate-rate, freshness) and reports each with its failing rows.
     #[command(after_help = crate::commands::validate::EXAMPLES)]
     Validate(ValidateArgs),
+    /// Profile data quality: per column role, completeness, validity, values.
+    ///
+    /// Prints a table; writes a versioned JSON profile (compare runs with
+    /// --compare) and a self-contained HTML report with charts. Estimates
+    /// the share of likely duplicate customers with the matching engine.
+    #[command(after_help = crate::commands::profile::EXAMPLES)]
+    Profile(ProfileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write the profile as JSON (stable, versioned; input of --compare).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report with charts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// An earlier `--json` profile: show what got better or worse.
+    #[arg(long, value_name = "OLD.json")]
+    pub compare: Option<PathBuf>,
+    /// Rule file (TOML) that sets column roles and options.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Skip the duplicate estimate (the slowest part on large files).
+    #[arg(long)]
+    pub no_duplicates: bool,
+    /// Country for rows without one (phone region, date order), e.g. US, GB, CN.
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod io;
 pub mod matching;
 pub mod merge;
 pub mod normalize;
+pub mod profile;
 pub mod progress;
 pub mod report;
 pub mod schema;
@@ -50,6 +51,7 @@ pub fn main_exit_code() -> u8 {
         cli::Command::Normalize(args) => commands::normalize::run(args, &log, progress.as_ref()),
         cli::Command::Dedupe(args) => commands::dedupe::run(args, &log, progress.as_ref()),
         cli::Command::Validate(args) => commands::validate::run(args, &log, progress.as_ref()),
+        cli::Command::Profile(args) => commands::profile::run(args, &log, progress.as_ref()),
     };
     match result {
         Ok(Status::Success) => 0,

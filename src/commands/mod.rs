@@ -2,6 +2,7 @@
 
 pub mod dedupe;
 pub mod normalize;
+pub mod profile;
 pub mod validate;
 
 use crate::cli::{GlobalArgs, InputArgs, LogFormat};
@@ -87,6 +88,10 @@ impl Log {
 
     pub fn is_verbose(&self) -> bool {
         self.verbose
+    }
+
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
     }
 
     pub fn info(&self, message: &str) {

@@ -2,6 +2,7 @@
 //! JSON reports carry a `version` field; fields are only ever added.
 
 pub mod normalize;
+pub mod profile;
 pub mod validate;
 
 /// Version of the JSON report layout.

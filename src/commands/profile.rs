@@ -1,0 +1,136 @@
+//! `tidyrec profile INPUT [--json FILE] [--html FILE] [--compare OLD.json]`
+//!
+//! Reads the input, normalizes every column in memory (the input is never
+//! changed), and reports per column its role, completeness, validity,
+//! distinct and top values, lengths and range, plus the estimated duplicate
+//! rate from the matching engine. Prints a table on stdout; writes JSON and
+//! a self-contained HTML page on request; compares with an earlier JSON.
+
+use super::normalize::{build_plan, resolve_region, resolve_roles};
+use super::{Log, Status};
+use crate::cli::ProfileArgs;
+use crate::config::RuleFile;
+use crate::io::{self, write};
+use crate::profile;
+use crate::progress::Progress;
+use crate::report::profile::{self as report, Profile};
+use crate::schema::Role;
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::time::Instant;
+
+pub const EXAMPLES: &str = "Examples:
+  # The table in the terminal, and a report to open in a browser
+  tidyrec profile export.csv --html quality.html
+
+  # Nightly KPIs: keep the JSON, and say what changed since yesterday
+  tidyrec profile export.csv --json today.json --compare yesterday.json
+
+  # Large files: skip the duplicate estimate (it runs the matching engine)
+  tidyrec profile big_export.parquet --no-duplicates --json profile.json";
+
+pub fn run(args: &ProfileArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
+    let started = Instant::now();
+    let input_path = &args.input.input;
+    for path in [args.json.as_ref(), args.html.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        write::ensure_not_input(path, input_path)?;
+    }
+    let rules = match &args.rules {
+        Some(path) => RuleFile::load(path)?,
+        None => RuleFile::default(),
+    };
+    let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
+    // Read the earlier profile first: a bad path fails before the real work.
+    let old: Option<Profile> = match &args.compare {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the earlier profile `{}`", path.display()))?;
+            Some(serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "`{}` is not a tidyrec profile (write one with `tidyrec profile … --json FILE`)",
+                    path.display()
+                )
+            })?)
+        }
+        None => None,
+    };
+
+    let read = io::read(input_path, &super::read_options(&args.input))?;
+    let raw = &read.table;
+    if !read.rejects.is_empty() {
+        log.warn(&format!(
+            "{} unreadable row(s) were skipped (--lenient); they are not profiled",
+            read.rejects.len()
+        ));
+    }
+    let inferred = resolve_roles(raw, &rules, None, input_path)?;
+    let mut plan = build_plan(raw, &inferred, &rules, default_region, None);
+    // Ranges are reported as ISO dates whatever the rule file writes.
+    plan.date_format = None;
+    let read_time = started.elapsed();
+
+    let normalize_started = Instant::now();
+    let normalized = crate::normalize::run(raw, &plan, false, progress);
+    let normalize_time = normalize_started.elapsed();
+
+    let profile_started = Instant::now();
+    let columns = profile::columns(raw, &normalized.table, &inferred, &normalized.stats);
+    let profile_time = profile_started.elapsed();
+
+    let match_started = Instant::now();
+    let duplicates = if args.no_duplicates || raw.row_count() < 2 {
+        None
+    } else {
+        let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
+        super::dedupe::cluster_rows(raw, &normalized.table, &roles, &rules, 0.99, progress)?
+            .map(|clusters| profile::duplicates(&clusters))
+    };
+    let match_time = match_started.elapsed();
+
+    let result = Profile::new(
+        input_path.display().to_string(),
+        raw.row_count(),
+        columns,
+        duplicates,
+    );
+    let changes = old.as_ref().map(|old| report::compare(old, &result));
+    if let Some(path) = &args.json {
+        let mut json = serde_json::to_value(&result)?;
+        if let Some(changes) = &changes {
+            json["changes"] = serde_json::to_value(changes)?;
+        }
+        write::atomic(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
+        })?;
+    }
+    if let Some(path) = &args.html {
+        let page = report::html(&result);
+        write::atomic(path, |w| w.write_all(page.as_bytes()))?;
+    }
+    let mut text = report::text(&result);
+    if let (Some(old), Some(changes)) = (&old, &changes) {
+        text.push('\n');
+        text.push_str(&report::compare_text(old, &result, changes));
+    }
+    if !log.is_quiet() {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()?;
+    }
+    if log.is_verbose() {
+        for (phase, time) in [
+            ("read", read_time),
+            ("normalize", normalize_time),
+            ("profile", profile_time),
+            ("duplicates", match_time),
+            ("total", started.elapsed()),
+        ] {
+            log.detail(&format!("  {phase:<10} {:>8.2}s", time.as_secs_f64()));
+        }
+    }
+    Ok(Status::Success)
+}
