@@ -142,7 +142,10 @@ pub fn columns(
             top.truncate(TOP_VALUES);
             // Numeric when nearly every value is a number (ids such as
             // `C0000001` are not; amounts and counts are).
-            let numeric = !dates && filled > 0 && numbers * 100 >= filled * 95;
+            // Phones and postcodes parse as numbers but have no range.
+            let numeric = matches!(role, Role::Money | Role::Text)
+                && filled > 0
+                && numbers * 100 >= filled * 95;
             let (min, max) = if dates {
                 (first_date.map(String::from), last_date.map(String::from))
             } else if numeric {

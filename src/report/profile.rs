@@ -310,7 +310,7 @@ fn values_chart(column: &ColumnProfile) -> String {
     if most == 1 {
         return "<p class=\"role\">every value occurs once</p>".into();
     }
-    let (label, bar, row) = (130.0, 160.0, 18.0);
+    let (label, bar, row) = (150.0, 150.0, 18.0);
     let height = row * column.top_values.len() as f64 + 4.0;
     let mut svg = format!(
         "<svg role=\"img\" aria-label=\"Top values of {}\" width=\"{}\" height=\"{height}\">",
@@ -325,7 +325,7 @@ fn values_chart(column: &ColumnProfile) -> String {
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"value\" x=\"{label}\" y=\"{y}\" width=\"{width:.1}\" height=\"13\" fill=\"{COMPLETE}\" opacity=\".8\"/><text x=\"{}\" y=\"{}\">{}</text>",
             label - 6.0,
             y + 11.0,
-            html_escape(&clip(&top.value, 20)),
+            html_escape(&clip(&top.value, 18)),
             label + width + 4.0,
             y + 11.0,
             top.count
