@@ -146,10 +146,23 @@ pub fn compare(features: &Features, kinds: &[Kind], a: usize, b: usize, levels: 
     }
 }
 
-/// First and last name written the other way round (`Smith John`).
+/// First and last name written the other way round (`Smith John`), each
+/// possibly with one typo (`Shepherdosn Harvey`).
 fn names_swapped(f: &Features, a: usize, b: usize) -> bool {
     let (fa, la, fb, lb) = (f.first.get(a), f.last.get(a), f.first.get(b), f.last.get(b));
-    !fa.is_empty() && !la.is_empty() && fa != la && fa == lb && la == fb
+    !fa.is_empty()
+        && !la.is_empty()
+        && !fb.is_empty()
+        && !lb.is_empty()
+        && fa != la
+        && fa != fb
+        && ((fa == lb && la == fb) || (close(fa, lb) && close(la, fb)))
+}
+
+/// Equal, or one edit apart when long enough for a typo to be told from
+/// another name.
+fn close(a: &str, b: &str) -> bool {
+    a == b || (a.chars().count() >= 4 && b.chars().count() >= 4 && within_one_edit(a, b))
 }
 
 pub fn first_name(a: &str, b: &str, canonical_a: &str, canonical_b: &str) -> u8 {
@@ -365,6 +378,17 @@ mod tests {
                 strsim::damerau_levenshtein(&a, &b) <= 1
             );
         }
+    }
+
+    #[test]
+    fn swapped_names_allow_one_typo_each() {
+        assert!(close("shepherdson", "shepherdosn"));
+        assert!(close("elizabeth", "elizbeth"));
+        assert!(
+            !close("jo", "ja"),
+            "short names: a typo cannot be told from another name"
+        );
+        assert!(!close("harvey", "harold"));
     }
 
     #[test]

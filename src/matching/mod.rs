@@ -115,9 +115,13 @@ pub const DIFFERENT_PEOPLE_WEIGHT: f64 = -10.0;
 /// - or their birth dates do not agree (differ, or one is missing and some
 ///   contact detail differs) and they share no e-mail, phone, id number
 ///   (even with a typo) or street address: namesakes in one town;
-/// - or their birth dates clearly differ and the first or the last name
-///   clearly differs, with no shared e-mail or id number: two people who
-///   share a phone or an address.
+/// - or their birth dates clearly differ, with no shared e-mail or id
+///   number, and a name or a contact detail differs as well: two people who
+///   share a phone, an address or a name;
+/// - or their surnames clearly differ, their birth dates do not agree and no
+///   e-mail or id number is shared: colleagues on one office line;
+/// - or their surnames are only somewhat alike and they share no e-mail,
+///   phone, id number or street address.
 pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
     let level_of = |kind: Kind| kinds.iter().position(|&k| k == kind).map(|f| levels[f]);
     let exact = |kind: Kind| level_of(kind) == Some(1);
@@ -136,13 +140,28 @@ pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
         .into_iter()
         .any(|kind| level_of(kind) == Some(compare::level_names(kind).len() as u8 - 1));
     let namesake = !birth_agrees && (birth_differs || contact_differs) && !shares_contact;
-    // Birth dates clearly apart and a name that clearly differs: two people
-    // who share a phone or an address, not one person mistyped twice.
-    let name_differs =
-        first_differs || level_of(Kind::LastName) == Some(compare::LAST_NAME_DIFFERENT);
-    let other_person =
-        birth_differs && name_differs && !exact(Kind::Email) && !exact(Kind::Identifier);
-    household || namesake || other_person
+    // An e-mail or an id number (even mistyped) can carry a match across a
+    // wrong birth date or a new surname; nothing else can.
+    let strong_id = exact(Kind::Email) || matches!(level_of(Kind::Identifier), Some(1 | 2));
+    // Birth dates clearly apart: two people who share a phone, an address or
+    // a name, unless the names agree and nothing else contradicts them (a
+    // year typed wrong).
+    let names_agree =
+        matches!(level_of(Kind::FirstName), Some(1 | 2)) && level_of(Kind::LastName) == Some(1);
+    let birth_apart = birth_differs && !strong_id && (contact_differs || !names_agree);
+    // Surnames clearly apart with no birth date to vouch for them: colleagues
+    // sharing an office line, neighbours with one first name.
+    let surname_apart = level_of(Kind::LastName) == Some(compare::LAST_NAME_DIFFERENT)
+        && !birth_agrees
+        && !strong_id;
+    // A surname that is only somewhat alike, with no contact detail shared:
+    // two people of one first name (and often one birth date) in one town,
+    // which the name and place weights alone would add up to a match.
+    let surname_loose = matches!(
+        level_of(Kind::LastName),
+        Some(3 | compare::LAST_NAME_DIFFERENT)
+    ) && !shares_contact;
+    household || namesake || birth_apart || surname_apart || surname_loose
 }
 
 pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) -> Result<Outcome> {
@@ -288,6 +307,16 @@ mod tests {
         assert!(different_people(&KINDS, &[1, 1, 5, 3, 3, 4]));
         // Other surname, other birth date, shared phone.
         assert!(different_people(&KINDS, &[1, 4, 5, 3, 1, 4]));
+        // Same names and landline and street, birth dates and e-mails differ
+        // (a mother and daughter of the same name).
+        assert!(different_people(&KINDS, &[1, 1, 5, 3, 1, 1]));
+        // Similar surname, shared mobile, birth dates apart.
+        assert!(different_people(&KINDS, &[1, 3, 5, 0, 1, 4]));
+        // Same first name, other surname, shared office phone, no birth date.
+        assert!(different_people(&KINDS, &[1, 4, 0, 3, 1, 4]));
+        // Same first name and birth date, surname only somewhat alike,
+        // nothing shared (Elizabeth Belman, Elizabeth Blackwick).
+        assert!(different_people(&KINDS, &[1, 3, 1, 3, 3, 4]));
     }
 
     #[test]
@@ -298,5 +327,9 @@ mod tests {
         assert!(!different_people(&KINDS, &[6, 1, 0, 1, 3, 1]));
         // Birth date mistyped in the year, names and street the same.
         assert!(!different_people(&KINDS, &[1, 1, 5, 0, 0, 1]));
+        // New surname (marriage), same birth date and phone.
+        assert!(!different_people(&KINDS, &[1, 4, 1, 3, 1, 4]));
+        // Birth date wrong, but the same e-mail.
+        assert!(!different_people(&KINDS, &[1, 3, 5, 1, 3, 4]));
     }
 }
