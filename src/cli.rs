@@ -181,7 +181,7 @@ pub struct DedupeArgs {
     #[arg(long)]
     pub fail_on_duplicates: bool,
     /// Blocks with more records than this are skipped and reported.
-    #[arg(long, value_name = "N", default_value_t = 500)]
+    #[arg(long, value_name = "N", default_value_t = crate::matching::MAX_BLOCK)]
     pub max_block: usize,
     /// Country for phones of rows without one (ISO code or name).
     #[arg(long, value_name = "COUNTRY")]

@@ -301,7 +301,7 @@ pub(crate) fn cluster_rows(
     }
     let settings = Settings {
         threshold,
-        max_block: 500,
+        max_block: matching::MAX_BLOCK,
         model: None,
     };
     let outcome = matching::run(&features, &settings, progress)?;

@@ -6,6 +6,7 @@
 //! (`compare(a, b) == compare(b, a)`); no allocation per pair.
 
 use super::features::{Features, Kind};
+use super::packed::{Field, Record};
 /// Jaro-Winkler on bytes: every compared value is folded to ASCII first
 /// (names, streets, cities, companies), where bytes are characters and the
 /// byte version avoids decoding UTF-8 on the hottest path of matching.
@@ -94,10 +95,10 @@ pub fn level_names(kind: Kind) -> &'static [&'static str] {
 /// match (None: no adjustment for this kind).
 pub fn tf_value(features: &Features, kind: Kind, row: usize) -> Option<&str> {
     match kind {
-        Kind::FirstName => Some(features.first_canonical.get(row)),
-        Kind::LastName => Some(features.last.get(row)),
-        Kind::City => Some(features.city.get(row)),
-        Kind::PostalCode => Some(features.postal.get(row)),
+        Kind::FirstName => Some(features.packed.record(row).get(Field::FirstCanonical)),
+        Kind::LastName => Some(features.packed.record(row).get(Field::Last)),
+        Kind::City => Some(features.packed.record(row).get(Field::City)),
+        Kind::PostalCode => Some(features.packed.record(row).get(Field::Postal)),
         _ => None,
     }
 }
@@ -105,51 +106,51 @@ pub fn tf_value(features: &Features, kind: Kind, row: usize) -> Option<&str> {
 /// Fills `levels` (one per kind of `kinds`) for records `a` and `b`.
 pub fn compare(features: &Features, kinds: &[Kind], a: usize, b: usize, levels: &mut [u8]) {
     let f = features;
-    let swapped = names_swapped(f, a, b);
+    let (ra, rb) = (f.packed.record(a), f.packed.record(b));
+    let swapped = names_swapped(&ra, &rb);
     for (level, &kind) in levels.iter_mut().zip(kinds) {
         *level = match kind {
             Kind::FirstName if swapped => 3,
             Kind::LastName if swapped => 2,
             Kind::FirstName => first_name(
-                f.first.get(a),
-                f.first.get(b),
-                f.first_canonical.get(a),
-                f.first_canonical.get(b),
+                ra.get(Field::First),
+                rb.get(Field::First),
+                ra.get(Field::FirstCanonical),
+                rb.get(Field::FirstCanonical),
             ),
             Kind::LastName => last_name(
-                f.last.get(a),
-                f.last.get(b),
-                f.last_phonetic.get(a),
-                f.last_phonetic.get(b),
+                ra.get(Field::Last),
+                rb.get(Field::Last),
+                ra.get(Field::LastPhonetic),
+                rb.get(Field::LastPhonetic),
             ),
-            Kind::BirthDate => birth_date(f.birth.get(a), f.birth.get(b)),
-            Kind::Email => email(f.email.get(a), f.email.get(b)),
+            Kind::BirthDate => birth_date(ra.get(Field::Birth), rb.get(Field::Birth)),
+            Kind::Email => email(ra.get(Field::Email), rb.get(Field::Email)),
             Kind::Phone => phone(
-                [f.phone.get(a), f.phone_second.get(a)],
-                [f.phone.get(b), f.phone_second.get(b)],
+                [ra.get(Field::Phone), ra.get(Field::PhoneSecond)],
+                [rb.get(Field::Phone), rb.get(Field::PhoneSecond)],
             ),
-            Kind::Street => street(f.street.get(a), f.street.get(b)),
-            Kind::City | Kind::Company => {
-                let column = if kind == Kind::City {
-                    &f.city
-                } else {
-                    &f.company
-                };
-                similar_text(column.get(a), column.get(b), 0.9)
-            }
+            Kind::Street => street(ra.get(Field::Street), rb.get(Field::Street)),
+            Kind::City => similar_text(ra.get(Field::City), rb.get(Field::City), 0.9),
+            Kind::Company => similar_text(ra.get(Field::Company), rb.get(Field::Company), 0.9),
             Kind::PostalCode => locality(
-                (f.postal.get(a), f.city.get(a)),
-                (f.postal.get(b), f.city.get(b)),
+                (ra.get(Field::Postal), ra.get(Field::City)),
+                (rb.get(Field::Postal), rb.get(Field::City)),
             ),
-            Kind::Identifier => code(f.identifier.get(a), f.identifier.get(b)),
+            Kind::Identifier => code(ra.get(Field::Identifier), rb.get(Field::Identifier)),
         };
     }
 }
 
 /// First and last name written the other way round (`Smith John`), each
 /// possibly with one typo (`Shepherdosn Harvey`).
-fn names_swapped(f: &Features, a: usize, b: usize) -> bool {
-    let (fa, la, fb, lb) = (f.first.get(a), f.last.get(a), f.first.get(b), f.last.get(b));
+fn names_swapped(a: &Record<'_>, b: &Record<'_>) -> bool {
+    let (fa, la, fb, lb) = (
+        a.get(Field::First),
+        a.get(Field::Last),
+        b.get(Field::First),
+        b.get(Field::Last),
+    );
     !fa.is_empty()
         && !la.is_empty()
         && !fb.is_empty()
@@ -291,16 +292,17 @@ pub fn street(a: &str, b: &str) -> u8 {
     }
     // A different house number is a different address, however alike the
     // street names (namesakes on one street must not look like one person).
-    let (numbers_a, numbers_b) = (house_numbers(a), house_numbers(b));
-    let same_numbers = numbers_a.is_empty() || numbers_b.is_empty() || numbers_a == numbers_b;
+    let same_numbers = {
+        let (mut numbers_a, mut numbers_b) = (house_numbers(a), house_numbers(b));
+        numbers_a.clone().next().is_none()
+            || numbers_b.clone().next().is_none()
+            || numbers_a.by_ref().eq(numbers_b.by_ref())
+    };
     if same_numbers && jaro_winkler(a, b) >= 0.9 {
         return 2;
     }
-    let shared = a
-        .split(' ')
-        .filter(|w| b.split(' ').any(|v| v == *w))
-        .count();
-    let fewer = a.split(' ').count().min(b.split(' ').count());
+    let shared = words(a).filter(|w| words(b).any(|v| v == *w)).count();
+    let fewer = words(a).count().min(words(b).count());
     if shared * 2 >= fewer.max(1) && shared > 0 {
         3
     } else {
@@ -308,12 +310,14 @@ pub fn street(a: &str, b: &str) -> u8 {
     }
 }
 
+/// Words split at spaces, as bytes (no char decoding on the hot path).
+fn words(text: &str) -> impl Iterator<Item = &[u8]> + Clone {
+    text.as_bytes().split(|&b| b == b' ')
+}
+
 /// Words of a street that start with a digit (house and flat numbers).
-fn house_numbers(street: &str) -> Vec<&str> {
-    street
-        .split(' ')
-        .filter(|w| w.bytes().next().is_some_and(|b| b.is_ascii_digit()))
-        .collect()
+fn house_numbers(street: &str) -> impl Iterator<Item = &[u8]> + Clone {
+    words(street).filter(|w| w.first().is_some_and(u8::is_ascii_digit))
 }
 
 pub fn similar_text(a: &str, b: &str, threshold: f64) -> u8 {

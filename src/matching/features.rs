@@ -133,6 +133,8 @@ pub struct Features {
     pub company: Column,
     /// The kinds this table can compare (a source column exists).
     pub kinds: Vec<Kind>,
+    /// The same fields record by record, for comparing pairs.
+    pub packed: super::packed::Packed,
 }
 
 impl Features {
@@ -209,6 +211,25 @@ impl Features {
             (sources.company.is_some(), Kind::Company),
         ];
         kinds.extend(present.iter().filter(|(p, _)| *p).map(|(_, k)| *k));
+        // In `packed::Field` order.
+        let packed = super::packed::Packed::build(
+            [
+                &first,
+                &first_canonical,
+                &last,
+                &last_phonetic,
+                &birth,
+                &email,
+                &phone,
+                &phone_second,
+                &street,
+                &city,
+                &postal,
+                &identifier,
+                &company,
+            ],
+            rows,
+        );
         Features {
             rows,
             first,
@@ -225,6 +246,7 @@ impl Features {
             identifier,
             company,
             kinds,
+            packed,
         }
     }
 }

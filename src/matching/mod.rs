@@ -11,6 +11,7 @@ pub mod compare;
 pub mod features;
 pub mod model;
 pub mod nicknames;
+pub mod packed;
 
 use crate::progress::Progress;
 use anyhow::Result;
@@ -19,6 +20,13 @@ use model::{Model, TermFrequencies};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::time::{Duration, Instant};
+
+/// Default cap on block size. A block of n records makes n(n−1)/2 pairs:
+/// at 1.5M synthetic records a cap of 500 made 111M candidate pairs
+/// (218 s, 5.8 GiB), a cap of 100 made 51M (105 s, 3.6 GiB) with the same
+/// recall and higher precision; records of a skipped block are still paired
+/// by the other rules (e-mail, phone, birth date, street).
+pub const MAX_BLOCK: usize = 100;
 
 pub struct Settings {
     /// Match probability from which two records are the same entity.
