@@ -126,7 +126,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
                 .unwrap_or_else(|| merge::default_rule(role, header, recency.is_some()))
         })
         .collect();
-    let golden = merge::merge(
+    let mut golden = merge::merge(
         table,
         &outcome.clusters.cluster_of,
         outcome.clusters.count,
@@ -147,10 +147,18 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         bom: args.output.bom,
         allow_formulas: args.output.allow_formulas,
     };
-    write::table(output_path, &golden_table(&golden, &ids), csv_options)?;
-    if let Some(path) = &args.clusters {
-        write_clusters(path, id_header, &ids, &outcome)?;
-    }
+    let golden_rows = golden_table(&mut golden, &ids);
+    // The golden and clusters files are independent: write them side by side.
+    let (golden_written, clusters_written) = rayon::join(
+        || write::table(output_path, &golden_rows, csv_options),
+        || match &args.clusters {
+            Some(path) => write_clusters(path, id_header, &ids, &outcome),
+            None => Ok(()),
+        },
+    );
+    golden_written?;
+    clusters_written?;
+    drop(golden_rows);
     if let Some(path) = &args.pairs {
         write_pairs(path, id_header, &ids, &features, &outcome)?;
     }
@@ -330,8 +338,10 @@ fn load_model(path: &Path) -> Result<Model> {
     })
 }
 
-fn golden_table(golden: &merge::Golden, ids: &[String]) -> Table {
-    let mut table = golden.table.clone();
+/// The golden rows plus `cluster_id`, `member_count`, `member_ids` (the
+/// merged table is moved out of `golden`, not copied).
+fn golden_table(golden: &mut merge::Golden, ids: &[String]) -> Table {
+    let mut table = std::mem::take(&mut golden.table);
     let mut cluster_id = Column::default();
     let mut count = Column::default();
     let mut member_ids = Column::default();

@@ -73,6 +73,37 @@ pub struct Scorer<'a> {
     pub kinds: &'a [Kind],
     pub model: &'a Model,
     pub tf: &'a TermFrequencies,
+    /// Per field, every record's term-frequency adjustment, computed once
+    /// for bulk scoring (see [`tf_by_row`]); `None`: looked up per pair.
+    pub tf_by_row: Option<&'a [Option<Vec<f64>>]>,
+}
+
+/// Per field (with term frequencies), each record's adjustment for an exact
+/// match on its value: the same figure [`Scorer::weigh`] would look up per
+/// pair, computed once per record instead of once per pair.
+pub fn tf_by_row(
+    features: &Features,
+    kinds: &[Kind],
+    model: &Model,
+    tf: &TermFrequencies,
+) -> Vec<Option<Vec<f64>>> {
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(field, &kind)| {
+            compare::tf_value(features, kind, 0)?;
+            let u_exact = model.fields[field].levels[1].u;
+            Some(
+                (0..features.rows)
+                    .into_par_iter()
+                    .map(|row| {
+                        let value = compare::tf_value(features, kind, row).unwrap_or_default();
+                        tf.adjustment(field, value, u_exact)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 impl Scorer<'_> {
@@ -96,10 +127,21 @@ impl Scorer<'_> {
         for (field, (&level, &kind)) in levels.iter().zip(self.kinds).enumerate() {
             let mut w = self.model.weight(field, level);
             if level == 1 {
-                if let Some(value) = compare::tf_value(self.features, kind, a) {
-                    w += self
-                        .tf
-                        .adjustment(field, value, self.model.fields[field].levels[1].u);
+                match self.tf_by_row {
+                    Some(by_row) => {
+                        if let Some(rows) = &by_row[field] {
+                            w += rows[a];
+                        }
+                    }
+                    None => {
+                        if let Some(value) = compare::tf_value(self.features, kind, a) {
+                            w += self.tf.adjustment(
+                                field,
+                                value,
+                                self.model.fields[field].levels[1].u,
+                            );
+                        }
+                    }
                 }
             }
             explain(field, w);
@@ -197,7 +239,16 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
         .par_chunks_mut(width.max(1) * 4096)
         .zip(pairs.par_chunks(4096))
         .for_each(|(out, chunk)| {
-            for (slot, &(a, b)) in out.chunks_mut(width.max(1)).zip(chunk) {
+            // Pairs are sorted by their first record, so the second one is a
+            // random access: start loading it a few pairs ahead.
+            const AHEAD: usize = 16;
+            for (i, (slot, &(a, b))) in out.chunks_mut(width.max(1)).zip(chunk).enumerate() {
+                if let Some(&(_, later)) = chunk.get(i + 2 * AHEAD) {
+                    features.packed.prefetch_offset(later as usize);
+                }
+                if let Some(&(_, soon)) = chunk.get(i + AHEAD) {
+                    features.packed.prefetch_record(soon as usize);
+                }
                 compare::compare(features, &kinds, a as usize, b as usize, slot);
             }
             progress.advance(chunk.len() as u64);
@@ -241,23 +292,27 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
     timings.push(("train", train_started.elapsed()));
 
     let score_started = Instant::now();
+    let by_row = tf_by_row(features, &kinds, &model, &tf);
     let scorer = Scorer {
         features,
         kinds: &kinds,
         model: &model,
         tf: &tf,
+        tf_by_row: Some(&by_row),
     };
     let weights: Vec<f64> = pairs
         .par_iter()
         .zip(levels.par_chunks(width.max(1)))
         .map(|(&(a, _), pair_levels)| scorer.weigh(a as usize, pair_levels, |_, _| {}))
         .collect();
+    // Only links above the threshold take part in clustering.
     let links: Vec<(u32, u32, f64)> = pairs
         .iter()
         .zip(&weights)
         .map(|(&(a, b), &w)| (a, b, probability(w)))
+        .filter(|link| link.2 >= settings.threshold)
         .collect();
-    let matched_pairs = links.iter().filter(|l| l.2 >= settings.threshold).count() as u64;
+    let matched_pairs = links.len() as u64;
     let clusters = cluster::cluster(features.rows, &links, settings.threshold, |a, b| {
         let mut buffer = vec![0u8; width];
         probability(scorer.score(a, b, &mut buffer, |_, _| {}))
@@ -294,6 +349,7 @@ pub fn explain(features: &Features, outcome: &Outcome, i: usize) -> Vec<f64> {
         kinds: &outcome.kinds,
         model: &outcome.model,
         tf: &outcome.tf,
+        tf_by_row: None,
     };
     let levels = &outcome.levels[i * width..(i + 1) * width];
     scorer.weigh(outcome.pairs[i].0 as usize, levels, |f, w| weights[f] = w);

@@ -15,6 +15,7 @@
 
 use crate::schema::Role;
 use crate::table::{Column, Table};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,29 +144,41 @@ pub fn merge(
     for (row, &c) in cluster_of.iter().enumerate() {
         members[c as usize - 1].push(row);
     }
-    let mut columns: Vec<Column> = table
+    // Columns are independent: each picks its survivors in parallel, then
+    // lineage is laid out cluster by cluster, column by column.
+    let picked: Vec<(Column, Vec<Option<usize>>)> = table
         .columns
-        .iter()
-        .map(|c| Column::with_capacity(clusters, c.byte_len()))
-        .collect();
-    let mut lineage = Vec::new();
-    for (k, rows) in members.iter().enumerate() {
-        for (c, column) in table.columns.iter().enumerate() {
-            let source = if rows.len() == 1 {
-                Some(rows[0])
-            } else {
-                pick(column, rows, rules[c], recency.map(|r| &table.columns[r]))
-            };
-            columns[c].push(source.map_or("", |r| column.get(r)));
-            if rows.len() > 1 {
-                lineage.push(Lineage {
-                    cluster: k as u32 + 1,
-                    column: c,
-                    source_row: source,
-                });
+        .par_iter()
+        .enumerate()
+        .map(|(c, column)| {
+            let mut out = Column::with_capacity(clusters, column.byte_len());
+            let mut sources = Vec::new();
+            for rows in &members {
+                if let [only] = rows.as_slice() {
+                    out.push(column.get(*only));
+                    continue;
+                }
+                let source = pick(column, rows, rules[c], recency.map(|r| &table.columns[r]));
+                out.push(source.map_or("", |r| column.get(r)));
+                sources.push(source);
             }
+            (out, sources)
+        })
+        .collect();
+    let merged: Vec<usize> = (0..members.len())
+        .filter(|&k| members[k].len() > 1)
+        .collect();
+    let mut lineage = Vec::with_capacity(merged.len() * picked.len());
+    for (i, &k) in merged.iter().enumerate() {
+        for (c, (_, sources)) in picked.iter().enumerate() {
+            lineage.push(Lineage {
+                cluster: k as u32 + 1,
+                column: c,
+                source_row: sources[i],
+            });
         }
     }
+    let columns: Vec<Column> = picked.into_iter().map(|(column, _)| column).collect();
     Golden {
         table: Table {
             headers: table.headers.clone(),
