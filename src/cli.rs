@@ -153,9 +153,10 @@ pub struct DedupeArgs {
     /// Rule file: roles, normalization options, survivorship per column.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
-    /// Match probability from which two records are the same entity.
-    #[arg(long, value_name = "P", default_value_t = 0.99, value_parser = parse_probability)]
-    pub threshold: f64,
+    /// Match probability from which two records are the same entity
+    /// [default: 0.99, or `threshold` in the rule file's [dedupe]].
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub threshold: Option<f64>,
     /// Write every input record's cluster (id, cluster_id, cluster_size, match_probability).
     #[arg(long, value_name = "FILE")]
     pub clusters: Option<PathBuf>,
@@ -180,9 +181,10 @@ pub struct DedupeArgs {
     /// Exit 1 when any cluster has more than one record (for CI checks).
     #[arg(long)]
     pub fail_on_duplicates: bool,
-    /// Blocks with more records than this are skipped and reported.
-    #[arg(long, value_name = "N", default_value_t = crate::matching::MAX_BLOCK)]
-    pub max_block: usize,
+    /// Blocks with more records than this are skipped and reported
+    /// [default: 100, or `max-block` in the rule file's [dedupe]].
+    #[arg(long, value_name = "N")]
+    pub max_block: Option<usize>,
     /// Country for phones of rows without one (ISO code or name).
     #[arg(long, value_name = "COUNTRY")]
     pub default_region: Option<String>,

@@ -743,3 +743,68 @@ fn dedupe_lenient_sets_unreadable_rows_aside_in_a_rejects_file() {
     let (_, golden) = records(&w.path("golden.csv"));
     assert_eq!(golden.len(), 1, "C1 and C3 merged: {golden:?}");
 }
+
+#[test]
+fn dedupe_rule_file_chooses_blocking_rules_threshold_and_max_block() {
+    let wd = Workdir::new();
+    let input = fixture("demo/customers_dupes.csv");
+    wd.write(
+        "rules.toml",
+        "[dedupe]\nthreshold = 0.95\nmax-block = 50\nblocking = [\"email\", \"phone\"]\n",
+    );
+    let output = wd.run(&[
+        "dedupe",
+        input.to_str().unwrap(),
+        "-o",
+        "golden.csv",
+        "--rules",
+        "rules.toml",
+        "--report",
+        "report.json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path("report.json")).unwrap()).unwrap();
+    let rules: Vec<&str> = report["blocking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["email", "phone"]);
+    assert_eq!(report["threshold"], 0.95);
+
+    // The flag wins over the rule file.
+    let output = wd.run(&[
+        "dedupe",
+        input.to_str().unwrap(),
+        "-o",
+        "golden.csv",
+        "--rules",
+        "rules.toml",
+        "--threshold",
+        "0.9",
+        "--report",
+        "report.json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path("report.json")).unwrap()).unwrap();
+    assert_eq!(report["threshold"], 0.9);
+
+    wd.write("bad.toml", "[dedupe]\nblocking = [\"emails\"]\n");
+    let output = wd.run(&[
+        "dedupe",
+        input.to_str().unwrap(),
+        "-o",
+        "g.csv",
+        "--rules",
+        "bad.toml",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr_of(&output);
+    assert!(
+        err.contains("no rule named \"emails\"") && err.contains("names in either order"),
+        "{err}"
+    );
+}

@@ -35,6 +35,9 @@ pub const EXAMPLES: &str = "Examples:
   # CI: fail the job when the export holds duplicates
   tidyrec dedupe export.csv -o /tmp/golden.csv --fail-on-duplicates --report dedupe.json";
 
+/// Match probability from which two records are one entity, by default.
+pub const DEFAULT_THRESHOLD: f64 = 0.99;
+
 /// Columns added to the golden file.
 const GOLDEN_COLUMNS: [&str; 3] = ["cluster_id", "member_count", "member_ids"];
 
@@ -105,10 +108,20 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             input_path.display()
         );
     }
+    let threshold = args
+        .threshold
+        .or(rules.dedupe.threshold)
+        .unwrap_or(DEFAULT_THRESHOLD);
+    let max_block = args
+        .max_block
+        .or(rules.dedupe.max_block)
+        .unwrap_or(matching::MAX_BLOCK)
+        .max(2);
     let settings = Settings {
-        threshold: args.threshold,
-        max_block: args.max_block.max(2),
+        threshold,
+        max_block,
         model: saved_model,
+        blocking: rules.dedupe.blocking.clone(),
     };
     let outcome = matching::run(&features, &settings, progress)?;
 
@@ -202,7 +215,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             "duplicate_records": duplicates,
             "duplicate_rate": if records == 0 { 0.0 } else { duplicates as f64 / records as f64 },
             "clusters_by_size": sizes.iter().map(|(k, v)| (k.to_string(), *v)).collect::<BTreeMap<_, _>>(),
-            "threshold": args.threshold,
+            "threshold": threshold,
             "fields": outcome.stats.fields,
             "blocking": outcome.stats.blocking,
             "candidate_pairs": outcome.stats.candidate_pairs,
@@ -245,7 +258,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     {
         log.warn(&format!(
             "blocking rule `{}`: {} block(s) larger than --max-block {} skipped ({} records); other rules still pair them",
-            rule.rule, rule.oversized_blocks, args.max_block, rule.records_in_oversized_blocks
+            rule.rule, rule.oversized_blocks, max_block, rule.records_in_oversized_blocks
         ));
     }
     log.info(&format!(
@@ -253,7 +266,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         outcome.clusters.count,
         outcome.stats.candidate_pairs,
         outcome.stats.matched_pairs,
-        args.threshold,
+        threshold,
         started.elapsed().as_secs_f64(),
         output_path.display()
     ));
@@ -309,8 +322,9 @@ pub(crate) fn cluster_rows(
     }
     let settings = Settings {
         threshold,
-        max_block: matching::MAX_BLOCK,
+        max_block: rules.dedupe.max_block.unwrap_or(matching::MAX_BLOCK),
         model: None,
+        blocking: rules.dedupe.blocking.clone(),
     };
     let outcome = matching::run(&features, &settings, progress)?;
     Ok(Some(outcome.clusters.cluster_of))

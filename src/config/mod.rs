@@ -16,6 +16,15 @@
 //! date-order = "month-first"
 //! strip-honorifics = true      # names: drop Dr., Mr, 先生 …
 //! normalize = false            # leave this column exactly as it is
+//!
+//! [dedupe]
+//! threshold = 0.99
+//! max-block = 100
+//! blocking = ["email", "phone"] # built-in rules by name (default: all that apply)
+//!
+//! [[check]]                     # validate: see config::checks
+//! type = "required"
+//! column = "Email"
 //! ```
 
 pub mod checks;
@@ -47,6 +56,8 @@ pub struct RuleFile {
     pub normalize: NormalizeOptions,
     #[serde(default)]
     pub columns: BTreeMap<String, ColumnOptions>,
+    #[serde(default)]
+    pub dedupe: DedupeOptions,
     /// `[[check]]` tables as written, with their place in the file.
     #[serde(default, rename = "check")]
     pub check_specs: Vec<toml::Spanned<checks::CheckSpec>>,
@@ -64,6 +75,19 @@ pub struct NormalizeOptions {
     pub phone_extension: Option<ExtensionOption>,
     #[serde(default)]
     pub placeholders: Vec<String>,
+}
+
+/// `[dedupe]`: matching settings (command-line flags win over these).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DedupeOptions {
+    /// Match probability from which two records are one entity.
+    pub threshold: Option<f64>,
+    /// Blocks with more records are skipped and reported.
+    pub max_block: Option<usize>,
+    /// The blocking rules to use, by name (default: every rule whose fields
+    /// the file has).
+    pub blocking: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -124,6 +148,37 @@ impl RuleFile {
         }
         if let Some(format) = &rules.normalize.date_format {
             check_date_format(format).map_err(invalid)?;
+        }
+        let dedupe = &rules.dedupe;
+        if let Some(p) = dedupe.threshold {
+            if !(p > 0.0 && p < 1.0) {
+                return Err(invalid(format!(
+                    "[dedupe] threshold = {p}: a probability strictly between 0 and 1, e.g. 0.99"
+                )));
+            }
+        }
+        if dedupe.max_block.is_some_and(|n| n < 2) {
+            return Err(invalid(
+                "[dedupe] max-block must be at least 2 (a block of one record has no pairs)".into(),
+            ));
+        }
+        if let Some(names) = &dedupe.blocking {
+            let known: Vec<&str> = crate::matching::blocking::RULES
+                .iter()
+                .map(|r| r.name)
+                .collect();
+            if names.is_empty() {
+                return Err(invalid(format!(
+                    "[dedupe] blocking is empty; list rules among: {}",
+                    known.join(", ")
+                )));
+            }
+            if let Some(unknown) = names.iter().find(|n| !known.contains(&n.as_str())) {
+                return Err(invalid(format!(
+                    "[dedupe] blocking: no rule named \"{unknown}\"; the rules are: {}",
+                    known.join(", ")
+                )));
+            }
         }
         let mut rules = rules;
         for spec in &rules.check_specs {
@@ -209,6 +264,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("not a valid format"), "{err}");
+    }
+
+    #[test]
+    fn dedupe_options_are_checked() {
+        let rules = parse(
+            "[dedupe]\nthreshold = 0.95\nmax-block = 50\nblocking = [\"email\", \"phone\"]\n",
+        )
+        .unwrap();
+        assert_eq!(rules.dedupe.threshold, Some(0.95));
+        assert_eq!(
+            rules.dedupe.blocking.as_deref().map(<[String]>::len),
+            Some(2)
+        );
+        let err = parse("[dedupe]\nblocking = [\"emial\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no rule named \"emial\"") && err.contains("surname sound"),
+            "{err}"
+        );
+        let err = parse("[dedupe]\nthreshold = 1.5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("strictly between 0 and 1"), "{err}");
     }
 
     #[test]

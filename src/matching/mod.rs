@@ -35,6 +35,8 @@ pub struct Settings {
     pub max_block: usize,
     /// A saved model to score with instead of training one.
     pub model: Option<Model>,
+    /// Blocking rules to use, by name (None: every rule the fields allow).
+    pub blocking: Option<Vec<String>>,
 }
 
 pub struct Outcome {
@@ -224,7 +226,21 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
         }
         None => features.kinds.clone(),
     };
-    let rules = blocking::rules_for(&kinds);
+    let mut rules = blocking::rules_for(&kinds);
+    if let Some(names) = &settings.blocking {
+        rules.retain(|rule| names.iter().any(|n| n == rule.name));
+        if rules.is_empty() {
+            anyhow::bail!(
+                "none of the blocking rules in [dedupe] blocking ({}) can run on this file's columns; usable here: {}",
+                names.join(", "),
+                blocking::rules_for(&kinds)
+                    .iter()
+                    .map(|r| r.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
     progress.start("blocking", rules.len() as u64);
     let candidates = blocking::candidates(features, &rules, settings.max_block);
     progress.finish();
