@@ -373,6 +373,9 @@ pub fn explain(features: &Features, outcome: &Outcome, i: usize) -> Vec<f64> {
 }
 
 #[cfg(test)]
+mod exhaustive_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use Kind::*;
