@@ -150,3 +150,20 @@ fn profile_is_identical_across_thread_counts() {
         std::fs::read(wd.path("p2.html")).unwrap()
     );
 }
+
+#[test]
+fn empty_and_header_only_files_are_profiled_without_inventing_figures() {
+    let wd = Workdir::new();
+    wd.write("empty.csv", "");
+    wd.write("header.csv", "Email,Phone\n");
+    let empty = profile_json(&wd, "empty.csv", "empty.json", &[]);
+    assert_eq!(empty["rows"], 0);
+    assert_eq!(empty["columns"].as_array().unwrap().len(), 0);
+    let header = profile_json(&wd, "header.csv", "header.json", &["--html", "header.html"]);
+    let columns = header["columns"].as_array().unwrap();
+    assert_eq!(columns.len(), 2);
+    // Nothing filled: completeness 0%, validity unknown (not 0%).
+    assert_eq!(columns[0]["completeness"], 0.0);
+    assert!(columns[0]["validity"].is_null());
+    assert!(wd.path("header.html").exists());
+}

@@ -29,7 +29,8 @@ pub struct ColumnProfile {
     /// Values that do not normalize for the role (an e-mail without a
     /// domain, an impossible date); `None` for roles without validity.
     pub invalid: Option<usize>,
-    /// Valid share of the filled values, in percent.
+    /// Valid share of the filled values, in percent (`None` when the role
+    /// has no validity or the column has no value).
     pub validity: Option<f64>,
     /// Values `normalize` would rewrite (formats, casing, placeholders).
     pub needs_normalizing: usize,
@@ -153,7 +154,8 @@ pub fn columns(
             } else {
                 (None, None)
             };
-            let invalid = has_validity(role).then_some(stats[c].rejected);
+            // No filled value, nothing to judge: validity is unknown, not 0%.
+            let invalid = (has_validity(role) && filled > 0).then_some(stats[c].rejected);
             ColumnProfile {
                 name: raw.headers[c].clone(),
                 role: role.name().to_string(),
