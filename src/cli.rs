@@ -10,9 +10,11 @@ use std::path::PathBuf;
     about = "Clean, validate, deduplicate and merge CRM customer exports.",
     long_about = "tidyrec reads messy CRM exports (CSV/TSV in any common encoding, Parquet, XLSX), \
 infers what each column holds and normalizes its values: dates to ISO 8601, phones to E.164, \
-e-mails, names, countries, booleans, money, postal codes; placeholders like N/A to empty.\n\n\
+e-mails, names, countries, booleans, money, postal codes; placeholders like N/A to empty. \
+It finds and merges duplicate customers, checks exports against rule files for CI, and \
+profiles data quality.\n\n\
 Exit codes: 0 success, 1 a check or policy failed, 2 usage, configuration, input or I/O error.",
-    after_help = "Examples:\n  tidyrec normalize fixtures/demo/crm_export.csv -o clean.csv --audit audit.csv\n  tidyrec normalize export.xlsx -o clean.parquet --rules rules/crm-contacts.toml --report report.json"
+    after_help = "Examples:\n  tidyrec normalize fixtures/demo/crm_export.csv -o clean.csv --audit audit.csv\n  tidyrec dedupe fixtures/demo/customers_dupes.csv -o golden.csv --clusters clusters.csv\n  tidyrec validate export.csv --rules rules/crm-contacts.toml --format junit --output report.xml\n  tidyrec profile export.csv --html quality.html --json profile.json"
 )]
 pub struct Cli {
     #[command(flatten)]
