@@ -164,9 +164,10 @@ pub const DIFFERENT_PEOPLE_WEIGHT: f64 = -10.0;
 ///   (differ or are missing) and their e-mails are not the same: members of
 ///   one household share an address, a landline and often a family name,
 ///   which the field weights (assumed independent) would add up to a match;
-/// - or their birth dates do not agree (differ, or one is missing and some
-///   contact detail differs) and they share no e-mail, phone, id number
-///   (even with a typo) or street address: namesakes in one town;
+/// - or their birth dates clearly differ, or are not the same (a typo or a
+///   transposition apart, or one missing) while some contact detail
+///   differs, and they share no e-mail, phone, id number (even with a typo)
+///   or street address: namesakes in one town;
 /// - or their birth dates clearly differ, with no shared e-mail or id
 ///   number, and a name or a contact detail differs as well: two people who
 ///   share a phone, an address or a name;
@@ -191,7 +192,7 @@ pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
     let contact_differs = [Kind::Email, Kind::Phone, Kind::Street, Kind::Identifier]
         .into_iter()
         .any(|kind| level_of(kind) == Some(compare::level_names(kind).len() as u8 - 1));
-    let namesake = !birth_agrees && (birth_differs || contact_differs) && !shares_contact;
+    let namesake = birth != Some(1) && (birth_differs || contact_differs) && !shares_contact;
     // An e-mail or an id number (even mistyped) can carry a match across a
     // wrong birth date or a new surname; nothing else can.
     let strong_id = exact(Kind::Email) || matches!(level_of(Kind::Identifier), Some(1 | 2));
@@ -397,6 +398,9 @@ mod tests {
         assert!(different_people(&KINDS, &[1, 3, 5, 0, 1, 4]));
         // Same first name, other surname, shared office phone, no birth date.
         assert!(different_people(&KINDS, &[1, 4, 0, 3, 1, 4]));
+        // Namesakes whose birth dates are one typo apart, nothing shared
+        // and e-mails, phones and streets all different.
+        assert!(different_people(&KINDS, &[1, 1, 3, 3, 3, 4]));
         // Same first name and birth date, surname only somewhat alike,
         // nothing shared (Elizabeth Belman, Elizabeth Blackwick).
         assert!(different_people(&KINDS, &[1, 3, 1, 3, 3, 4]));
@@ -414,5 +418,7 @@ mod tests {
         assert!(!different_people(&KINDS, &[1, 4, 1, 3, 1, 4]));
         // Birth date wrong, but the same e-mail.
         assert!(!different_people(&KINDS, &[1, 3, 5, 1, 3, 4]));
+        // Birth date one typo apart, new e-mail, same phone.
+        assert!(!different_people(&KINDS, &[1, 1, 3, 3, 1, 4]));
     }
 }
