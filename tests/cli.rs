@@ -808,3 +808,33 @@ fn dedupe_rule_file_chooses_blocking_rules_threshold_and_max_block() {
         "{err}"
     );
 }
+
+#[test]
+fn dedupe_and_duplicate_rate_on_files_without_records() {
+    let wd = Workdir::new();
+    wd.write("header.csv", "First Name,Last Name,Email\n");
+    wd.write(
+        "one.csv",
+        "First Name,Last Name,Email\nJohn,Smith,j@x.com\n",
+    );
+    wd.write("dupes.toml", "[[check]]\ntype = \"duplicate-rate\"\n");
+    for input in ["header.csv", "one.csv"] {
+        let output = wd.run(&["dedupe", input, "-o", "golden.csv"]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{input}: {}",
+            stderr_of(&output)
+        );
+        let (headers, rows) = records(&wd.path("golden.csv"));
+        assert!(headers.contains(&"cluster_id".to_string()));
+        assert_eq!(rows.len(), usize::from(input == "one.csv"));
+        let output = wd.run(&["validate", input, "--rules", "dupes.toml"]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{input}: {}",
+            stderr_of(&output)
+        );
+    }
+}

@@ -91,16 +91,21 @@ pub fn level_names(kind: Kind) -> &'static [&'static str] {
     }
 }
 
-/// The value of `kind` that term-frequency adjustment looks up on an exact
-/// match (None: no adjustment for this kind).
-pub fn tf_value(features: &Features, kind: Kind, row: usize) -> Option<&str> {
+/// The field whose value term-frequency adjustment looks up on an exact
+/// match of `kind` (None: no adjustment for this kind).
+pub fn tf_field(kind: Kind) -> Option<Field> {
     match kind {
-        Kind::FirstName => Some(features.packed.record(row).get(Field::FirstCanonical)),
-        Kind::LastName => Some(features.packed.record(row).get(Field::Last)),
-        Kind::City => Some(features.packed.record(row).get(Field::City)),
-        Kind::PostalCode => Some(features.packed.record(row).get(Field::Postal)),
+        Kind::FirstName => Some(Field::FirstCanonical),
+        Kind::LastName => Some(Field::Last),
+        Kind::City => Some(Field::City),
+        Kind::PostalCode => Some(Field::Postal),
         _ => None,
     }
+}
+
+/// The value of `kind` that term-frequency adjustment looks up for `row`.
+pub fn tf_value(features: &Features, kind: Kind, row: usize) -> Option<&str> {
+    tf_field(kind).map(|field| features.packed.record(row).get(field))
 }
 
 /// Fills `levels` (one per kind of `kinds`) for records `a` and `b`.

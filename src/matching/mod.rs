@@ -93,13 +93,13 @@ pub fn tf_by_row(
         .iter()
         .enumerate()
         .map(|(field, &kind)| {
-            compare::tf_value(features, kind, 0)?;
+            let tf_field = compare::tf_field(kind)?;
             let u_exact = model.fields[field].levels[1].u;
             Some(
                 (0..features.rows)
                     .into_par_iter()
                     .map(|row| {
-                        let value = compare::tf_value(features, kind, row).unwrap_or_default();
+                        let value = features.packed.record(row).get(tf_field);
                         tf.adjustment(field, value, u_exact)
                     })
                     .collect(),

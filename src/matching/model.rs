@@ -366,10 +366,10 @@ impl TermFrequencies {
         let counts = kinds
             .par_iter()
             .map(|&kind| {
-                compare::tf_value(features, kind, 0)?;
+                let tf_field = compare::tf_field(kind)?;
                 let mut counts: HashMap<String, u32> = HashMap::default();
                 for row in 0..features.rows {
-                    let value = compare::tf_value(features, kind, row).unwrap_or_default();
+                    let value = features.packed.record(row).get(tf_field);
                     if !value.is_empty() {
                         *counts.entry(value.to_string()).or_default() += 1;
                     }
