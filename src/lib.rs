@@ -14,6 +14,7 @@ pub mod normalize;
 pub mod profile;
 pub mod progress;
 pub mod report;
+pub mod rng;
 pub mod schema;
 pub mod table;
 pub mod validate;

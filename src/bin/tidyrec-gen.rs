@@ -22,16 +22,17 @@
 //!
 //! Usage: `tidyrec-gen --rows N [--seed S] [--duplicates] -o export.csv --truth truth.csv`
 
-/// SplitMix64: tiny, fast, deterministic; good enough for test data.
-struct Rng(u64);
+use tidyrec::rng::SplitMix;
+
+/// Test-data randomness on the library's SplitMix64 (same seed, same file).
+struct Rng(SplitMix);
 
 impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(SplitMix(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
@@ -819,7 +820,7 @@ fn main() {
 }
 
 fn generate(rows: usize, seed: u64, output: &str, truth_path: &str) -> std::io::Result<()> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut out = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(output)?));
     let mut truth =
         csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(truth_path)?));
@@ -1326,13 +1327,15 @@ mod people {
 
     fn person(entity: &Entity) -> Person {
         match *entity {
-            Entity::Alone(seed) => Person::new(&mut Rng(seed)),
-            Entity::Partner(base, seed) => Person::new(&mut Rng(base)).partner(&mut Rng(seed)),
+            Entity::Alone(seed) => Person::new(&mut Rng::new(seed)),
+            Entity::Partner(base, seed) => {
+                Person::new(&mut Rng::new(base)).partner(&mut Rng::new(seed))
+            }
         }
     }
 
     pub fn generate(rows: usize, seed: u64, output: &str, truth_path: &str) -> std::io::Result<()> {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut entities: Vec<Entity> = Vec::new();
         let mut records: Vec<(u32, u8)> = Vec::with_capacity(rows + 8);
         while records.len() < rows {
@@ -1365,8 +1368,10 @@ mod people {
             .map_err(std::io::Error::other)?;
         for (row, &(entity, copy)) in records.iter().enumerate() {
             let person = person(&entities[entity as usize]);
-            let mut r = Rng(seed
-                ^ (u64::from(entity) << 8 | u64::from(copy)).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut r = Rng::new(
+                seed ^ (u64::from(entity) << 8 | u64::from(copy))
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
             let id = format!("C{:07}", row + 1);
             let record = render(&mut r, &person, copy, &id);
             out.write_record(&record).map_err(std::io::Error::other)?;

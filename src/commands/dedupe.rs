@@ -61,10 +61,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     {
         write::ensure_not_input(path, input_path)?;
     }
-    let rules = match &args.rules {
-        Some(path) => RuleFile::load(path)?,
-        None => RuleFile::default(),
-    };
+    let rules = RuleFile::load_optional(args.rules.as_deref())?;
     let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
     let saved_model = args.model.as_deref().map(load_model).transpose()?;
 
@@ -246,9 +243,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
                 }
             ));
         }
-        for (phase, time) in &timings {
-            log.detail(&format!("  {phase:<18} {:>8.2}s", time.as_secs_f64()));
-        }
+        log.timings(&timings);
     }
     for rule in outcome
         .stats

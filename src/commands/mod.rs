@@ -106,6 +106,13 @@ impl Log {
         }
     }
 
+    /// Phase timings, one line each, at `--verbose`.
+    pub fn timings(&self, timings: &[(&str, std::time::Duration)]) {
+        for (phase, time) in timings {
+            self.detail(&format!("  {phase:<18} {:>8.2}s", time.as_secs_f64()));
+        }
+    }
+
     pub fn warn(&self, message: &str) {
         if !self.quiet {
             self.emit("warn", message);

@@ -46,10 +46,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     }
 
     // Parse, then resolve: the rule file and flags are checked before reading.
-    let rules = match &args.rules {
-        Some(path) => RuleFile::load(path)?,
-        None => RuleFile::default(),
-    };
+    let rules = RuleFile::load_optional(args.rules.as_deref())?;
     let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
 
     let read = io::read(input_path, &super::read_options(&args.input))?;

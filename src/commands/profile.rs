@@ -38,10 +38,7 @@ pub fn run(args: &ProfileArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
     {
         write::ensure_not_input(path, input_path)?;
     }
-    let rules = match &args.rules {
-        Some(path) => RuleFile::load(path)?,
-        None => RuleFile::default(),
-    };
+    let rules = RuleFile::load_optional(args.rules.as_deref())?;
     let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
     // Read the earlier profile first: a bad path fails before the real work.
     let old: Option<Profile> = match &args.compare {
@@ -121,16 +118,12 @@ pub fn run(args: &ProfileArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         stdout.write_all(text.as_bytes())?;
         stdout.flush()?;
     }
-    if log.is_verbose() {
-        for (phase, time) in [
-            ("read", read_time),
-            ("normalize", normalize_time),
-            ("profile", profile_time),
-            ("duplicates", match_time),
-            ("total", started.elapsed()),
-        ] {
-            log.detail(&format!("  {phase:<10} {:>8.2}s", time.as_secs_f64()));
-        }
-    }
+    log.timings(&[
+        ("read", read_time),
+        ("normalize", normalize_time),
+        ("profile", profile_time),
+        ("duplicates", match_time),
+        ("total", started.elapsed()),
+    ]);
     Ok(Status::Success)
 }

@@ -202,17 +202,13 @@ pub fn run(args: &ValidateArgs, log: &Log, progress: &dyn Progress) -> Result<St
         .iter()
         .filter(|r| r.status == validate::Status::Fail)
         .count();
-    if log.is_verbose() {
-        for (phase, time) in [
-            ("read", read_time),
-            ("normalize", normalize_time),
-            ("match", match_time),
-            ("checks", check_time),
-            ("total", started.elapsed()),
-        ] {
-            log.detail(&format!("  {phase:<10} {:>8.2}s", time.as_secs_f64()));
-        }
-    }
+    log.timings(&[
+        ("read", read_time),
+        ("normalize", normalize_time),
+        ("match", match_time),
+        ("checks", check_time),
+        ("total", started.elapsed()),
+    ]);
     // The rendered report went to a file: say the outcome on stderr too.
     if args.output.is_some() || args.format != ValidateFormat::Text {
         log.info(&report::one_line(&report));

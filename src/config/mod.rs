@@ -130,6 +130,11 @@ impl RuleFile {
         Self::parse(path, &text)
     }
 
+    /// The rule file at `path`, or the defaults when there is none.
+    pub fn load_optional(path: Option<&Path>) -> Result<RuleFile, ConfigError> {
+        path.map_or_else(|| Ok(RuleFile::default()), RuleFile::load)
+    }
+
     pub fn parse(path: &Path, text: &str) -> Result<RuleFile, ConfigError> {
         let rules: RuleFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),

@@ -14,6 +14,7 @@
 
 use super::compare::{self, level_names, MISSING};
 use super::features::{Features, Kind};
+use crate::rng::SplitMix;
 use anyhow::{bail, Result};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -107,19 +108,6 @@ fn kind_by_name(name: &str) -> Option<Kind> {
     .find(|k| k.name() == name)
 }
 
-/// Deterministic 64-bit generator (SplitMix64) for the `u` sample.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// Estimates `u` per field and level from random pairs of distinct records.
 pub fn estimate_u(features: &Features, kinds: &[Kind]) -> Vec<Vec<f64>> {
     let n = features.rows as u64;
@@ -128,8 +116,8 @@ pub fn estimate_u(features: &Features, kinds: &[Kind]) -> Vec<Vec<f64>> {
     let mut rng = SplitMix(0x0074_6964_7972_6563);
     let pairs: Vec<(usize, usize)> = (0..samples)
         .map(|_| loop {
-            let a = rng.next() % n;
-            let b = rng.next() % n;
+            let a = rng.next_u64() % n;
+            let b = rng.next_u64() % n;
             if a != b {
                 break (a as usize, b as usize);
             }
@@ -408,7 +396,7 @@ mod tests {
         let true_u = [0.0, 0.01, 0.04, 0.95];
         let mut rng = SplitMix(1);
         let mut draw = |dist: &[f64; 4]| -> u8 {
-            let x = (rng.next() % 1_000_000) as f64 / 1_000_000.0;
+            let x = (rng.next_u64() % 1_000_000) as f64 / 1_000_000.0;
             let mut acc = 0.0;
             for (level, p) in dist.iter().enumerate().skip(1) {
                 acc += p;

@@ -132,7 +132,8 @@ fn iso(date: NaiveDate) -> String {
     out
 }
 
-fn is_iso_date(v: &str) -> bool {
+/// `YYYY-MM-DD` naming a real day (what tidyrec writes for dates).
+pub fn is_iso_date(v: &str) -> bool {
     let b = v.as_bytes();
     b.len() == 10
         && b[4] == b'-'

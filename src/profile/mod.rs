@@ -5,7 +5,7 @@
 //! sample; ties in top values are broken by the value, so the same input
 //! gives the same profile for any thread count.
 
-use crate::normalize::ColumnStats;
+use crate::normalize::{date, ColumnStats};
 use crate::schema::{Inferred, Role};
 use crate::table::Table;
 use rayon::prelude::*;
@@ -125,7 +125,7 @@ pub fn columns(
                 if dates {
                     // ISO dates sort as text; rejected values keep their raw
                     // spelling and are left out.
-                    if let Some(day) = value.get(..10).filter(|d| is_iso_date(d)) {
+                    if let Some(day) = value.get(..10).filter(|d| date::is_iso_date(d)) {
                         first_date = Some(first_date.map_or(day, |f: &str| f.min(day)));
                         last_date = Some(last_date.map_or(day, |l: &str| l.max(day)));
                     }
@@ -159,7 +159,7 @@ pub fn columns(
             ColumnProfile {
                 name: raw.headers[c].clone(),
                 role: role.name().to_string(),
-                role_source: format!("{:?}", roles[c].source).to_lowercase(),
+                role_source: roles[c].source.name().to_string(),
                 filled,
                 completeness: percent(filled, rows),
                 invalid,
@@ -183,16 +183,6 @@ pub fn columns(
             }
         })
         .collect()
-}
-
-fn is_iso_date(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, ch)| i == 4 || i == 7 || ch.is_ascii_digit())
 }
 
 fn format_number(x: f64) -> String {

@@ -2,7 +2,7 @@
 //! compare run to run), a comparison with an earlier JSON, and one
 //! self-contained HTML page (inline CSS and SVG, no scripts, no network).
 
-use super::VERSION;
+use super::{escape_markup, VERSION};
 use crate::profile::{ColumnProfile, Duplicates};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -212,21 +212,6 @@ pub fn compare_text(old: &Profile, new: &Profile, changes: &[Change]) -> String 
     out
 }
 
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 const CSS: &str = "
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC',sans-serif;margin:0;background:#f5f6f8;color:#1d2330}
 header{background:#1d2330;color:#fff;padding:20px 32px}
@@ -271,13 +256,13 @@ fn quality_chart(profile: &Profile) -> String {
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
             label - 8.0,
             y + 14.0,
-            html_escape(&clip(&column.name, 28))
+            escape_markup(&clip(&column.name, 28))
         );
         let _ = write!(
             svg,
             "<rect x=\"{label}\" y=\"{y}\" width=\"{bar}\" height=\"12\" fill=\"#e9ecf2\"/><rect class=\"completeness\" x=\"{label}\" y=\"{y}\" width=\"{:.1}\" height=\"12\" fill=\"{COMPLETE}\"><title>{}: {:.1}% complete</title></rect><text x=\"{}\" y=\"{}\">{:.1}%</text>",
             bar * column.completeness / 100.0,
-            html_escape(&column.name),
+            escape_markup(&column.name),
             column.completeness,
             label + bar + 6.0,
             y + 10.0,
@@ -290,7 +275,7 @@ fn quality_chart(profile: &Profile) -> String {
                 y + 14.0,
                 y + 14.0,
                 bar * validity / 100.0,
-                html_escape(&column.name),
+                escape_markup(&column.name),
                 validity,
                 label + bar + 6.0,
                 y + 23.0,
@@ -314,7 +299,7 @@ fn values_chart(column: &ColumnProfile) -> String {
     let height = row * column.top_values.len() as f64 + 4.0;
     let mut svg = format!(
         "<svg role=\"img\" aria-label=\"Top values of {}\" width=\"{}\" height=\"{height}\">",
-        html_escape(&column.name),
+        escape_markup(&column.name),
         label + bar + 60.0
     );
     for (i, top) in column.top_values.iter().enumerate() {
@@ -325,7 +310,7 @@ fn values_chart(column: &ColumnProfile) -> String {
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"value\" x=\"{label}\" y=\"{y}\" width=\"{width:.1}\" height=\"13\" fill=\"{COMPLETE}\" opacity=\".8\"/><text x=\"{}\" y=\"{}\">{}</text>",
             label - 6.0,
             y + 11.0,
-            html_escape(&clip(&top.value, 18)),
+            escape_markup(&clip(&top.value, 18)),
             label + width + 4.0,
             y + 11.0,
             top.count
@@ -378,12 +363,12 @@ pub fn html(profile: &Profile) -> String {
     let _ = write!(
         out,
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>tidyrec profile: {}</title><style>{CSS}</style></head><body>",
-        html_escape(&profile.input)
+        escape_markup(&profile.input)
     );
     let _ = write!(
         out,
         "<header><h1>Data quality profile</h1><p>{} · {} rows × {} columns · tidyrec {}</p></header><main>",
-        html_escape(&profile.input),
+        escape_markup(&profile.input),
         profile.rows,
         profile.columns.len(),
         env!("CARGO_PKG_VERSION")
@@ -428,7 +413,7 @@ pub fn html(profile: &Profile) -> String {
         let _ = write!(
             out,
             "<div class=\"column\"><h3>{}</h3><div class=\"role\">{} (from {})</div><dl><dt>filled</dt><dd>{} ({})</dd><dt>valid</dt><dd>{}</dd><dt>distinct</dt><dd>{}</dd><dt>to normalize</dt><dd>{}</dd>",
-            html_escape(&column.name),
+            escape_markup(&column.name),
             column.role,
             column.role_source,
             column.filled,
@@ -444,8 +429,8 @@ pub fn html(profile: &Profile) -> String {
             let _ = write!(
                 out,
                 "<dt>range</dt><dd>{} … {}</dd>",
-                html_escape(min),
-                html_escape(max)
+                escape_markup(min),
+                escape_markup(max)
             );
         }
         if let Some(length) = &column.length {

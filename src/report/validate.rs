@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::VERSION;
+use super::{escape_markup, VERSION};
 
 /// Examples per check in the text, JSON, JUnit and GitHub outputs (all
 /// failing rows go to `--failures`).
@@ -281,30 +281,13 @@ fn round(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot hold at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// JUnit XML: one test case per check; failed `error` checks are failures,
 /// `warn` checks that exceed their threshold pass with the finding in
 /// `system-out` (JUnit has no warnings).
 pub fn junit(report: &Report<'_>) -> String {
     let failures = report.count(Status::Fail);
     let tests = report.results.len();
-    let suite = xml_escape(&report.input.display().to_string());
+    let suite = escape_markup(&report.input.display().to_string());
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -315,8 +298,8 @@ pub fn junit(report: &Report<'_>) -> String {
         "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">"
     );
     for (check, result) in report.checks.iter().zip(report.results) {
-        let name = xml_escape(&check.name);
-        let class = xml_escape(&format!("tidyrec.validate.{}", check.check_type));
+        let name = escape_markup(&check.name);
+        let class = escape_markup(&format!("tidyrec.validate.{}", check.check_type));
         let summary = format!(
             "{}; allowed {}",
             report.outcome(check, result),
@@ -343,8 +326,8 @@ pub fn junit(report: &Report<'_>) -> String {
                     out,
                     "      <failure type=\"{}\" message=\"{}\">{}</failure>",
                     check.check_type,
-                    xml_escape(&summary),
-                    xml_escape(body.trim_end())
+                    escape_markup(&summary),
+                    escape_markup(body.trim_end())
                 );
                 let _ = writeln!(out, "    </testcase>");
             }
@@ -353,8 +336,8 @@ pub fn junit(report: &Report<'_>) -> String {
                 let _ = writeln!(
                     out,
                     "      <system-out>warning: {}\n{}</system-out>",
-                    xml_escape(&summary),
-                    xml_escape(body.trim_end())
+                    escape_markup(&summary),
+                    escape_markup(body.trim_end())
                 );
                 let _ = writeln!(out, "    </testcase>");
             }
@@ -451,7 +434,7 @@ mod tests {
     #[test]
     fn xml_is_escaped() {
         assert_eq!(
-            xml_escape("a<b & \"c\"\u{1}"),
+            escape_markup("a<b & \"c\"\u{1}"),
             "a&lt;b &amp; &quot;c&quot;\u{fffd}"
         );
     }

@@ -68,6 +68,18 @@ pub enum Source {
     Default,
 }
 
+impl Source {
+    /// As written in reports (the same as its JSON form).
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Header => "header",
+            Source::Content => "content",
+            Source::Rule => "rule",
+            Source::Default => "default",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Inferred {
     pub role: Role,

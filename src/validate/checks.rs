@@ -3,6 +3,7 @@
 use super::{Bound, Check, Failure, Format, Input, Kind, Measure, Op};
 use crate::normalize::money;
 use crate::schema::Role;
+use crate::table::Column;
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -145,9 +146,16 @@ fn unique(input: &Input<'_>, columns: &[usize]) -> Evaluation {
     (evaluated, failures.len(), None, failures)
 }
 
-fn format_check(input: &Input<'_>, c: usize, format: &Format, strict: bool) -> Evaluation {
-    let raw = &input.raw.columns[c];
-    let normalized = &input.normalized.columns[c];
+/// Judges every filled value of column `c`: `judge(row, raw, normalized)`
+/// gives the reason a value fails, if it does. Empty values are left to
+/// `required` and not evaluated.
+fn each_filled<'a>(
+    input: &Input<'a>,
+    c: usize,
+    mut judge: impl FnMut(usize, &'a str, &'a str) -> Option<&'static str>,
+) -> Evaluation {
+    let raw: &'a Column = &input.raw.columns[c];
+    let normalized: &'a Column = &input.normalized.columns[c];
     let mut evaluated = 0;
     let mut failures = Vec::new();
     for row in 0..raw.len() {
@@ -156,31 +164,33 @@ fn format_check(input: &Input<'_>, c: usize, format: &Format, strict: bool) -> E
             continue;
         }
         evaluated += 1;
-        let original = raw.get(row);
-        let reason: Option<&'static str> = match format {
-            Format::Email | Format::Phone | Format::Date => {
-                if is_rejected(input, c, row) {
-                    Some(match format {
-                        Format::Email => "not a valid e-mail address",
-                        Format::Phone => "not a valid phone number",
-                        _ => "not a valid date",
-                    })
-                } else if strict && value != original {
-                    Some("valid, but not written in normalized form")
-                } else {
-                    None
-                }
-            }
-            Format::Url => (!is_url(original.trim())).then_some("not a web address"),
-            Format::Regex(pattern) => {
-                (!pattern.is_match(original.trim())).then_some("does not match the pattern")
-            }
-        };
-        if let Some(reason) = reason {
+        if let Some(reason) = judge(row, raw.get(row), value) {
             failures.push(fail(row, c, reason));
         }
     }
     (evaluated, failures.len(), None, failures)
+}
+
+fn format_check(input: &Input<'_>, c: usize, format: &Format, strict: bool) -> Evaluation {
+    each_filled(input, c, |row, original, value| match format {
+        Format::Email | Format::Phone | Format::Date => {
+            if is_rejected(input, c, row) {
+                Some(match format {
+                    Format::Email => "not a valid e-mail address",
+                    Format::Phone => "not a valid phone number",
+                    _ => "not a valid date",
+                })
+            } else if strict && value != original {
+                Some("valid, but not written in normalized form")
+            } else {
+                None
+            }
+        }
+        Format::Url => (!is_url(original.trim())).then_some("not a web address"),
+        Format::Regex(pattern) => {
+            (!pattern.is_match(original.trim())).then_some("does not match the pattern")
+        }
+    })
 }
 
 /// `https://example.com/x`, `http://…`, or `www.example.com`: a host with a
@@ -211,9 +221,7 @@ fn is_url(value: &str) -> bool {
                     .all(|ch| ch.is_alphanumeric() || ch == '.' || ch == '-')))
 }
 
-fn allowed(input: &Input<'_>, c: usize, values: &[String], ignore_case: bool) -> Evaluation {
-    let raw = &input.raw.columns[c];
-    let normalized = &input.normalized.columns[c];
+fn allowed<'a>(input: &Input<'a>, c: usize, values: &[String], ignore_case: bool) -> Evaluation {
     let fold = |s: &str| -> String {
         if ignore_case {
             s.to_lowercase()
@@ -222,26 +230,15 @@ fn allowed(input: &Input<'_>, c: usize, values: &[String], ignore_case: bool) ->
         }
     };
     let allowed: rustc_hash::FxHashSet<String> = values.iter().map(|v| fold(v.trim())).collect();
-    let mut evaluated = 0;
-    let mut failures = Vec::new();
     // Distinct values are few: judge each once.
     let mut verdicts: FxHashMap<(&str, &str), bool> = FxHashMap::default();
-    for row in 0..raw.len() {
-        let value = normalized.get(row);
-        if value.is_empty() {
-            continue;
-        }
-        evaluated += 1;
-        let original = raw.get(row);
+    each_filled(input, c, |_, original, value| {
         // As written or as normalized (`USA` and `US` both match "US").
         let ok = *verdicts.entry((original, value)).or_insert_with(|| {
             allowed.contains(&fold(value)) || allowed.contains(&fold(original.trim()))
         });
-        if !ok {
-            failures.push(fail(row, c, "not one of the allowed values"));
-        }
-    }
-    (evaluated, failures.len(), None, failures)
+        (!ok).then_some("not one of the allowed values")
+    })
 }
 
 /// A date from a normalized date or datetime value (`2024-05-02…`).
@@ -266,17 +263,9 @@ fn range(
     max: Option<Bound>,
     measure: Measure,
 ) -> Evaluation {
-    let normalized = &input.normalized.columns[c];
-    let mut evaluated = 0;
-    let mut failures = Vec::new();
     let dates = matches!(min.or(max), Some(Bound::Date(_)));
-    for row in 0..normalized.len() {
-        let value = normalized.get(row);
-        if value.is_empty() {
-            continue;
-        }
-        evaluated += 1;
-        let reason: Option<&'static str> = if measure == Measure::Length {
+    each_filled(input, c, |_, _, value| {
+        if measure == Measure::Length {
             let length = value.chars().count() as f64;
             match (min, max) {
                 (Some(Bound::Number(low)), _) if length < low => Some("too short"),
@@ -301,12 +290,8 @@ fn range(
                     _ => None,
                 },
             }
-        };
-        if let Some(reason) = reason {
-            failures.push(fail(row, c, reason));
         }
-    }
-    (evaluated, failures.len(), None, failures)
+    })
 }
 
 fn cross_field(input: &Input<'_>, left: usize, op: Op, right: usize) -> Evaluation {
