@@ -21,19 +21,19 @@ fn stdout_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-const AS_OF: [&str; 2] = ["--as-of", "2024-06-05"];
+/// `tidyrec validate contacts.csv --rules RULES EXTRA… --as-of 2024-06-05`
+/// (a fixed "today", so freshness checks give the same answer every day).
+fn validate(wd: &Workdir, rules: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["validate", "contacts.csv", "--rules", rules];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--as-of", "2024-06-05"]);
+    wd.run(&args)
+}
 
 #[test]
 fn passing_rules_exit_0() {
     let wd = workdir();
-    let output = wd.run(&[
-        "validate",
-        "contacts.csv",
-        "--rules",
-        "pass.toml",
-        AS_OF[0],
-        AS_OF[1],
-    ]);
+    let output = validate(&wd, "pass.toml", &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     let text = stdout_of(&output);
     assert!(
@@ -45,14 +45,7 @@ fn passing_rules_exit_0() {
 #[test]
 fn failing_rules_exit_1_with_a_readable_table() {
     let wd = workdir();
-    let output = wd.run(&[
-        "validate",
-        "contacts.csv",
-        "--rules",
-        "fail.toml",
-        AS_OF[0],
-        AS_OF[1],
-    ]);
+    let output = validate(&wd, "fail.toml", &[]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
     insta::assert_snapshot!("validate_text", stdout_of(&output));
 }
@@ -60,18 +53,11 @@ fn failing_rules_exit_1_with_a_readable_table() {
 #[test]
 fn junit_has_one_test_case_per_check() {
     let wd = workdir();
-    let output = wd.run(&[
-        "validate",
-        "contacts.csv",
-        "--rules",
+    let output = validate(
+        &wd,
         "fail.toml",
-        "--format",
-        "junit",
-        "--output",
-        "report.xml",
-        AS_OF[0],
-        AS_OF[1],
-    ]);
+        &["--format", "junit", "--output", "report.xml"],
+    );
     assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
     let xml = std::fs::read_to_string(wd.path("report.xml")).unwrap();
     assert_eq!(xml.matches("<testcase ").count(), 11);
@@ -88,16 +74,7 @@ fn junit_has_one_test_case_per_check() {
 #[test]
 fn json_report_is_versioned_and_complete() {
     let wd = workdir();
-    let output = wd.run(&[
-        "validate",
-        "contacts.csv",
-        "--rules",
-        "fail.toml",
-        "--format",
-        "json",
-        AS_OF[0],
-        AS_OF[1],
-    ]);
+    let output = validate(&wd, "fail.toml", &["--format", "json"]);
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["version"], 1);
@@ -143,18 +120,11 @@ fn json_report_is_versioned_and_complete() {
 #[test]
 fn github_annotations_and_failures_file() {
     let wd = workdir();
-    let output = wd.run(&[
-        "validate",
-        "contacts.csv",
-        "--rules",
+    let output = validate(
+        &wd,
         "fail.toml",
-        "--format",
-        "github",
-        "--failures",
-        "failing.csv",
-        AS_OF[0],
-        AS_OF[1],
-    ]);
+        &["--format", "github", "--failures", "failing.csv"],
+    );
     assert_eq!(output.status.code(), Some(1));
     let annotations = stdout_of(&output);
     assert!(

@@ -44,7 +44,8 @@ impl Threshold {
         match self {
             Threshold::Count(max) => failing as u64 <= max,
             Threshold::Percent(_) if evaluated == 0 => true,
-            // Compared in integers where possible so 1 of 100 at 1% passes.
+            // Cross-multiplied (no division), with a little slack for float
+            // rounding, so exactly 1 of 100 passes at 1%.
             Threshold::Percent(max) => (failing as f64) * 100.0 <= max * evaluated as f64 + 1e-9,
         }
     }
