@@ -76,6 +76,56 @@ pub enum Command {
     /// the share of likely duplicate customers with the matching engine.
     #[command(after_help = crate::commands::profile::EXAMPLES)]
     Profile(ProfileArgs),
+    /// Write an import file for a CRM: its field names, date and phone
+    /// formats, encoding and file-size splits.
+    ///
+    /// Targets: salesforce, hubspot, dynamics, zoho, fxiaoke, or a profile
+    /// file (see rules/export/). Rows missing a field the importer requires
+    /// are set aside in OUTPUT.set-aside.csv.
+    #[command(after_help = crate::commands::export::EXAMPLES)]
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Target CRM (salesforce, hubspot, dynamics, zoho, fxiaoke) or a profile file (.toml).
+    #[arg(long, short, value_name = "TARGET")]
+    pub target: String,
+    /// Import file to write (.csv); split outputs are OUTPUT-part1.csv, -part2 …
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Output encoding instead of the profile's: utf-8, utf-8-bom, gbk, gb18030.
+    #[arg(long, value_name = "NAME")]
+    pub out_encoding: Option<String>,
+    /// Rows per file instead of the profile's limit.
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<usize>,
+    /// Bytes per file instead of the profile's limit.
+    #[arg(long, value_name = "BYTES")]
+    pub max_bytes: Option<u64>,
+    /// Also export the columns no import field takes, under their own headers.
+    #[arg(long)]
+    pub keep_unmapped: bool,
+    /// Rule file (TOML) that sets column roles and options.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Export the values as they are (the input is already normalized).
+    #[arg(long)]
+    pub no_normalize: bool,
+    /// Country for rows without one (phone region, date order), e.g. US, GB, CN.
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+    /// Do not neutralize values that a spreadsheet would run as formulas.
+    #[arg(long)]
+    pub allow_formulas: bool,
+    /// Clusters file of `tidyrec dedupe` on this export (for --merge-plan).
+    #[arg(long, value_name = "FILE")]
+    pub clusters: Option<PathBuf>,
+    /// Write the merge calls (master + duplicates, at the target's batch size).
+    #[arg(long, value_name = "FILE")]
+    pub merge_plan: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod export;
 pub mod io;
 pub mod matching;
 pub mod merge;
@@ -53,6 +54,7 @@ pub fn main_exit_code() -> u8 {
         cli::Command::Dedupe(args) => commands::dedupe::run(args, &log, progress.as_ref()),
         cli::Command::Validate(args) => commands::validate::run(args, &log, progress.as_ref()),
         cli::Command::Profile(args) => commands::profile::run(args, &log, progress.as_ref()),
+        cli::Command::Export(args) => commands::export::run(args, &log, progress.as_ref()),
     };
     match result {
         Ok(Status::Success) => 0,

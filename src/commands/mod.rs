@@ -1,6 +1,7 @@
 //! One module per subcommand, plus what they share: messages on stderr.
 
 pub mod dedupe;
+pub mod export;
 pub mod normalize;
 pub mod profile;
 pub mod validate;

@@ -1,0 +1,254 @@
+//! Export profiles: a target CRM's import conventions as data.
+//!
+//! A profile is a TOML file (`rules/export/*.toml`; the five shipped ones are
+//! built into the binary) naming the import headers, where each one takes
+//! its value from (a column role and/or header keywords), the date and phone
+//! formats, the encoding and the per-file limits. Unknown keys are errors
+//! with their line, so a user can add a CRM without code and without typos.
+
+use crate::schema::Role;
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::path::Path;
+
+/// The profiles shipped with tidyrec, by target name.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "salesforce",
+        include_str!("../../rules/export/salesforce.toml"),
+    ),
+    ("hubspot", include_str!("../../rules/export/hubspot.toml")),
+    ("dynamics", include_str!("../../rules/export/dynamics.toml")),
+    ("zoho", include_str!("../../rules/export/zoho.toml")),
+    ("fxiaoke", include_str!("../../rules/export/fxiaoke.toml")),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Profile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub encoding: OutputEncoding,
+    /// chrono format for date values (`%Y-%m-%d`, `%m/%d/%Y` …).
+    pub date_format: String,
+    pub phone_format: PhoneFormat,
+    /// Rows per file (header not counted); larger outputs are split.
+    pub max_rows: usize,
+    /// Bytes per file; larger outputs are split.
+    pub max_bytes: u64,
+    /// Records one merge call can take (Salesforce: 3), for `--merge-plan`.
+    pub merge_batch: Option<usize>,
+    #[serde(rename = "field")]
+    pub fields: Vec<Field>,
+}
+
+/// One import column.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Field {
+    /// The header the importer expects.
+    pub header: String,
+    /// Take the first not yet used input column with this role …
+    pub role: Option<Role>,
+    /// … or, first, a column whose header contains one of these words
+    /// (case, spaces, `_` and `-` ignored).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Rows without a value here are set aside (the importer rejects them).
+    #[serde(default)]
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputEncoding {
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "utf-8-bom")]
+    Utf8Bom,
+    Gbk,
+    Gb18030,
+}
+
+impl OutputEncoding {
+    pub fn parse(label: &str) -> Option<OutputEncoding> {
+        match label.to_ascii_lowercase().replace('_', "-").as_str() {
+            "utf-8" | "utf8" => Some(OutputEncoding::Utf8),
+            "utf-8-bom" | "utf8-bom" | "utf-8-sig" => Some(OutputEncoding::Utf8Bom),
+            "gbk" | "cp936" => Some(OutputEncoding::Gbk),
+            "gb18030" => Some(OutputEncoding::Gb18030),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputEncoding::Utf8 => "utf-8",
+            OutputEncoding::Utf8Bom => "utf-8-bom",
+            OutputEncoding::Gbk => "gbk",
+            OutputEncoding::Gb18030 => "gb18030",
+        }
+    }
+}
+
+/// How phone numbers (E.164 after normalization) are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhoneFormat {
+    /// `+14155550132`
+    E164,
+    /// National digits for numbers of this calling code's country
+    /// (`national:CN`: `+8613812345678` → `13812345678`), E.164 otherwise.
+    NationalIn { calling_code: &'static str },
+}
+
+impl<'de> Deserialize<'de> for PhoneFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        PhoneFormat::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "phone-format `{text}` is unknown; use \"e164\" or \"national:CC\" (CC one of {})",
+                NATIONAL_CODES
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+    }
+}
+
+/// Countries whose importers commonly expect national numbers.
+const NATIONAL_CODES: &[(&str, &str)] = &[
+    ("CN", "86"),
+    ("US", "1"),
+    ("GB", "44"),
+    ("DE", "49"),
+    ("FR", "33"),
+    ("JP", "81"),
+    ("IN", "91"),
+];
+
+impl PhoneFormat {
+    fn parse(text: &str) -> Option<PhoneFormat> {
+        if text.eq_ignore_ascii_case("e164") {
+            return Some(PhoneFormat::E164);
+        }
+        let country = text.strip_prefix("national:")?;
+        NATIONAL_CODES
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(country))
+            .map(|&(_, calling_code)| PhoneFormat::NationalIn { calling_code })
+    }
+}
+
+impl Profile {
+    /// A built-in profile by name, or a profile file by path.
+    pub fn load(target: &str) -> Result<Profile> {
+        if let Some((_, text)) = BUILT_IN
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(target))
+        {
+            return Profile::parse(text, Path::new(&format!("<built-in {target}>")));
+        }
+        let path = Path::new(target);
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the export profile `{}`", path.display()))?;
+            return Profile::parse(&text, path);
+        }
+        bail!(
+            "unknown export target `{target}`; use one of {} or the path of a profile file (.toml, see rules/export/)",
+            BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        )
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Profile> {
+        let profile: Profile = toml::from_str(text).map_err(|e| {
+            anyhow::anyhow!(
+                "export profile `{}`: {}",
+                path.display(),
+                e.to_string().trim_end()
+            )
+        })?;
+        if profile.fields.is_empty() {
+            bail!(
+                "export profile `{}` has no [[field]]; add one per import column",
+                path.display()
+            );
+        }
+        if profile.max_rows == 0 || profile.max_bytes < 1024 {
+            bail!(
+                "export profile `{}`: max-rows must be at least 1 and max-bytes at least 1024",
+                path.display()
+            );
+        }
+        if let Some(field) = profile
+            .fields
+            .iter()
+            .find(|f| f.role.is_none() && f.keywords.is_empty())
+        {
+            bail!(
+                "export profile `{}`: field `{}` has neither `role` nor `keywords`, so no column can fill it",
+                path.display(),
+                field.header
+            );
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(field) = profile.fields.iter().find(|f| !seen.insert(&f.header)) {
+            bail!(
+                "export profile `{}`: header `{}` appears twice",
+                path.display(),
+                field.header
+            );
+        }
+        // A bad strftime pattern would panic while formatting: check it once.
+        if chrono::format::StrftimeItems::new(&profile.date_format)
+            .any(|item| matches!(item, chrono::format::Item::Error))
+        {
+            bail!(
+                "export profile `{}`: date-format `{}` is not a valid chrono format (e.g. \"%Y-%m-%d\", \"%m/%d/%Y\")",
+                path.display(),
+                profile.date_format
+            );
+        }
+        Ok(profile)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_profile_loads() {
+        for (name, _) in BUILT_IN {
+            let profile = Profile::load(name).unwrap();
+            assert_eq!(&profile.name, name);
+        }
+    }
+
+    #[test]
+    fn profile_errors_name_the_problem() {
+        let err = Profile::parse("name = \"x\"\nencoding = \"latin9\"", Path::new("p.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("p.toml") && err.contains("latin9"), "{err}");
+        let text = "name='x'\nencoding='utf-8'\ndate-format='%Q'\nphone-format='e164'\nmax-rows=10\nmax-bytes=100000\n[[field]]\nheader='A'\nrole='email'";
+        let err = Profile::parse(text, Path::new("p.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("date-format"), "{err}");
+        assert!(Profile::load("nosuchcrm").is_err());
+    }
+
+    #[test]
+    fn phone_formats_parse() {
+        assert_eq!(PhoneFormat::parse("e164"), Some(PhoneFormat::E164));
+        assert_eq!(
+            PhoneFormat::parse("national:CN"),
+            Some(PhoneFormat::NationalIn { calling_code: "86" })
+        );
+        assert_eq!(PhoneFormat::parse("national:XX"), None);
+    }
+}
