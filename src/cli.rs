@@ -84,6 +84,114 @@ pub enum Command {
     /// are set aside in OUTPUT.set-aside.csv.
     #[command(after_help = crate::commands::export::EXAMPLES)]
     Export(ExportArgs),
+    /// Match a new batch against a golden master; keep entity ids stable.
+    ///
+    /// Each incoming record joins an existing entity or starts a new one
+    /// with a new id (never reused). Untouched entities are written back
+    /// unchanged; entities that gain records are re-merged. --crosswalk maps
+    /// every record id to its entity id, with why each new record went where.
+    #[command(after_help = crate::commands::link::EXAMPLES)]
+    Link(LinkArgs),
+    /// Run a pipeline file: inputs, validation, matching, exports, segments.
+    ///
+    /// Cron-safe: a lock per pipeline, all outputs published together only
+    /// when the run succeeds, the previous generations kept as backups, a
+    /// JSON summary and one line per run in the log.
+    #[command(after_help = crate::commands::run::EXAMPLES)]
+    Run(RunArgs),
+    /// Add RFM scores and a named segment to every customer.
+    ///
+    /// Recency from the last-purchase date, frequency from an order count
+    /// (else member_count), monetary from lifetime value; each scored 1–5
+    /// by quintile (boundaries in --report).
+    #[command(after_help = crate::commands::segment::EXAMPLES)]
+    Segment(SegmentArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The pipeline file (TOML).
+    pub pipeline: PathBuf,
+    /// Check the configuration and print what would be read and written; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// When another run of this pipeline holds the lock, wait for it instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output: the input's rows and columns plus rfm_* and segment.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Rule file: [segment] columns and segment names.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Count recency up to this date, YYYY-MM-DD (default: the latest purchase in the file).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Write a JSON report: quintile boundaries, customers per segment.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The new batch of source records.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The golden master (the -o of `tidyrec dedupe` or of an earlier `link`).
+    #[arg(long, value_name = "FILE")]
+    pub master: PathBuf,
+    /// The updated master (CSV or Parquet by extension).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Write every record id with its entity id (and, for this batch, how it was placed).
+    #[arg(long, value_name = "FILE")]
+    pub crosswalk: Option<PathBuf>,
+    /// An earlier crosswalk whose entity ids are never handed out again
+    /// [default: the --crosswalk file, when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub previous_crosswalk: Option<PathBuf>,
+    /// The master's entity id column [default: cluster_id, else entity_id].
+    #[arg(long, value_name = "COLUMN")]
+    pub entity_column: Option<String>,
+    /// The batch's record id column (default: the first id column whose values are unique).
+    #[arg(long, value_name = "COLUMN")]
+    pub id_column: Option<String>,
+    /// Rule file: roles, normalization options, survivorship, [dedupe] settings.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Match probability from which a record joins an entity [default: 0.99].
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub threshold: Option<f64>,
+    /// Score with a saved model (from `dedupe --save-model`) instead of training one.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Save the model used (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub save_model: Option<PathBuf>,
+    /// Write a JSON report (counts, blocking, model, timings).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Blocks with more records than this are skipped [default: 100].
+    #[arg(long, value_name = "N")]
+    pub max_block: Option<usize>,
+    /// Normalize the master's values too (when it is not a tidyrec golden file).
+    #[arg(long)]
+    pub normalize_master: bool,
+    /// Country for phones of rows without one (ISO code or name).
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+    /// Start CSV output with a UTF-8 byte-order mark (for Excel).
+    #[arg(long)]
+    pub bom: bool,
+    /// Do not neutralize values that a spreadsheet would run as formulas.
+    #[arg(long)]
+    pub allow_formulas: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,14 +9,17 @@ pub mod commands;
 pub mod config;
 pub mod export;
 pub mod io;
+pub mod link;
 pub mod matching;
 pub mod merge;
 pub mod normalize;
+pub mod pipeline;
 pub mod profile;
 pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod schema;
+pub mod segment;
 pub mod table;
 pub mod validate;
 
@@ -55,6 +58,9 @@ pub fn main_exit_code() -> u8 {
         cli::Command::Validate(args) => commands::validate::run(args, &log, progress.as_ref()),
         cli::Command::Profile(args) => commands::profile::run(args, &log, progress.as_ref()),
         cli::Command::Export(args) => commands::export::run(args, &log, progress.as_ref()),
+        cli::Command::Link(args) => commands::link::run(args, &log, progress.as_ref()),
+        cli::Command::Run(args) => commands::run::run(args, &log, progress.as_ref()),
+        cli::Command::Segment(args) => commands::segment::run(args, &log, progress.as_ref()),
     };
     match result {
         Ok(Status::Success) => 0,

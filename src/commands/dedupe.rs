@@ -119,6 +119,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         max_block,
         model: saved_model,
         blocking: rules.dedupe.blocking.clone(),
+        anchors: 0,
     };
     let outcome = matching::run(&features, &settings, progress)?;
 
@@ -320,6 +321,7 @@ pub(crate) fn cluster_rows(
         max_block: rules.dedupe.max_block.unwrap_or(matching::MAX_BLOCK),
         model: None,
         blocking: rules.dedupe.blocking.clone(),
+        anchors: 0,
     };
     let outcome = matching::run(&features, &settings, progress)?;
     Ok(Some(outcome.clusters.cluster_of))
@@ -336,7 +338,7 @@ pub(crate) fn default_id_column(table: &Table, roles: &[Role]) -> Option<usize> 
     })
 }
 
-fn load_model(path: &Path) -> Result<Model> {
+pub(crate) fn load_model(path: &Path) -> Result<Model> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the model `{}`", path.display()))?;
     serde_json::from_str(&text).with_context(|| {

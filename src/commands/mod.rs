@@ -2,8 +2,11 @@
 
 pub mod dedupe;
 pub mod export;
+pub mod link;
 pub mod normalize;
 pub mod profile;
+pub mod run;
+pub mod segment;
 pub mod validate;
 
 use crate::cli::{GlobalArgs, InputArgs, LogFormat};
@@ -89,6 +92,11 @@ impl Log {
 
     pub fn is_verbose(&self) -> bool {
         self.verbose
+    }
+
+    /// Messages are JSON lines (`--log-format json`).
+    pub fn is_json(&self) -> bool {
+        self.json
     }
 
     pub fn is_quiet(&self) -> bool {

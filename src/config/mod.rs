@@ -22,6 +22,10 @@
 //! max-block = 100
 //! blocking = ["email", "phone"] # built-in rules by name (default: all that apply)
 //!
+//! [segment]                     # RFM segments (default columns found by header)
+//! recency = "Last Purchase Date"
+//! names = { high-value = "高价值客户", frequent-buyers = "高频购买者", potential = "潜在客户" }
+//!
 //! [[check]]                     # validate: see config::checks
 //! type = "required"
 //! column = "Email"
@@ -58,6 +62,8 @@ pub struct RuleFile {
     pub columns: BTreeMap<String, ColumnOptions>,
     #[serde(default)]
     pub dedupe: DedupeOptions,
+    #[serde(default)]
+    pub segment: SegmentOptions,
     /// `[[check]]` tables as written, with their place in the file.
     #[serde(default, rename = "check")]
     pub check_specs: Vec<toml::Spanned<checks::CheckSpec>>,
@@ -88,6 +94,18 @@ pub struct DedupeOptions {
     /// The blocking rules to use, by name (default: every rule whose fields
     /// the file has).
     pub blocking: Option<Vec<String>>,
+}
+
+/// `[segment]`: which columns give recency, frequency and money (default:
+/// found by header), and segment names (e.g. `high-value = "高价值客户"`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SegmentOptions {
+    pub recency: Option<String>,
+    pub frequency: Option<String>,
+    pub monetary: Option<String>,
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

@@ -51,7 +51,7 @@ fn squash(text: &str) -> String {
 }
 
 /// Maps input columns (with their roles) onto the profile's fields. Fields
-/// with keywords take the first unused column whose header holds one of
+/// with exact `headers` take a column of that name; fields with keywords take the first unused column whose header holds one of
 /// them (and has the field's role, if it names one); fields with only a role
 /// take the first unused column of that role. Names are split or joined when
 /// the input has full names and the target wants first and last, or the
@@ -60,10 +60,23 @@ pub fn map_columns(profile: &Profile, headers: &[String], roles: &[Role]) -> Map
     let squashed: Vec<String> = headers.iter().map(|h| squash(h)).collect();
     let mut used = vec![false; headers.len()];
     let mut sources = vec![Source::Missing; profile.fields.len()];
-    // Keyword fields first, so `Mobile` goes to the mobile field before a
-    // role-only phone field can take it.
+    // Exact headers first, then keywords, so `Mobile` goes to the mobile
+    // field before a role-only phone field can take it.
     for (f, field) in profile.fields.iter().enumerate() {
-        if field.keywords.is_empty() {
+        let found = (0..headers.len()).find(|&c| {
+            !used[c]
+                && field
+                    .headers
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(headers[c].trim()))
+        });
+        if let Some(c) = found {
+            used[c] = true;
+            sources[f] = Source::Column(c);
+        }
+    }
+    for (f, field) in profile.fields.iter().enumerate() {
+        if field.keywords.is_empty() || sources[f] != Source::Missing {
             continue;
         }
         let keywords: Vec<String> = field.keywords.iter().map(|k| squash(k)).collect();
@@ -81,7 +94,8 @@ pub fn map_columns(profile: &Profile, headers: &[String], roles: &[Role]) -> Map
     }
     for (f, field) in profile.fields.iter().enumerate() {
         let Some(role) = field.role else { continue };
-        if !field.keywords.is_empty() || sources[f] != Source::Missing {
+        if !field.keywords.is_empty() || !field.headers.is_empty() || sources[f] != Source::Missing
+        {
             continue;
         }
         if let Some(c) = (0..headers.len()).find(|&c| !used[c] && roles[c] == role) {

@@ -55,6 +55,11 @@ pub struct Field {
     /// (case, spaces, `_` and `-` ignored).
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// … or, before anything else, a column with exactly one of these
+    /// headers (case ignored): for ids, where a loose match would send
+    /// another system's id to the CRM's record id.
+    #[serde(default)]
+    pub headers: Vec<String>,
     /// Rows without a value here are set aside (the importer rejects them).
     #[serde(default)]
     pub required: bool,
@@ -186,10 +191,10 @@ impl Profile {
         if let Some(field) = profile
             .fields
             .iter()
-            .find(|f| f.role.is_none() && f.keywords.is_empty())
+            .find(|f| f.role.is_none() && f.keywords.is_empty() && f.headers.is_empty())
         {
             bail!(
-                "export profile `{}`: field `{}` has neither `role` nor `keywords`, so no column can fill it",
+                "export profile `{}`: field `{}` has no `role`, `keywords` or `headers`, so no column can fill it",
                 path.display(),
                 field.header
             );

@@ -140,11 +140,17 @@ pub struct Candidates {
 const TRAINING_SAMPLE: usize = 200_000;
 
 /// Candidate pairs of all `rules`; blocks with more than `max_block` records
-/// are skipped.
-pub fn candidates(features: &Features, rules: &[Rule], max_block: usize) -> Candidates {
+/// are skipped. Records below `anchors` (a master's entities, when linking)
+/// are not paired with each other.
+pub fn candidates(
+    features: &Features,
+    rules: &[Rule],
+    max_block: usize,
+    anchors: usize,
+) -> Candidates {
     let per_rule: Vec<(Vec<u64>, RuleStats)> = rules
         .par_iter()
-        .map(|rule| rule_pairs(features, rule, max_block))
+        .map(|rule| rule_pairs(features, rule, max_block, anchors as u32))
         .collect();
     let mut stats = Vec::with_capacity(rules.len());
     let mut samples = Vec::with_capacity(rules.len());
@@ -174,7 +180,12 @@ pub fn candidates(features: &Features, rules: &[Rule], max_block: usize) -> Cand
     }
 }
 
-fn rule_pairs(features: &Features, rule: &Rule, max_block: usize) -> (Vec<u64>, RuleStats) {
+fn rule_pairs(
+    features: &Features,
+    rule: &Rule,
+    max_block: usize,
+    anchors: u32,
+) -> (Vec<u64>, RuleStats) {
     let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(features.rows);
     let mut key = String::new();
     for row in 0..features.rows {
@@ -198,7 +209,9 @@ fn rule_pairs(features: &Features, rule: &Rule, max_block: usize) -> (Vec<u64>, 
     };
     let mut pairs = Vec::new();
     for block in keyed.chunk_by(|a, b| a.0 == b.0) {
-        if block.len() < 2 {
+        // Blocks are sorted by record, so a block whose last record is an
+        // anchor holds nothing new to pair.
+        if block.len() < 2 || block[block.len() - 1].1 < anchors {
             continue;
         }
         if block.len() > max_block {
@@ -209,7 +222,7 @@ fn rule_pairs(features: &Features, rule: &Rule, max_block: usize) -> (Vec<u64>, 
         for (i, &(_, a)) in block.iter().enumerate() {
             for &(_, b) in &block[i + 1..] {
                 let (a, b) = if a < b { (a, b) } else { (b, a) };
-                if a != b {
+                if a != b && b >= anchors {
                     pairs.push(((a as u64) << 32) | b as u64);
                 }
             }

@@ -25,9 +25,12 @@ const MIN_MEAN_PROBABILITY: f64 = 0.5;
 
 /// `links`: pairs with their match probability (only those above the
 /// threshold matter); `probability(a, b)` scores any pair, used to check
-/// members that were not compared during blocking.
+/// members that were not compared during blocking. Records below `anchors`
+/// are known distinct entities (a golden master when linking): two groups
+/// that each hold one are never joined.
 pub fn cluster(
     rows: usize,
+    anchors: usize,
     links: &[(u32, u32, f64)],
     threshold: f64,
     probability: impl Fn(usize, usize) -> f64,
@@ -42,11 +45,16 @@ pub fn cluster(
     let mut group_of: Vec<u32> = (0..rows as u32).collect();
     let mut members: Vec<Vec<u32>> = (0..rows as u32).map(|r| vec![r]).collect();
     let mut best: Vec<Option<f64>> = vec![None; rows];
+    let mut anchored: Vec<bool> = (0..rows).map(|r| r < anchors).collect();
     let mut refused_links = 0;
     for &i in &order {
         let (a, b, p) = links[i];
         let (ga, gb) = (group_of[a as usize], group_of[b as usize]);
         if ga == gb {
+            continue;
+        }
+        if anchored[ga as usize] && anchored[gb as usize] {
+            refused_links += 1;
             continue;
         }
         let coherent = members[ga as usize].len() + members[gb as usize].len() == 2 || {
@@ -74,6 +82,7 @@ pub fn cluster(
         } else {
             (gb, ga)
         };
+        anchored[into as usize] |= anchored[from as usize];
         let moved = std::mem::take(&mut members[from as usize]);
         for &r in &moved {
             group_of[r as usize] = into;
@@ -111,7 +120,7 @@ mod tests {
     #[test]
     fn components_are_numbered_by_first_row() {
         let links = [(1, 3, 0.99), (0, 2, 0.95), (2, 4, 0.2)];
-        let c = cluster(5, &links, 0.9, |_, _| 0.99);
+        let c = cluster(5, 0, &links, 0.9, |_, _| 0.99);
         assert_eq!(c.cluster_of, vec![1, 2, 1, 2, 3]);
         assert_eq!(c.count, 3);
         assert_eq!(c.best_probability[4], None);
@@ -127,8 +136,17 @@ mod tests {
             (0, 2) => 0.97,
             _ => 0.96,
         };
-        let c = cluster(3, &links, 0.9, probability);
+        let c = cluster(3, 0, &links, 0.9, probability);
         assert_eq!(c.cluster_of, vec![1, 2, 1]);
         assert_eq!(c.refused_links, 1);
+    }
+
+    #[test]
+    fn two_anchored_entities_are_never_joined() {
+        // 0 and 1 are master entities; 2 resembles both, 3 resembles 2.
+        let links = [(0, 2, 0.99), (1, 2, 0.98), (2, 3, 0.97), (1, 3, 0.96)];
+        let c = cluster(4, 2, &links, 0.9, |_, _| 0.99);
+        assert_eq!(c.cluster_of, vec![1, 2, 1, 1]);
+        assert_eq!(c.refused_links, 2);
     }
 }

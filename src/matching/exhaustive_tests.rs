@@ -57,6 +57,7 @@ fn model() -> Model {
         max_block: 1000,
         model: None,
         blocking: None,
+        anchors: 0,
     };
     run(&features(&table), &settings, &Silent).unwrap().model
 }
@@ -72,7 +73,7 @@ proptest! {
         let model = MODEL.get_or_init(model).clone();
         let table = table(&rows);
         let features = features(&table);
-        let settings = Settings { threshold, max_block: 1000, model: Some(model), blocking: None };
+        let settings = Settings { threshold, max_block: 1000, model: Some(model), blocking: None, anchors: 0 };
         let outcome = run(&features, &settings, &Silent).unwrap();
         let n = rows.len();
         prop_assert_eq!(outcome.pairs.len(), n * (n - 1) / 2, "blocking is exhaustive here");
@@ -97,7 +98,7 @@ proptest! {
                 links.push((a, b, p));
             }
         }
-        let brute = cluster::cluster(n, &links, threshold, |a, b| {
+        let brute = cluster::cluster(n, 0, &links, threshold, |a, b| {
             let mut levels = vec![0u8; width];
             probability(scorer.score(a, b, &mut levels, |_, _| {}))
         });

@@ -37,6 +37,10 @@ pub struct Settings {
     pub model: Option<Model>,
     /// Blocking rules to use, by name (None: every rule the fields allow).
     pub blocking: Option<Vec<String>>,
+    /// Records below this index are a golden master's entities (`link`):
+    /// they are never paired with each other and never merged together.
+    /// 0 for `dedupe`.
+    pub anchors: usize,
 }
 
 pub struct Outcome {
@@ -243,7 +247,7 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
         }
     }
     progress.start("blocking", rules.len() as u64);
-    let candidates = blocking::candidates(features, &rules, settings.max_block);
+    let candidates = blocking::candidates(features, &rules, settings.max_block, settings.anchors);
     progress.finish();
     timings.push(("blocking", started.elapsed()));
 
@@ -330,10 +334,16 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
         .filter(|link| link.2 >= settings.threshold)
         .collect();
     let matched_pairs = links.len() as u64;
-    let clusters = cluster::cluster(features.rows, &links, settings.threshold, |a, b| {
-        let mut buffer = vec![0u8; width];
-        probability(scorer.score(a, b, &mut buffer, |_, _| {}))
-    });
+    let clusters = cluster::cluster(
+        features.rows,
+        settings.anchors,
+        &links,
+        settings.threshold,
+        |a, b| {
+            let mut buffer = vec![0u8; width];
+            probability(scorer.score(a, b, &mut buffer, |_, _| {}))
+        },
+    );
     timings.push(("score and cluster", score_started.elapsed()));
 
     let stats = Stats {

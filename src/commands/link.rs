@@ -1,0 +1,682 @@
+//! `tidyrec link --master MASTER INPUT -o OUTPUT [--crosswalk FILE] …`
+//!
+//! Matches a new batch against a golden master (the `-o` of `dedupe`, or of
+//! an earlier `link`). Each incoming record joins an existing entity or
+//! starts a new one with a new id, numbered after the highest id ever used;
+//! the master's entities are anchors that are never paired with each other
+//! or merged together, so the ids of untouched entities never change and
+//! their rows are written back byte for byte. Entities that gain records are
+//! re-merged with the usual survivorship rules (the golden row counts as one
+//! member). A record whose id the master already lists (`member_ids`) is an
+//! update of that entity, not matched again: re-running a batch is stable.
+//!
+//! The crosswalk maps every record id the master knows to its entity id,
+//! with, for this batch, how the record was placed and why.
+
+use super::normalize::{build_plan, resolve_region, resolve_roles};
+use super::{Log, Status};
+use crate::cli::LinkArgs;
+use crate::config::RuleFile;
+use crate::io::{self, write};
+use crate::link::{explanation, IdAllocator};
+use crate::matching::{self, compare, features, Settings};
+use crate::merge::{self, Survivorship};
+use crate::progress::Progress;
+use crate::schema::Role;
+use crate::table::{Column, Table};
+use anyhow::{bail, Context, Result};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Instant;
+
+pub const EXAMPLES: &str = "Examples:
+  # Nightly: attach tonight's web sign-ups to the customer master
+  tidyrec link --master golden.csv signups.csv -o golden-new.csv --crosswalk crosswalk.csv
+
+  # Score with the model trained when the master was built (consistent run to run)
+  tidyrec dedupe customers.csv -o golden.csv --save-model model.json
+  tidyrec link --master golden.csv batch.csv -o golden-new.csv --model model.json
+
+  # A master whose entity ids live in another column
+  tidyrec link --master master.csv batch.csv -o master-new.csv --entity-column \"Customer Key\"";
+
+/// Columns the golden format adds (see `dedupe`).
+const MEMBER_COUNT: &str = "member_count";
+const MEMBER_IDS: &str = "member_ids";
+
+/// How a batch record found its entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// Its id is already a member of this entity: an update.
+    Known,
+    /// Matched an existing entity.
+    Attached,
+    /// Starts (alone or with other batch records) a new entity.
+    New,
+}
+
+impl Placement {
+    fn name(self) -> &'static str {
+        match self {
+            Placement::Known => "known",
+            Placement::Attached => "attached",
+            Placement::New => "new",
+        }
+    }
+}
+
+pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
+    let started = Instant::now();
+    let batch_path = &args.input.input;
+    let master_path = &args.master;
+    let output_path = &args.output;
+    write::ensure_writable_format(output_path)?;
+    for path in [
+        Some(output_path),
+        args.crosswalk.as_ref(),
+        args.report.as_ref(),
+        args.save_model.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        write::ensure_not_input(path, batch_path)?;
+        write::ensure_not_input(path, master_path)?;
+    }
+    if args.crosswalk.as_deref() == Some(output_path.as_path()) {
+        bail!("--crosswalk and -o name the same file; give them different names");
+    }
+    let rules = RuleFile::load_optional(args.rules.as_deref())?;
+    let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
+    let saved_model = args
+        .model
+        .as_deref()
+        .map(super::dedupe::load_model)
+        .transpose()?;
+
+    // Master: its data columns, entity ids and member ids.
+    let master = io::read(master_path, &io::ReadOptions::default())?.table;
+    let entity_col = match &args.entity_column {
+        Some(name) => master.column_index(name).with_context(|| {
+            format!(
+                "--entity-column `{name}` is not in the master `{}` (columns: {})",
+                master_path.display(),
+                master.headers.join(", ")
+            )
+        })?,
+        None => ["cluster_id", "entity_id"]
+            .iter()
+            .find_map(|n| master.column_index(n))
+            .with_context(|| {
+                format!(
+                    "the master `{}` has no `cluster_id` or `entity_id` column; pass the golden file of `tidyrec dedupe`, or name the id column with --entity-column",
+                    master_path.display()
+                )
+            })?,
+    };
+    let count_col = master.column_index(MEMBER_COUNT);
+    let ids_col = master.column_index(MEMBER_IDS);
+    let bookkeeping = [Some(entity_col), count_col, ids_col];
+    let data_cols: Vec<usize> = (0..master.headers.len())
+        .filter(|c| !bookkeeping.contains(&Some(*c)))
+        .collect();
+    let master_rows = master.row_count();
+    {
+        let mut seen = std::collections::HashSet::new();
+        for row in 0..master_rows {
+            let id = master.columns[entity_col].get(row);
+            if id.trim().is_empty() || !seen.insert(id) {
+                bail!(
+                    "the master `{}` row {} has {} entity id `{id}` in `{}`; every entity needs its own id",
+                    master_path.display(),
+                    row + 1,
+                    if id.trim().is_empty() { "an empty" } else { "a repeated" },
+                    master.headers[entity_col]
+                );
+            }
+        }
+    }
+
+    // Batch, laid out in the master's data columns (plus any new ones).
+    let read = io::read(batch_path, &super::read_options(&args.input))?;
+    let batch = &read.table;
+    for name in [MEMBER_COUNT, MEMBER_IDS, &master.headers[entity_col]] {
+        if batch.column_index(name).is_some() {
+            bail!(
+                "the batch `{}` has a `{name}` column, which belongs to the master; link takes source records, not golden rows",
+                batch_path.display()
+            );
+        }
+    }
+    let mut headers: Vec<String> = data_cols
+        .iter()
+        .map(|&c| master.headers[c].clone())
+        .collect();
+    let new_columns: Vec<String> = batch
+        .headers
+        .iter()
+        .filter(|h| !headers.contains(h))
+        .cloned()
+        .collect();
+    if !new_columns.is_empty() {
+        log.warn(&format!(
+            "the batch has column(s) the master lacks, added to the master: {}",
+            new_columns.join(", ")
+        ));
+    }
+    headers.extend(new_columns.iter().cloned());
+    let batch_rows = batch.row_count();
+    let aligned_batch = Table {
+        headers: headers.clone(),
+        columns: headers
+            .iter()
+            .map(|h| match batch.column_index(h) {
+                Some(c) => batch.columns[c].clone(),
+                None => empty_column(batch_rows),
+            })
+            .collect(),
+    };
+    let mut master_data = Table {
+        headers: headers.clone(),
+        columns: data_cols
+            .iter()
+            .map(|&c| master.columns[c].clone())
+            .chain(new_columns.iter().map(|_| empty_column(master_rows)))
+            .collect(),
+    };
+
+    // Roles from master and batch together.
+    let mut both = master_data.clone();
+    for (column, extra) in both.columns.iter_mut().zip(&aligned_batch.columns) {
+        column.append(extra);
+    }
+    let id_in_batch = args.id_column.as_deref();
+    let inferred = resolve_roles(&both, &rules, id_in_batch, batch_path)?;
+    drop(both);
+    let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
+    let batch_id_col = match id_in_batch {
+        Some(name) => aligned_batch.column_index(name),
+        None => super::dedupe::default_id_column(&aligned_batch, &roles),
+    };
+    let batch_ids: Vec<String> = (0..batch_rows)
+        .map(|row| match batch_id_col {
+            Some(c) => aligned_batch.columns[c].get(row).to_string(),
+            None => format!("{}:{}", source_name(batch_path), row + 1),
+        })
+        .collect();
+    if batch_id_col.is_none() {
+        log.warn(&format!(
+            "the batch has no column of unique record ids; its records are named `{}:ROW` in the crosswalk (set --id-column for ids that stay stable)",
+            source_name(batch_path)
+        ));
+    }
+    let read_time = started.elapsed();
+
+    let normalize_started = Instant::now();
+    let plan = build_plan(&aligned_batch, &inferred, &rules, default_region, None);
+    let normalized_batch = crate::normalize::run(&aligned_batch, &plan, false, progress).table;
+    if args.normalize_master {
+        master_data = crate::normalize::run(&master_data, &plan, false, progress).table;
+    }
+    let normalize_time = normalize_started.elapsed();
+
+    // Records the master already lists are updates of their entity.
+    let mut entity_of_member: HashMap<&str, usize> = HashMap::new();
+    for row in 0..master_rows {
+        match ids_col {
+            Some(c) => {
+                for id in master.columns[c]
+                    .get(row)
+                    .split(';')
+                    .filter(|s| !s.is_empty())
+                {
+                    entity_of_member.insert(id, row);
+                }
+            }
+            None => {
+                entity_of_member.insert(master.columns[entity_col].get(row), row);
+            }
+        }
+    }
+    let mut known: Vec<Option<usize>> = batch_ids
+        .iter()
+        .map(|id| entity_of_member.get(id.as_str()).copied())
+        .collect();
+    if batch_id_col.is_none() {
+        known.iter_mut().for_each(|k| *k = None);
+    }
+    let fresh: Vec<usize> = (0..batch_rows).filter(|&r| known[r].is_none()).collect();
+
+    // Match: master rows (anchors) then the fresh batch records.
+    let features_started = Instant::now();
+    let mut matching_table = master_data;
+    for (column, extra) in matching_table
+        .columns
+        .iter_mut()
+        .zip(&normalized_batch.columns)
+    {
+        for &row in &fresh {
+            column.push(extra.get(row));
+        }
+    }
+    let id_col_in_table = batch_id_col;
+    let identifiers: Vec<usize> = (0..headers.len())
+        .filter(|&c| Some(c) != id_col_in_table && roles[c] == Role::Id)
+        .filter(|&c| {
+            rules
+                .columns
+                .get(&headers[c])
+                .and_then(|o| o.role)
+                .is_none()
+        })
+        .collect();
+    let sources = features::Sources::from_roles(&headers, &roles, &identifiers);
+    let features = features::Features::compute(&matching_table, &sources);
+    let features_time = features_started.elapsed();
+    if features.kinds.is_empty() {
+        bail!(
+            "`{}` has no column to match on (names, e-mail, phone, birth date, address…); set roles in a rule file",
+            batch_path.display()
+        );
+    }
+    let threshold = args
+        .threshold
+        .or(rules.dedupe.threshold)
+        .unwrap_or(super::dedupe::DEFAULT_THRESHOLD);
+    let settings = Settings {
+        threshold,
+        max_block: args
+            .max_block
+            .or(rules.dedupe.max_block)
+            .unwrap_or(matching::MAX_BLOCK)
+            .max(2),
+        model: saved_model,
+        blocking: rules.dedupe.blocking.clone(),
+        anchors: master_rows,
+    };
+    let outcome = matching::run(&features, &settings, progress)?;
+
+    // Place every batch record: known, attached to an anchor, or new.
+    let merge_started = Instant::now();
+    let clusters = &outcome.clusters;
+    let mut anchor_of_cluster: HashMap<u32, usize> = HashMap::new();
+    for row in 0..master_rows {
+        anchor_of_cluster.insert(clusters.cluster_of[row], row);
+    }
+    let mut allocator = IdAllocator::after(
+        master.columns[entity_col].iter().chain(
+            crosswalk_entity_ids(
+                args.previous_crosswalk
+                    .as_deref()
+                    .or(args.crosswalk.as_deref()),
+            )?
+            .iter()
+            .map(String::as_str),
+        ),
+    )?;
+    // Per batch row: (master row or new entity index, placement).
+    let mut new_entities: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut new_of_cluster: HashMap<u32, usize> = HashMap::new();
+    let mut placed: Vec<(Target, Placement)> =
+        vec![(Target::Master(0), Placement::Known); batch_rows];
+    for (r, k) in known.iter().enumerate() {
+        if let Some(m) = k {
+            placed[r] = (Target::Master(*m), Placement::Known);
+        }
+    }
+    for (i, &r) in fresh.iter().enumerate() {
+        let cluster = clusters.cluster_of[master_rows + i];
+        placed[r] = match anchor_of_cluster.get(&cluster) {
+            Some(&m) => (Target::Master(m), Placement::Attached),
+            None => {
+                let n = *new_of_cluster.entry(cluster).or_insert_with(|| {
+                    new_entities.push((allocator.next_id(), Vec::new()));
+                    new_entities.len() - 1
+                });
+                new_entities[n].1.push(r);
+                (Target::New(n), Placement::New)
+            }
+        };
+    }
+    let mut gained: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (r, &(target, _)) in placed.iter().enumerate() {
+        if let Target::Master(m) = target {
+            gained.entry(m).or_default().push(r);
+        }
+    }
+
+    // Survivorship over each touched or new entity: golden row + new records.
+    let recency = merge::recency_column(&headers, &roles);
+    let survivorship: Vec<Survivorship> = headers
+        .iter()
+        .zip(&roles)
+        .map(|(header, &role)| {
+            rules
+                .columns
+                .get(header)
+                .and_then(|o| o.survivorship)
+                .unwrap_or_else(|| merge::default_rule(role, header, recency.is_some()))
+        })
+        .collect();
+    let mut to_merge = Table::new(headers.clone());
+    let mut group_of: Vec<u32> = Vec::new();
+    let groups = gained.len() + new_entities.len();
+    for (g, (&m, rows)) in gained.iter().enumerate() {
+        to_merge.push_row(matching_table.columns.iter().map(|c| c.get(m)));
+        group_of.push(g as u32 + 1);
+        for &r in rows {
+            to_merge.push_row(normalized_batch.columns.iter().map(|c| c.get(r)));
+            group_of.push(g as u32 + 1);
+        }
+    }
+    for (n, (_, rows)) in new_entities.iter().enumerate() {
+        for &r in rows {
+            to_merge.push_row(normalized_batch.columns.iter().map(|c| c.get(r)));
+            group_of.push((gained.len() + n) as u32 + 1);
+        }
+    }
+    let merged = merge::merge(&to_merge, &group_of, groups, &survivorship, recency);
+    let merge_time = merge_started.elapsed();
+
+    // The updated master: the input master's columns (new ones appended).
+    let write_started = Instant::now();
+    let out_headers: Vec<String> = master
+        .headers
+        .iter()
+        .cloned()
+        .chain(new_columns.iter().cloned())
+        .collect();
+    let data_index: HashMap<&str, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_str(), i))
+        .collect();
+    let merged_row_of: HashMap<usize, usize> =
+        gained.keys().enumerate().map(|(g, &m)| (m, g)).collect();
+    let mut out = Table::new(out_headers.clone());
+    let mut members_out: Vec<Vec<String>> = Vec::with_capacity(master_rows + new_entities.len());
+    let old_members = |m: usize| -> Vec<String> {
+        match ids_col {
+            Some(c) => master.columns[c]
+                .get(m)
+                .split(';')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            None => Vec::new(),
+        }
+    };
+    for m in 0..master_rows {
+        match merged_row_of.get(&m) {
+            None => {
+                // Untouched: the row exactly as it was.
+                out.push_row(out_headers.iter().enumerate().map(|(c, _)| {
+                    if c < master.headers.len() {
+                        master.columns[c].get(m)
+                    } else {
+                        ""
+                    }
+                }));
+                members_out.push(old_members(m));
+            }
+            Some(&g) => {
+                let mut members = old_members(m);
+                for &r in &gained[&m] {
+                    if !members.contains(&batch_ids[r]) {
+                        members.push(batch_ids[r].clone());
+                    }
+                }
+                let values: Vec<String> = out_headers
+                    .iter()
+                    .enumerate()
+                    .map(|(c, h)| {
+                        if c == entity_col {
+                            master.columns[c].get(m).to_string()
+                        } else if Some(c) == count_col {
+                            members.len().to_string()
+                        } else if Some(c) == ids_col {
+                            members.join(";")
+                        } else {
+                            merged.table.columns[data_index[h.as_str()]]
+                                .get(g)
+                                .to_string()
+                        }
+                    })
+                    .collect();
+                out.push_row(values.iter().map(String::as_str));
+                members_out.push(members);
+            }
+        }
+    }
+    for (n, (id, rows)) in new_entities.iter().enumerate() {
+        let g = gained.len() + n;
+        let members: Vec<String> = rows.iter().map(|&r| batch_ids[r].clone()).collect();
+        let values: Vec<String> = out_headers
+            .iter()
+            .enumerate()
+            .map(|(c, h)| {
+                if c == entity_col {
+                    id.clone()
+                } else if Some(c) == count_col {
+                    members.len().to_string()
+                } else if Some(c) == ids_col {
+                    members.join(";")
+                } else {
+                    merged.table.columns[data_index[h.as_str()]]
+                        .get(g)
+                        .to_string()
+                }
+            })
+            .collect();
+        out.push_row(values.iter().map(String::as_str));
+        members_out.push(members);
+    }
+    let csv_options = write::CsvOptions {
+        bom: args.bom,
+        allow_formulas: args.allow_formulas,
+    };
+
+    // Crosswalk rows for this batch: placement, probability, explanation.
+    let batch_info: HashMap<&str, (Placement, String, String)> = {
+        let scorer = matching::Scorer {
+            features: &features,
+            kinds: &outcome.kinds,
+            model: &outcome.model,
+            tf: &outcome.tf,
+            tf_by_row: None,
+        };
+        let fresh_index: HashMap<usize, usize> =
+            fresh.iter().enumerate().map(|(i, &r)| (r, i)).collect();
+        let mut levels = vec![0u8; outcome.kinds.len()];
+        (0..batch_rows)
+            .map(|r| {
+                let (target, placement) = placed[r];
+                let (probability, why) = match (placement, target) {
+                    (Placement::Attached, Target::Master(m)) => {
+                        let row = master_rows + fresh_index[&r];
+                        let mut weights = vec![0.0; outcome.kinds.len()];
+                        let weight = scorer.score(row, m, &mut levels, |f, w| weights[f] = w);
+                        let fields: Vec<(&str, &str, f64)> = outcome
+                            .kinds
+                            .iter()
+                            .enumerate()
+                            .map(|(f, k)| {
+                                (
+                                    k.name(),
+                                    compare::level_names(*k)[levels[f] as usize],
+                                    weights[f],
+                                )
+                            })
+                            .collect();
+                        (
+                            format!("{:.6}", matching::probability(weight)),
+                            explanation(&fields, 4),
+                        )
+                    }
+                    (Placement::New, _) => (
+                        clusters.best_probability[master_rows + fresh_index[&r]]
+                            .map_or(String::new(), |p| format!("{p:.6}")),
+                        String::new(),
+                    ),
+                    _ => (String::new(), "record id already in the master".to_string()),
+                };
+                (batch_ids[r].as_str(), (placement, probability, why))
+            })
+            .collect()
+    };
+    let entity_ids: Vec<&str> = (0..out.row_count())
+        .map(|row| out.columns[entity_col].get(row))
+        .collect();
+    let (written, crosswalk_written) = rayon::join(
+        || write::table(output_path, &out, csv_options),
+        || match &args.crosswalk {
+            Some(path) => {
+                let rows = members_out.iter().enumerate().flat_map(|(e, members)| {
+                    let fallback = if members.is_empty() && ids_col.is_none() {
+                        vec![entity_ids[e].to_string()]
+                    } else {
+                        Vec::new()
+                    };
+                    members
+                        .iter()
+                        .chain(fallback.iter())
+                        .map(|id| {
+                            let (status, p, why) = match batch_info.get(id.as_str()) {
+                                Some((placement, p, why)) => {
+                                    (placement.name(), p.clone(), why.clone())
+                                }
+                                None => ("existing", String::new(), String::new()),
+                            };
+                            [
+                                id.clone(),
+                                entity_ids[e].to_string(),
+                                status.to_string(),
+                                p,
+                                why,
+                            ]
+                        })
+                        .collect::<Vec<_>>()
+                });
+                write::records(
+                    path,
+                    &[
+                        "record_id",
+                        "entity_id",
+                        "status",
+                        "match_probability",
+                        "explanation",
+                    ],
+                    rows,
+                )
+            }
+            None => Ok(()),
+        },
+    );
+    written?;
+    crosswalk_written?;
+    super::write_rejects(
+        &super::rejects_path(&args.input, output_path),
+        &read.rejects,
+        log,
+    )?;
+    if let Some(path) = &args.save_model {
+        write::atomic(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &outcome.model).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
+        })?;
+    }
+    let write_time = write_started.elapsed();
+
+    let count = |p: Placement| placed.iter().filter(|(_, q)| *q == p).count();
+    let (known_n, attached_n, new_n) = (
+        count(Placement::Known),
+        count(Placement::Attached),
+        count(Placement::New),
+    );
+    let mut timings: Vec<(&str, std::time::Duration)> = vec![
+        ("read", read_time),
+        ("normalize", normalize_time),
+        ("features", features_time),
+    ];
+    timings.extend(outcome.stats.timings.iter().copied());
+    timings.push(("merge", merge_time));
+    timings.push(("write", write_time));
+    timings.push(("total", started.elapsed()));
+    if let Some(path) = &args.report {
+        let report = serde_json::json!({
+            "version": 1,
+            "command": "link",
+            "master": master_path,
+            "input": batch_path,
+            "output": output_path,
+            "master_entities": master_rows,
+            "batch_records": batch_rows,
+            "known_records": known_n,
+            "attached_records": attached_n,
+            "new_records": new_n,
+            "new_entities": new_entities.len(),
+            "entities_updated": gained.len(),
+            "entities": out.row_count(),
+            "threshold": threshold,
+            "candidate_pairs": outcome.stats.candidate_pairs,
+            "matched_pairs": outcome.stats.matched_pairs,
+            "blocking": outcome.stats.blocking,
+            "model": outcome.model,
+            "timings_ms": timings.iter().map(|(k, d)| (k.to_string(), d.as_millis() as u64)).collect::<BTreeMap<_, _>>(),
+        });
+        write::atomic(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
+        })?;
+    }
+    log.timings(&timings);
+    log.info(&format!(
+        "{batch_rows} records → {attached_n} attached to existing entities, {known_n} already known, {new_n} in {} new entities ({} entities updated) in {:.2}s → {}",
+        new_entities.len(),
+        gained.len(),
+        started.elapsed().as_secs_f64(),
+        output_path.display()
+    ));
+    Ok(Status::Success)
+}
+
+/// Where a batch record went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// Row of the master.
+    Master(usize),
+    /// Index of a new entity.
+    New(usize),
+}
+
+fn empty_column(rows: usize) -> Column {
+    let mut column = Column::with_capacity(rows, 0);
+    for _ in 0..rows {
+        column.push("");
+    }
+    column
+}
+
+/// The file name without extension, naming records of a batch without ids.
+fn source_name(path: &Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("batch")
+        .to_string()
+}
+
+/// Entity ids an earlier crosswalk names (ids of entities no longer in the
+/// master must not be handed out again). Empty when there is none yet.
+fn crosswalk_entity_ids(path: Option<&Path>) -> Result<Vec<String>> {
+    let Some(path) = path.filter(|p| p.exists()) else {
+        return Ok(Vec::new());
+    };
+    let table = io::read(path, &io::ReadOptions::default())?.table;
+    let Some(c) = table.column_index("entity_id") else {
+        bail!(
+            "the crosswalk `{}` has no `entity_id` column; it is not a tidyrec crosswalk (move it away or choose another path)",
+            path.display()
+        );
+    };
+    Ok(table.columns[c].iter().map(str::to_string).collect())
+}

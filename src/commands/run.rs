@@ -1,0 +1,558 @@
+//! `tidyrec run PIPELINE.toml [--dry-run] [--wait]`
+//!
+//! Runs a pipeline file: gather and normalize the inputs, validate, match
+//! (dedupe, or link against last run's golden master so entity ids stay
+//! stable), export to CRM import files, segment, and publish everything
+//! together. Cron-safe: one run per pipeline at a time (lock), nothing
+//! published unless the run succeeds, previous outputs kept as backups, a
+//! JSON summary among the outputs and one line per run appended to the log.
+//! Exit 0 success, 1 a check failed (with `stop-on-failure`, nothing is
+//! published), 2 configuration, input or I/O error.
+
+use super::{Log, Status};
+use crate::cli::{
+    DedupeArgs, ExportArgs, InputArgs, LinkArgs, OutputArgs, RunArgs, SegmentArgs, ValidateArgs,
+    ValidateFormat,
+};
+use crate::io::{self, write};
+use crate::pipeline::config::{MatchMode, Pipeline};
+use crate::pipeline::publish::{self, Staging};
+use crate::pipeline::{self, RECORD_ID};
+use crate::progress::Progress;
+use anyhow::{Context, Result};
+use serde_json::{json, Value};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub const EXAMPLES: &str = "Examples:
+  # The demo pipeline: two sources, validation, dedupe, Salesforce and HubSpot files
+  tidyrec run fixtures/pipeline/nightly.toml
+
+  # See what would be read and written, check the whole configuration
+  tidyrec run nightly.toml --dry-run
+
+  # crontab: every night at 02:30, queue behind a run still going
+  30 2 * * *  tidyrec --quiet --log-format json run /etc/tidyrec/nightly.toml --wait";
+
+pub fn run(args: &RunArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
+    let started = Instant::now();
+    let started_at = chrono::Utc::now();
+    let pipeline = Pipeline::load(&args.pipeline)?;
+    let files = pipeline.input_files()?;
+    if args.dry_run {
+        print_plan(&pipeline, &files)?;
+        return Ok(Status::Success);
+    }
+    let name = pipeline.config.pipeline.name.clone();
+    let _lock = publish::lock(&pipeline.output_dir, &name, args.wait)?;
+    let log_path = pipeline.output_dir.join(&pipeline.config.pipeline.log);
+    match execute(&pipeline, &files, log, progress, started_at) {
+        Ok(done) => {
+            let stopped = done.status == Status::Failed && done.stop;
+            let published = if stopped {
+                Vec::new()
+            } else {
+                let stamp = publish::stamp(&pipeline.output_dir, started_at);
+                done.staging
+                    .publish(pipeline.config.pipeline.keep, &stamp)?
+            };
+            let state = match (done.status, stopped) {
+                (Status::Success, _) => "ok",
+                (Status::Failed, false) => "checks-failed",
+                (Status::Failed, true) => "stopped",
+            };
+            append_log(
+                &log_path,
+                log,
+                &name,
+                state,
+                &done.line,
+                published.len(),
+                started.elapsed().as_secs_f64(),
+                None,
+            )?;
+            if stopped {
+                log.warn(&format!(
+                    "pipeline `{name}`: a validation check failed and stop-on-failure is set: nothing published; the previous outputs in `{}` are unchanged",
+                    pipeline.output_dir.display()
+                ));
+            } else {
+                log.info(&format!(
+                    "pipeline `{name}`: {} output file(s) published to `{}` in {:.2}s",
+                    published.len(),
+                    pipeline.output_dir.display(),
+                    started.elapsed().as_secs_f64()
+                ));
+            }
+            Ok(done.status)
+        }
+        Err(err) => {
+            let message = format!("{err:#}");
+            // The log line is best effort: the error itself is what matters.
+            let _ = append_log(
+                &log_path,
+                log,
+                &name,
+                "error",
+                &Value::Null,
+                0,
+                started.elapsed().as_secs_f64(),
+                Some(&message),
+            );
+            Err(err.context(format!(
+                "pipeline `{name}` failed; nothing was published, the previous outputs are unchanged"
+            )))
+        }
+    }
+}
+
+/// A run that reached its end (its outputs still in staging).
+struct Executed {
+    staging: Staging,
+    status: Status,
+    /// A failed check asks to stop before publishing.
+    stop: bool,
+    /// Key figures for the log line.
+    line: Value,
+}
+
+fn input_args(path: &Path) -> InputArgs {
+    InputArgs {
+        input: path.to_path_buf(),
+        delimiter: None,
+        encoding: None,
+        sheet: None,
+        lenient: false,
+        rejects: None,
+    }
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the step report `{}`", path.display()))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+fn execute(
+    pipeline: &Pipeline,
+    files: &[Vec<PathBuf>],
+    log: &Log,
+    progress: &dyn Progress,
+    started_at: chrono::DateTime<chrono::Utc>,
+) -> Result<Executed> {
+    let c = &pipeline.config;
+    let staging = Staging::new(&pipeline.output_dir)?;
+    let work = staging.work()?;
+    let mut timings: Vec<(&str, std::time::Duration)> = Vec::new();
+    let mut status = Status::Success;
+
+    // 1. Gather: read, rename, normalize every input; stack them.
+    let step = Instant::now();
+    let gathered = pipeline::gather(pipeline, files, progress)?;
+    let cleaned_path = staging.path(&c.outputs.cleaned)?;
+    write::table(&cleaned_path, &gathered.table, write::CsvOptions::default())?;
+    let records = gathered.table.row_count();
+    drop(gathered.table);
+    for input in gathered.inputs.iter().filter(|i| i.ids_are_row_numbers) {
+        log.warn(&format!(
+            "input `{}` (`{}`) has no unique id column: its records are numbered by row, which is not stable from night to night; set id-column",
+            input.source,
+            input.file.display()
+        ));
+    }
+    log.info(&format!(
+        "gathered {records} records from {} file(s)",
+        gathered.inputs.len()
+    ));
+    timings.push(("gather", step.elapsed()));
+
+    // 2. Validate the cleaned records.
+    let mut validation = Value::Null;
+    if let Some(v) = &c.validate {
+        let step = Instant::now();
+        let report = staging.path(&v.report)?;
+        let validate_args = ValidateArgs {
+            input: input_args(&cleaned_path),
+            rules: pipeline.base.join(&v.rules),
+            format: ValidateFormat::Json,
+            output: Some(report.clone()),
+            failures: None,
+            id_column: Some(RECORD_ID.into()),
+            default_region: c.pipeline.default_region.clone(),
+            as_of: None,
+        };
+        let outcome = super::validate::run(&validate_args, log, progress)?;
+        let json = read_json(&report)?;
+        validation = json!({
+            "passed": outcome == Status::Success,
+            "rules": v.rules,
+            "report": v.report,
+            "summary": json.get("summary").cloned().unwrap_or(Value::Null),
+        });
+        timings.push(("validate", step.elapsed()));
+        if outcome == Status::Failed {
+            status = Status::Failed;
+            if v.stop_on_failure {
+                return Ok(Executed {
+                    staging,
+                    status,
+                    stop: true,
+                    line: json!({ "records": records, "checks": "failed" }),
+                });
+            }
+        }
+    }
+
+    // 3. Match: link to last run's master (stable ids), or dedupe.
+    let mut matching = Value::Null;
+    let mut golden: Option<PathBuf> = None;
+    if let Some(m) = &c.matching {
+        let step = Instant::now();
+        let golden_path = staging.path(&c.outputs.golden)?;
+        let crosswalk_path = staging.path(&c.outputs.crosswalk)?;
+        let rules = m.rules.as_ref().map(|r| pipeline.base.join(r));
+        let model = m
+            .model
+            .as_ref()
+            .map(|p| pipeline.base.join(p))
+            .filter(|p| p.exists());
+        let master = m
+            .master
+            .as_ref()
+            .map(|name| pipeline.output_dir.join(name))
+            .filter(|p| p.exists());
+        let report = work.join("match.json");
+        match (m.mode, master) {
+            (MatchMode::Link, Some(master)) => {
+                let previous_crosswalk = pipeline.output_dir.join(&c.outputs.crosswalk);
+                let link_args = LinkArgs {
+                    input: input_args(&cleaned_path),
+                    master: master.clone(),
+                    output: golden_path.clone(),
+                    crosswalk: Some(crosswalk_path),
+                    previous_crosswalk: Some(previous_crosswalk).filter(|p| p.exists()),
+                    entity_column: None,
+                    id_column: Some(RECORD_ID.into()),
+                    rules,
+                    threshold: m.threshold,
+                    model,
+                    save_model: None,
+                    report: Some(report.clone()),
+                    max_block: None,
+                    normalize_master: false,
+                    default_region: c.pipeline.default_region.clone(),
+                    bom: false,
+                    allow_formulas: false,
+                };
+                super::link::run(&link_args, log, progress)?;
+                let r = read_json(&report)?;
+                matching = json!({
+                    "mode": "link",
+                    "master": master,
+                    "records": r["batch_records"],
+                    "known_records": r["known_records"],
+                    "attached_records": r["attached_records"],
+                    "new_records": r["new_records"],
+                    "new_entities": r["new_entities"],
+                    "entities_updated": r["entities_updated"],
+                    "entities": r["entities"],
+                });
+            }
+            (mode, _) => {
+                if mode == MatchMode::Link {
+                    log.info("no master yet: this first run dedupes the inputs into one");
+                }
+                let clusters = work.join("clusters.csv");
+                let dedupe_args = DedupeArgs {
+                    input: input_args(&cleaned_path),
+                    output: OutputArgs {
+                        output: golden_path.clone(),
+                        bom: false,
+                        allow_formulas: false,
+                    },
+                    id_column: Some(RECORD_ID.into()),
+                    rules,
+                    threshold: m.threshold,
+                    clusters: Some(clusters.clone()),
+                    pairs: None,
+                    lineage: None,
+                    report: Some(report.clone()),
+                    save_model: None,
+                    model,
+                    no_normalize: true,
+                    fail_on_duplicates: false,
+                    max_block: None,
+                    default_region: c.pipeline.default_region.clone(),
+                };
+                super::dedupe::run(&dedupe_args, log, progress)?;
+                crosswalk_from_clusters(&clusters, &crosswalk_path)?;
+                let r = read_json(&report)?;
+                matching = json!({
+                    "mode": "dedupe",
+                    "records": r["records"],
+                    "entities": r["clusters"],
+                    "duplicate_records": r["duplicate_records"],
+                    "duplicate_rate": r["duplicate_rate"],
+                });
+            }
+        }
+        golden = Some(golden_path);
+        timings.push(("match", step.elapsed()));
+    }
+
+    // 4. Exports of the golden records (or of the cleaned ones).
+    let export_input = golden.clone().unwrap_or_else(|| cleaned_path.clone());
+    let mut exports = Vec::new();
+    for e in &c.exports {
+        let step = Instant::now();
+        let export_args = ExportArgs {
+            input: input_args(&export_input),
+            target: pipeline.resolve_target(&e.target),
+            output: staging.path(&e.file)?,
+            out_encoding: e.encoding.clone(),
+            max_rows: None,
+            max_bytes: None,
+            keep_unmapped: false,
+            rules: None,
+            no_normalize: true,
+            default_region: c.pipeline.default_region.clone(),
+            allow_formulas: false,
+            clusters: None,
+            merge_plan: None,
+        };
+        super::export::run(&export_args, log, progress)?;
+        exports.push(json!({ "target": e.target, "file": e.file }));
+        timings.push(("export", step.elapsed()));
+    }
+
+    // 5. Segments of the golden records.
+    let mut segments = Value::Null;
+    if let Some(s) = &c.segment {
+        let step = Instant::now();
+        let report = work.join("segment.json");
+        let segment_args = SegmentArgs {
+            input: input_args(&export_input),
+            output: staging.path(&s.file)?,
+            rules: s.rules.as_ref().map(|r| pipeline.base.join(r)),
+            as_of: None,
+            report: Some(report.clone()),
+        };
+        super::segment::run(&segment_args, log, progress)?;
+        segments = read_json(&report)?;
+        timings.push(("segment", step.elapsed()));
+    }
+
+    // 6. The summary, published with the outputs.
+    let line = json!({
+        "records": records,
+        "entities": matching.get("entities").cloned().unwrap_or(Value::Null),
+        "checks": match &validation {
+            Value::Null => "none",
+            v if v["passed"] == Value::Bool(true) => "passed",
+            _ => "failed",
+        },
+    });
+    let mut outputs = staging.staged_names()?;
+    outputs.push(c.outputs.summary.clone());
+    outputs.sort();
+    let summary = json!({
+        "version": 1,
+        "pipeline": c.pipeline.name,
+        "pipeline_file": pipeline.file,
+        "started_at": started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "status": if status == Status::Success { "ok" } else { "checks-failed" },
+        "inputs": gathered.inputs,
+        "records": records,
+        "validation": validation,
+        "matching": matching,
+        "exports": exports,
+        "segments": segments,
+        "outputs": outputs,
+        "timings_ms": timings.iter().map(|(k, d)| json!([k, d.as_millis() as u64])).collect::<Vec<_>>(),
+    });
+    let summary_path = staging.path(&c.outputs.summary)?;
+    write::atomic(&summary_path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &summary).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })?;
+    Ok(Executed {
+        staging,
+        status,
+        stop: false,
+        line,
+    })
+}
+
+/// The crosswalk of a run that deduped from scratch: every record and its
+/// entity (cluster), all new.
+fn crosswalk_from_clusters(clusters: &Path, crosswalk: &Path) -> Result<()> {
+    let table = io::read(clusters, &io::ReadOptions::default())?.table;
+    let p = table.column_index("match_probability");
+    write::records(
+        crosswalk,
+        &[
+            "record_id",
+            "entity_id",
+            "status",
+            "match_probability",
+            "explanation",
+        ],
+        (0..table.row_count()).map(|row| {
+            [
+                table.columns[0].get(row).to_string(),
+                table.columns[1].get(row).to_string(),
+                "new".to_string(),
+                p.map_or(String::new(), |c| table.columns[c].get(row).to_string()),
+                String::new(),
+            ]
+        }),
+    )?;
+    Ok(())
+}
+
+/// One line per run, appended: text, or JSON with `--log-format json`.
+#[allow(clippy::too_many_arguments)]
+fn append_log(
+    path: &Path,
+    log: &Log,
+    pipeline: &str,
+    state: &str,
+    figures: &Value,
+    published: usize,
+    seconds: f64,
+    error: Option<&str>,
+) -> Result<()> {
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let line = if log.is_json() {
+        let mut entry = json!({
+            "at": at,
+            "pipeline": pipeline,
+            "status": state,
+            "published": published,
+            "seconds": (seconds * 100.0).round() / 100.0,
+        });
+        if let Value::Object(figures) = figures {
+            for (k, v) in figures {
+                entry[k] = v.clone();
+            }
+        }
+        if let Some(e) = error {
+            entry["error"] = json!(e);
+        }
+        entry.to_string()
+    } else {
+        let mut text = format!("{at} pipeline={pipeline} status={state}");
+        if let Value::Object(figures) = figures {
+            for (k, v) in figures {
+                text.push_str(&format!(
+                    " {k}={}",
+                    v.as_str().map_or(v.to_string(), str::to_string)
+                ));
+            }
+        }
+        text.push_str(&format!(" published={published} seconds={seconds:.2}"));
+        if let Some(e) = error {
+            text.push_str(&format!(" error={:?}", e));
+        }
+        text
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot append to the run log `{}`", path.display()))?;
+    writeln!(file, "{line}")?;
+    Ok(())
+}
+
+/// `--dry-run`: what would be read and written; nothing is touched.
+fn print_plan(pipeline: &Pipeline, files: &[Vec<PathBuf>]) -> Result<()> {
+    let c = &pipeline.config;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "pipeline `{}` ({})",
+        c.pipeline.name,
+        pipeline.file.display()
+    )?;
+    writeln!(out, "read:")?;
+    for (input, paths) in c.inputs.iter().zip(files) {
+        for path in paths {
+            // Each file must be readable tonight: read it (nothing is written).
+            let headers = io::read(path, &io::ReadOptions::default())
+                .map(|r| {
+                    format!(
+                        "{} rows, {} columns",
+                        r.table.row_count(),
+                        r.table.headers.len()
+                    )
+                })
+                .unwrap_or_else(|e| format!("UNREADABLE: {e}"));
+            writeln!(out, "  [{}] {} ({headers})", input.source, path.display())?;
+        }
+    }
+    let mut steps = vec!["normalize".to_string()];
+    if let Some(v) = &c.validate {
+        steps.push(format!(
+            "validate with {}{}",
+            v.rules.display(),
+            if v.stop_on_failure {
+                " (a failure stops the run)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if let Some(m) = &c.matching {
+        match (m.mode, &m.master) {
+            (MatchMode::Link, Some(master)) => {
+                let path = pipeline.output_dir.join(master);
+                steps.push(if path.exists() {
+                    format!("link to the master {}", path.display())
+                } else {
+                    format!("dedupe (no master {} yet: first run)", path.display())
+                });
+            }
+            _ => steps.push("dedupe".into()),
+        }
+    }
+    for e in &c.exports {
+        steps.push(format!("export for {} → {}", e.target, e.file));
+    }
+    if let Some(s) = &c.segment {
+        steps.push(format!("segment → {}", s.file));
+    }
+    writeln!(out, "steps: {}", steps.join(" → "))?;
+    writeln!(
+        out,
+        "write (published together into {}):",
+        pipeline.output_dir.display()
+    )?;
+    let mut names = vec![c.outputs.cleaned.clone()];
+    if let Some(v) = &c.validate {
+        names.push(v.report.clone());
+    }
+    if c.matching.is_some() {
+        names.push(c.outputs.golden.clone());
+        names.push(c.outputs.crosswalk.clone());
+    }
+    names.extend(c.exports.iter().map(|e| e.file.clone()));
+    names.extend(c.segment.iter().map(|s| s.file.clone()));
+    names.push(c.outputs.summary.clone());
+    for name in names {
+        writeln!(out, "  {name}")?;
+    }
+    writeln!(
+        out,
+        "backups: the previous {} generation(s) in {}; run log: {}",
+        c.pipeline.keep,
+        pipeline.output_dir.join(".backups").display(),
+        pipeline.output_dir.join(&c.pipeline.log).display()
+    )?;
+    writeln!(out, "configuration OK; nothing was written (--dry-run)")?;
+    Ok(())
+}
