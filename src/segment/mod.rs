@@ -83,12 +83,12 @@ pub fn segment(s: Scores) -> &'static str {
         "champions"
     } else if m >= 4 && r >= 3 {
         "high-value"
+    } else if r <= 2 && (f >= 3 || m >= 3) {
+        "at-risk"
     } else if f >= 4 {
         "frequent-buyers"
     } else if r >= 4 && f <= 2 {
         "potential"
-    } else if r <= 2 && (f >= 3 || m >= 3) {
-        "at-risk"
     } else if r <= 2 {
         "hibernating"
     } else {
