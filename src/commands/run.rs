@@ -171,19 +171,27 @@ fn execute(
     let mut validation = Value::Null;
     if let Some(v) = &c.validate {
         let step = Instant::now();
-        let report = staging.path(&v.report)?;
+        let scratch = work.join("validation.json");
         let validate_args = ValidateArgs {
             input: input_args(&cleaned_path),
             rules: pipeline.base.join(&v.rules),
             format: ValidateFormat::Json,
-            output: Some(report.clone()),
+            output: Some(scratch.clone()),
             failures: None,
             id_column: Some(RECORD_ID.into()),
             default_region: c.pipeline.default_region.clone(),
             as_of: None,
         };
         let outcome = super::validate::run(&validate_args, log, progress)?;
-        let json = read_json(&report)?;
+        // The published report names the published file, not the staging
+        // path, so the same inputs give the same report.
+        let mut json = read_json(&scratch)?;
+        json["input"] = json!(pipeline.output_dir.join(&c.outputs.cleaned));
+        json["rules"] = json!(pipeline.base.join(&v.rules));
+        write::atomic(&staging.path(&v.report)?, |w| {
+            serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
+        })?;
         validation = json!({
             "passed": outcome == Status::Success,
             "rules": v.rules,

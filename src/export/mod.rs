@@ -284,14 +284,31 @@ fn format_value(value: &str, role: Role, profile: &Profile, stats: &mut RenderSt
         },
         Role::Phone => match &profile.phone_format {
             PhoneFormat::E164 => value.to_string(),
-            PhoneFormat::NationalIn { calling_code } => value
-                .strip_prefix('+')
-                .and_then(|v| v.strip_prefix(calling_code))
-                .filter(|national| national.bytes().all(|b| b.is_ascii_digit()))
-                .map_or_else(|| value.to_string(), str::to_string),
+            PhoneFormat::NationalIn { calling_code } => {
+                national_digits(value, calling_code).unwrap_or_else(|| value.to_string())
+            }
         },
         _ => value.to_string(),
     }
+}
+
+/// A number of the calling code's country as dialled at home, digits only,
+/// with the trunk prefix where the country's rules put one (libphonenumber's
+/// national format, via the `phonenumber` crate): `+861065529988` →
+/// `01065529988`, `+8613812345678` → `13812345678`. None for numbers of
+/// other countries, extensions, or text that is not E.164.
+fn national_digits(value: &str, calling_code: &str) -> Option<String> {
+    let rest = value.strip_prefix('+')?.strip_prefix(calling_code)?;
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let number = phonenumber::parse(None, value).ok()?;
+    let national = number
+        .format()
+        .mode(phonenumber::Mode::National)
+        .to_string();
+    let digits: String = national.chars().filter(char::is_ascii_digit).collect();
+    (!digits.is_empty()).then_some(digits)
 }
 
 /// The file name of part `n` (1-based) when an export is split:
@@ -499,6 +516,11 @@ mod tests {
         let out = render(&t, &roles, &profile, &mapping, false, CsvOptions::default());
         let col = |h: &str| out.header.iter().position(|x| x == h).unwrap();
         assert_eq!(out.rows[0][col("手机")], "13812345678");
+        assert_eq!(
+            national_digits("+861065529988", "86").as_deref(),
+            Some("01065529988")
+        );
+        assert_eq!(national_digits("+14155550132", "86"), None);
         assert_eq!(out.rows[0][col("生日")], "02/05/1990");
         assert_eq!(out.rows[1][col("手机")], "+14155550132");
         assert_eq!(out.rows[1][col("生日")], "not a date");
