@@ -25,6 +25,7 @@ use crate::progress::Progress;
 use crate::schema::Role;
 use crate::table::{Column, Table};
 use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Instant;
@@ -39,6 +40,9 @@ pub const EXAMPLES: &str = "Examples:
 
   # A master whose entity ids live in another column
   tidyrec link --master master.csv batch.csv -o master-new.csv --entity-column \"Customer Key\"";
+
+/// Master rows that, with the batch, stand for the file in role inference.
+const ROLE_SAMPLE_ROWS: usize = 50_000;
 
 /// Columns the golden format adds (see `dedupe`).
 const MEMBER_COUNT: &str = "member_count";
@@ -176,23 +180,32 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
             })
             .collect(),
     };
+    // The master's data columns move into the matching table (no copy);
+    // its entity and member columns stay in `master`.
+    let mut master = master;
     let mut master_data = Table {
         headers: headers.clone(),
         columns: data_cols
             .iter()
-            .map(|&c| master.columns[c].clone())
+            .map(|&c| std::mem::take(&mut master.columns[c]))
             .chain(new_columns.iter().map(|_| empty_column(master_rows)))
             .collect(),
     };
 
-    // Roles from master and batch together.
-    let mut both = master_data.clone();
-    for (column, extra) in both.columns.iter_mut().zip(&aligned_batch.columns) {
+    // Roles from master and batch together. Inference reads a sample from
+    // the top of each column, so the master's first rows and the batch
+    // stand for the whole.
+    let head = master_rows.min(ROLE_SAMPLE_ROWS);
+    let mut sample = Table::new(headers.clone());
+    for row in 0..head {
+        sample.push_row(master_data.columns.iter().map(|c| c.get(row)));
+    }
+    for (column, extra) in sample.columns.iter_mut().zip(&aligned_batch.columns) {
         column.append(extra);
     }
     let id_in_batch = args.id_column.as_deref();
-    let inferred = resolve_roles(&both, &rules, id_in_batch, batch_path)?;
-    drop(both);
+    let inferred = resolve_roles(&sample, &rules, id_in_batch, batch_path)?;
+    drop(sample);
     let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
     let batch_id_col = match id_in_batch {
         Some(name) => aligned_batch.column_index(name),
@@ -378,7 +391,8 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     let merged = merge::merge(&to_merge, &group_of, groups, &survivorship, recency);
     let merge_time = merge_started.elapsed();
 
-    // The updated master: the input master's columns (new ones appended).
+    // The updated master: the input master's columns (new ones appended),
+    // built column by column. Untouched entities keep their values as read.
     let write_started = Instant::now();
     let out_headers: Vec<String> = master
         .headers
@@ -386,15 +400,23 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
         .cloned()
         .chain(new_columns.iter().cloned())
         .collect();
-    let data_index: HashMap<&str, usize> = headers
+    // Per output column, its data column (None: entity id, member columns).
+    let data_of_out: Vec<Option<usize>> = out_headers
         .iter()
         .enumerate()
-        .map(|(i, h)| (h.as_str(), i))
+        .map(|(c, h)| {
+            if bookkeeping.contains(&Some(c)) && c < master.headers.len() {
+                None
+            } else {
+                headers.iter().position(|x| x == h)
+            }
+        })
         .collect();
-    let merged_row_of: HashMap<usize, usize> =
-        gained.keys().enumerate().map(|(g, &m)| (m, g)).collect();
-    let mut out = Table::new(out_headers.clone());
-    let mut members_out: Vec<Vec<String>> = Vec::with_capacity(master_rows + new_entities.len());
+    // Per master row, its merged golden row (u32::MAX: untouched).
+    let mut merged_row = vec![u32::MAX; master_rows];
+    for (g, &m) in gained.keys().enumerate() {
+        merged_row[m] = g as u32;
+    }
     let old_members = |m: usize| -> Vec<String> {
         match ids_col {
             Some(c) => master.columns[c]
@@ -406,71 +428,66 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
             None => Vec::new(),
         }
     };
-    for m in 0..master_rows {
-        match merged_row_of.get(&m) {
-            None => {
-                // Untouched: the row exactly as it was.
-                out.push_row(out_headers.iter().enumerate().map(|(c, _)| {
-                    if c < master.headers.len() {
-                        master.columns[c].get(m)
-                    } else {
-                        ""
-                    }
-                }));
-                members_out.push(old_members(m));
-            }
-            Some(&g) => {
-                let mut members = old_members(m);
-                for &r in &gained[&m] {
-                    if !members.contains(&batch_ids[r]) {
-                        members.push(batch_ids[r].clone());
-                    }
+    // Members of the entities this batch touches or creates.
+    let touched_members: Vec<Vec<String>> = gained
+        .iter()
+        .map(|(&m, rows)| {
+            let mut members = old_members(m);
+            for &r in rows {
+                if !members.contains(&batch_ids[r]) {
+                    members.push(batch_ids[r].clone());
                 }
-                let values: Vec<String> = out_headers
-                    .iter()
-                    .enumerate()
-                    .map(|(c, h)| {
-                        if c == entity_col {
-                            master.columns[c].get(m).to_string()
-                        } else if Some(c) == count_col {
-                            members.len().to_string()
-                        } else if Some(c) == ids_col {
-                            members.join(";")
-                        } else {
-                            merged.table.columns[data_index[h.as_str()]]
-                                .get(g)
-                                .to_string()
-                        }
-                    })
-                    .collect();
-                out.push_row(values.iter().map(String::as_str));
-                members_out.push(members);
             }
+            members
+        })
+        .collect();
+    let new_members: Vec<Vec<String>> = new_entities
+        .iter()
+        .map(|(_, rows)| rows.iter().map(|&r| batch_ids[r].clone()).collect())
+        .collect();
+    let entity_of_out = |row: usize| -> &str {
+        if row < master_rows {
+            master.columns[entity_col].get(row)
+        } else {
+            &new_entities[row - master_rows].0
         }
-    }
-    for (n, (id, rows)) in new_entities.iter().enumerate() {
-        let g = gained.len() + n;
-        let members: Vec<String> = rows.iter().map(|&r| batch_ids[r].clone()).collect();
-        let values: Vec<String> = out_headers
-            .iter()
-            .enumerate()
-            .map(|(c, h)| {
-                if c == entity_col {
-                    id.clone()
-                } else if Some(c) == count_col {
+    };
+    let total_rows = master_rows + new_entities.len();
+    let out_columns: Vec<Column> = (0..out_headers.len())
+        .into_par_iter()
+        .map(|c| {
+            let mut column = Column::with_capacity(total_rows, 0);
+            let members_value = |members: &Vec<String>| -> String {
+                if Some(c) == count_col {
                     members.len().to_string()
-                } else if Some(c) == ids_col {
-                    members.join(";")
                 } else {
-                    merged.table.columns[data_index[h.as_str()]]
-                        .get(g)
-                        .to_string()
+                    members.join(";")
                 }
-            })
-            .collect();
-        out.push_row(values.iter().map(String::as_str));
-        members_out.push(members);
-    }
+            };
+            for m in 0..master_rows {
+                let g = merged_row[m];
+                match data_of_out[c] {
+                    _ if c == entity_col => column.push(master.columns[c].get(m)),
+                    None if g == u32::MAX => column.push(master.columns[c].get(m)),
+                    None => column.push(&members_value(&touched_members[g as usize])),
+                    Some(d) if g == u32::MAX => column.push(matching_table.columns[d].get(m)),
+                    Some(d) => column.push(merged.table.columns[d].get(g as usize)),
+                }
+            }
+            for (n, (id, _)) in new_entities.iter().enumerate() {
+                match data_of_out[c] {
+                    _ if c == entity_col => column.push(id),
+                    None => column.push(&members_value(&new_members[n])),
+                    Some(d) => column.push(merged.table.columns[d].get(gained.len() + n)),
+                }
+            }
+            column
+        })
+        .collect();
+    let out = Table {
+        headers: out_headers,
+        columns: out_columns,
+    };
     let csv_options = write::CsvOptions {
         bom: args.bom,
         allow_formulas: args.allow_formulas,
@@ -524,51 +541,68 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
             })
             .collect()
     };
-    let entity_ids: Vec<&str> = (0..out.row_count())
-        .map(|row| out.columns[entity_col].get(row))
-        .collect();
     let (written, crosswalk_written) = rayon::join(
         || write::table(output_path, &out, csv_options),
         || match &args.crosswalk {
-            Some(path) => {
-                let rows = members_out.iter().enumerate().flat_map(|(e, members)| {
-                    let fallback = if members.is_empty() && ids_col.is_none() {
-                        vec![entity_ids[e].to_string()]
-                    } else {
-                        Vec::new()
+            Some(path) => write::atomic(path, |w| {
+                let mut writer = csv::Writer::from_writer(w);
+                writer.write_record([
+                    "record_id",
+                    "entity_id",
+                    "status",
+                    "match_probability",
+                    "explanation",
+                ])?;
+                let options = write::CsvOptions::default();
+                let mut emit = |id: &str, entity: &str| -> std::io::Result<()> {
+                    let (status, p, why) = match batch_info.get(id) {
+                        Some((placement, p, why)) => (placement.name(), p.as_str(), why.as_str()),
+                        None => ("existing", "", ""),
                     };
-                    members
-                        .iter()
-                        .chain(fallback.iter())
-                        .map(|id| {
-                            let (status, p, why) = match batch_info.get(id.as_str()) {
-                                Some((placement, p, why)) => {
-                                    (placement.name(), p.clone(), why.clone())
-                                }
-                                None => ("existing", String::new(), String::new()),
-                            };
-                            [
-                                id.clone(),
-                                entity_ids[e].to_string(),
-                                status.to_string(),
-                                p,
-                                why,
-                            ]
-                        })
-                        .collect::<Vec<_>>()
-                });
-                write::records(
-                    path,
-                    &[
-                        "record_id",
-                        "entity_id",
-                        "status",
-                        "match_probability",
-                        "explanation",
-                    ],
-                    rows,
-                )
-            }
+                    writer
+                        .write_record([
+                            write::guard(id, options).as_ref(),
+                            write::guard(entity, options).as_ref(),
+                            status,
+                            p,
+                            write::guard(why, options).as_ref(),
+                        ])
+                        .map_err(std::io::Error::from)
+                };
+                for row in 0..total_rows {
+                    let entity = entity_of_out(row);
+                    let members: Option<&Vec<String>> = if row >= master_rows {
+                        Some(&new_members[row - master_rows])
+                    } else if merged_row[row] != u32::MAX {
+                        Some(&touched_members[merged_row[row] as usize])
+                    } else {
+                        None
+                    };
+                    if ids_col.is_none() && row < master_rows && members.is_some() {
+                        // A master without member ids: the entity stands for itself.
+                        emit(entity, entity)?;
+                    }
+                    match (members, ids_col) {
+                        (Some(members), _) => {
+                            for id in members {
+                                emit(id, entity)?;
+                            }
+                        }
+                        (None, Some(c)) => {
+                            for id in master.columns[c]
+                                .get(row)
+                                .split(';')
+                                .filter(|s| !s.is_empty())
+                            {
+                                emit(id, entity)?;
+                            }
+                        }
+                        // A master without member ids: the entity stands for itself.
+                        (None, None) => emit(entity, entity)?,
+                    }
+                }
+                writer.flush()
+            }),
             None => Ok(()),
         },
     );
