@@ -464,8 +464,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
                     members.join(";")
                 }
             };
-            for m in 0..master_rows {
-                let g = merged_row[m];
+            for (m, &g) in merged_row.iter().enumerate() {
                 match data_of_out[c] {
                     _ if c == entity_col => column.push(master.columns[c].get(m)),
                     None if g == u32::MAX => column.push(master.columns[c].get(m)),
