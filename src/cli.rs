@@ -79,8 +79,8 @@ pub enum Command {
     /// Write an import file for a CRM: its field names, date and phone
     /// formats, encoding and file-size splits.
     ///
-    /// Targets: salesforce, hubspot, dynamics, zoho, fxiaoke, or a profile
-    /// file (see rules/export/). Rows missing a field the importer requires
+    /// Targets: salesforce, hubspot, dynamics, zoho, fxiaoke (contacts),
+    /// salesforce-leads, zoho-leads, or a profile file (see rules/export/). Rows missing a field the importer requires
     /// are set aside in OUTPUT.set-aside.csv.
     #[command(after_help = crate::commands::export::EXAMPLES)]
     Export(ExportArgs),
@@ -198,7 +198,8 @@ pub struct LinkArgs {
 pub struct ExportArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Target CRM (salesforce, hubspot, dynamics, zoho, fxiaoke) or a profile file (.toml).
+    /// Target: salesforce, hubspot, dynamics, zoho, fxiaoke (contacts),
+    /// salesforce-leads, zoho-leads, or a profile file (.toml).
     #[arg(long, short, value_name = "TARGET")]
     pub target: String,
     /// Import file to write (.csv); split outputs are OUTPUT-part1.csv, -part2 …

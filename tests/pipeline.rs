@@ -21,7 +21,15 @@ use std::path::Path;
 #[test]
 fn every_export_profile_matches_its_reviewed_file() {
     let wd = Workdir::new();
-    for target in ["salesforce", "hubspot", "dynamics", "zoho", "fxiaoke"] {
+    for target in [
+        "salesforce",
+        "hubspot",
+        "dynamics",
+        "zoho",
+        "fxiaoke",
+        "salesforce-leads",
+        "zoho-leads",
+    ] {
         let out = format!("{target}.csv");
         let output = wd
             .command()

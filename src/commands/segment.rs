@@ -155,6 +155,8 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
             .with_context(|| format!("--as-of `{text}` is not a date YYYY-MM-DD"))?,
         None => match dates.iter().flatten().max() {
             Some(d) => *d,
+            // Nobody to segment: today, for the report.
+            None if table.row_count() == 0 => chrono::Utc::now().date_naive(),
             None => bail!(
                 "no value of `{}` is a date: cannot tell how recent any purchase is",
                 table.headers[recency_col]

@@ -255,7 +255,7 @@ pub fn render(
         } else {
             set_aside.push(SetAside {
                 row: row + 1,
-                reason: format!("required import field {} is empty", missing.join(", ")),
+                reason: format!("required import field(s) empty: {}", missing.join(", ")),
                 values,
             });
         }

@@ -21,6 +21,14 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("dynamics", include_str!("../../rules/export/dynamics.toml")),
     ("zoho", include_str!("../../rules/export/zoho.toml")),
     ("fxiaoke", include_str!("../../rules/export/fxiaoke.toml")),
+    (
+        "salesforce-leads",
+        include_str!("../../rules/export/salesforce-leads.toml"),
+    ),
+    (
+        "zoho-leads",
+        include_str!("../../rules/export/zoho-leads.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
