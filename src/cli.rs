@@ -11,10 +11,12 @@ use std::path::PathBuf;
     long_about = "tidyrec reads messy CRM exports (CSV/TSV in any common encoding, Parquet, XLSX), \
 infers what each column holds and normalizes its values: dates to ISO 8601, phones to E.164, \
 e-mails, names, countries, booleans, money, postal codes; placeholders like N/A to empty. \
-It finds and merges duplicate customers, checks exports against rule files for CI, and \
-profiles data quality.\n\n\
+It finds and merges duplicate customers, links new batches to a golden master with stable \
+ids, checks exports against rule files for CI, profiles data quality, writes import files for \
+Salesforce, HubSpot, Dynamics 365, Zoho and Fxiaoke, segments customers, and runs all of it as \
+a cron-safe pipeline.\n\n\
 Exit codes: 0 success, 1 a check or policy failed, 2 usage, configuration, input or I/O error.",
-    after_help = "Examples:\n  tidyrec normalize fixtures/demo/crm_export.csv -o clean.csv --audit audit.csv\n  tidyrec dedupe fixtures/demo/customers_dupes.csv -o golden.csv --clusters clusters.csv\n  tidyrec validate export.csv --rules rules/crm-contacts.toml --format junit --output report.xml\n  tidyrec profile export.csv --html quality.html --json profile.json"
+    after_help = "Examples:\n  tidyrec normalize fixtures/demo/crm_export.csv -o clean.csv --audit audit.csv\n  tidyrec dedupe fixtures/demo/customers_dupes.csv -o golden.csv --clusters clusters.csv\n  tidyrec validate export.csv --rules rules/crm-contacts.toml --format junit --output report.xml\n  tidyrec profile export.csv --html quality.html --json profile.json\n  tidyrec link --master golden.csv tonight.csv -o golden-new.csv --crosswalk crosswalk.csv\n  tidyrec export golden.csv --target salesforce -o salesforce-contacts.csv\n  tidyrec run fixtures/pipeline/nightly.toml"
 )]
 pub struct Cli {
     #[command(flatten)]
