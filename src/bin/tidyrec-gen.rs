@@ -681,7 +681,25 @@ fn phone_nsn(rng: &mut Rng, locale: &Locale, mobile: bool) -> String {
         descriptors.fixed_line()
     };
     let example = desc.and_then(|d| d.example()).unwrap_or("2015550123");
-    // Keep the prefix that makes the number valid; vary the subscriber digits.
+    // Vary up to 7 subscriber digits, as many as keep the number valid: real
+    // numbers are one person's (or one household's), so a file of millions
+    // of people must not reuse a few thousand numbers among strangers.
+    let region = tidyrec::normalize::phone::region(locale.code);
+    for vary in [7usize, 6, 5] {
+        let keep = example.len().saturating_sub(vary).max(1);
+        for _ in 0..16 {
+            let candidate = format!("{}{}", &example[..keep], rng.digits(example.len() - keep));
+            let valid = tidyrec::normalize::phone::normalize(
+                &candidate,
+                region,
+                tidyrec::normalize::phone::ExtensionStyle::Drop,
+            )
+            .is_ok();
+            if valid {
+                return candidate;
+            }
+        }
+    }
     let keep = example.len().saturating_sub(4);
     format!("{}{}", &example[..keep], rng.digits(example.len() - keep))
 }
@@ -1231,11 +1249,13 @@ mod people {
         if locale.code == "CN" {
             format!("user{}", rng.digits(7))
         } else {
+            // A mailbox is one person's: the number after the name comes
+            // from a space large enough that namesakes rarely share one.
             format!(
                 "{}.{}{}",
                 ascii_fold(first),
                 ascii_fold(last),
-                rng.below(1000)
+                rng.below(100_000)
             )
         }
     }

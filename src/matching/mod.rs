@@ -218,7 +218,15 @@ pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
         level_of(Kind::LastName),
         Some(3 | compare::LAST_NAME_DIFFERENT)
     ) && !shares_contact;
-    household || namesake || birth_apart || surname_apart || surname_loose
+    // First names clearly apart, no contact detail shared and the streets
+    // not even sharing words: relatives or strangers of one surname born the
+    // same day (twins, a coincidence in a big file), which the surname and
+    // birth-date weights alone would add up to a match. (A street with the
+    // same words in another order is kept as evidence: FEBRL's corrupted
+    // duplicates swap address lines along with names.)
+    let street_unrelated = !matches!(level_of(Kind::Street), Some(1..=3));
+    let first_apart = first_differs && !shares_contact && street_unrelated;
+    household || namesake || birth_apart || surname_apart || surname_loose || first_apart
 }
 
 pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) -> Result<Outcome> {
@@ -414,6 +422,9 @@ mod tests {
         // Same first name and birth date, surname only somewhat alike,
         // nothing shared (Elizabeth Belman, Elizabeth Blackwick).
         assert!(different_people(&KINDS, &[1, 3, 1, 3, 3, 4]));
+        // Same surname and birth date, other first name, nothing shared:
+        // twins, or strangers in a big file (Matthew and Laura Souza).
+        assert!(different_people(&KINDS, &[6, 1, 1, 3, 3, 4]));
     }
 
     #[test]
@@ -430,5 +441,8 @@ mod tests {
         assert!(!different_people(&KINDS, &[1, 3, 5, 1, 3, 4]));
         // Birth date one typo apart, new e-mail, same phone.
         assert!(!different_people(&KINDS, &[1, 1, 3, 3, 1, 4]));
+        // Other first name, same birth date, the street's words in another
+        // order (FEBRL swaps address lines with the names).
+        assert!(!different_people(&KINDS, &[6, 1, 1, 0, 0, 3]));
     }
 }
