@@ -179,7 +179,7 @@ pub struct LinkArgs {
     /// Write a JSON report (counts, blocking, model, timings).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Blocks with more records than this are skipped [default: 100].
+    /// Blocks with more records than this are skipped [default: 50].
     #[arg(long, value_name = "N")]
     pub max_block: Option<usize>,
     /// Normalize the master's values too (when it is not a tidyrec golden file).
@@ -345,7 +345,7 @@ pub struct DedupeArgs {
     #[arg(long)]
     pub fail_on_duplicates: bool,
     /// Blocks with more records than this are skipped and reported
-    /// [default: 100, or `max-block` in the rule file's [dedupe]].
+    /// [default: 50, or `max-block` in the rule file's [dedupe]].
     #[arg(long, value_name = "N")]
     pub max_block: Option<usize>,
     /// Country for phones of rows without one (ISO code or name).

@@ -66,7 +66,8 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let saved_model = args.model.as_deref().map(load_model).transpose()?;
 
     let read = io::read(input_path, &super::read_options(&args.input))?;
-    let raw = &read.table;
+    let rejects = read.rejects;
+    let raw = read.table;
     for name in GOLDEN_COLUMNS {
         if raw.column_index(name).is_some() {
             bail!(
@@ -75,26 +76,37 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             );
         }
     }
-    let inferred = resolve_roles(raw, &rules, args.id_column.as_deref(), input_path)?;
+    let inferred = resolve_roles(&raw, &rules, args.id_column.as_deref(), input_path)?;
     let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
     let id_column = match &args.id_column {
         Some(name) => raw.column_index(name),
-        None => default_id_column(raw, &roles),
+        None => default_id_column(&raw, &roles),
     };
+    let identifiers = identifier_columns(&raw, &rules, id_column);
+    // Record ids as written (before normalization), for every output.
+    let id_header = id_column.map_or("row".to_string(), |c| raw.headers[c].clone());
+    let ids: Vec<String> = (0..raw.row_count())
+        .map(|row| match id_column {
+            Some(c) => raw.columns[c].get(row).to_string(),
+            None => (row + 1).to_string(),
+        })
+        .collect();
     let read_time = started.elapsed();
 
     let normalize_started = Instant::now();
-    let normalized;
-    let table: &Table = if args.no_normalize {
+    // The values as read are not needed once normalized: free them (the
+    // largest file-sized allocation) before matching.
+    let table: Table = if args.no_normalize {
         raw
     } else {
-        let plan = build_plan(raw, &inferred, &rules, default_region, None);
-        normalized = crate::normalize::run(raw, &plan, false, progress).table;
-        &normalized
+        let plan = build_plan(&raw, &inferred, &rules, default_region, None);
+        let normalized = crate::normalize::run(&raw, &plan, false, progress).table;
+        drop(raw);
+        normalized
     };
+    let table = &table;
     let normalize_time = normalize_started.elapsed();
 
-    let identifiers = identifier_columns(raw, &rules, id_column);
     let sources = features::Sources::from_roles(&table.headers, &roles, &identifiers);
     let features_started = Instant::now();
     let features = features::Features::compute(table, &sources);
@@ -121,7 +133,18 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         blocking: rules.dedupe.blocking.clone(),
         anchors: 0,
     };
-    let outcome = matching::run(&features, &settings, progress)?;
+    let mut outcome = matching::run(&features, &settings, progress)?;
+    // Pairs, their levels and weights, and the features only explain pairs:
+    // without --pairs, free them (a few hundred MB at 1.5M records) before
+    // the golden table is built.
+    let features = if args.pairs.is_some() {
+        Some(features)
+    } else {
+        outcome.pairs = Vec::new();
+        outcome.levels = Vec::new();
+        outcome.weights = Vec::new();
+        None
+    };
 
     let merge_started = Instant::now();
     let recency = merge::recency_column(&table.headers, &roles);
@@ -147,13 +170,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let merge_time = merge_started.elapsed();
 
     let write_started = Instant::now();
-    let ids: Vec<String> = (0..table.row_count())
-        .map(|row| match id_column {
-            Some(c) => raw.columns[c].get(row).to_string(),
-            None => (row + 1).to_string(),
-        })
-        .collect();
-    let id_header = id_column.map_or("row", |c| raw.headers[c].as_str());
+    let id_header = id_header.as_str();
     let csv_options = write::CsvOptions {
         bom: args.output.bom,
         allow_formulas: args.output.allow_formulas,
@@ -170,14 +187,14 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     golden_written?;
     clusters_written?;
     drop(golden_rows);
-    if let Some(path) = &args.pairs {
-        write_pairs(path, id_header, &ids, &features, &outcome)?;
+    if let (Some(path), Some(features)) = (&args.pairs, &features) {
+        write_pairs(path, id_header, &ids, features, &outcome)?;
     }
     if let Some(path) = &args.lineage {
         write_lineage(path, table, &golden, &ids, &survivorship)?;
     }
     // Rows the reader could not use are not matched, but never lost.
-    super::write_rejects(&rejects_path, &read.rejects, log)?;
+    super::write_rejects(&rejects_path, &rejects, log)?;
     if let Some(path) = &args.save_model {
         write::atomic(path, |w| {
             serde_json::to_writer_pretty(&mut *w, &outcome.model).map_err(std::io::Error::other)?;

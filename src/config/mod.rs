@@ -19,7 +19,7 @@
 //!
 //! [dedupe]
 //! threshold = 0.99
-//! max-block = 100
+//! max-block = 50
 //! blocking = ["email", "phone"] # built-in rules by name (default: all that apply)
 //!
 //! [segment]                     # RFM segments (default columns found by header)
