@@ -35,6 +35,15 @@ pub const EXAMPLES: &str = "Examples:
   tidyrec export sf-export.csv --target salesforce -o contacts.csv \\
       --clusters clusters.csv --merge-plan merge-plan.csv";
 
+/// Columns tidyrec itself adds (golden records, pipelines).
+const BOOKKEEPING: [&str; 5] = [
+    "cluster_id",
+    "member_count",
+    "member_ids",
+    "source",
+    "record_id",
+];
+
 pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
     let started = Instant::now();
     let input_path = &args.input.input;
@@ -164,17 +173,27 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             log.detail(&format!("  {:<28} ← {from}", field.header));
         }
     }
-    if !mapping.unmapped.is_empty() && !args.keep_unmapped {
-        log.warn(&format!(
+    // tidyrec's own columns (golden records, pipelines) are not data the
+    // steward expects in a CRM: leaving them out is not worth a warning.
+    let left_out: Vec<String> = mapping
+        .unmapped
+        .iter()
+        .filter(|&&c| !BOOKKEEPING.contains(&table.headers[c].as_str()))
+        .map(|&c| format!("`{}`", table.headers[c]))
+        .collect();
+    if !left_out.is_empty() && !args.keep_unmapped {
+        let message = format!(
             "column(s) with no {} import field, not exported: {} (add them with --keep-unmapped)",
             profile.name,
-            mapping
-                .unmapped
-                .iter()
-                .map(|&c| format!("`{}`", table.headers[c]))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+            left_out.join(", ")
+        );
+        // A pipeline exports the same columns every night: say it once in
+        // --verbose, not as a nightly warning.
+        if log.is_step() {
+            log.detail(&message);
+        } else {
+            log.warn(&message);
+        }
     }
     if rendered.stats.dates_not_converted > 0 {
         log.warn(&format!(

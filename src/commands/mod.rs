@@ -75,10 +75,14 @@ pub enum Status {
 }
 
 /// Messages on stderr, as text or JSON lines; quiet suppresses all but errors.
+#[derive(Clone, Copy)]
 pub struct Log {
     quiet: bool,
     verbose: bool,
     json: bool,
+    /// A step of a pipeline: its progress lines are details (the pipeline
+    /// says what happened in its own words), its warnings stay warnings.
+    step: bool,
 }
 
 impl Log {
@@ -87,7 +91,21 @@ impl Log {
             quiet: global.quiet,
             verbose: global.verbose && !global.quiet,
             json: global.log_format == LogFormat::Json,
+            step: false,
         }
+    }
+
+    /// The log a pipeline hands to the commands it runs as steps.
+    pub fn for_step(&self) -> Log {
+        Log {
+            step: true,
+            ..*self
+        }
+    }
+
+    /// Whether this is a pipeline step's log.
+    pub fn is_step(&self) -> bool {
+        self.step
     }
 
     pub fn is_verbose(&self) -> bool {
@@ -104,7 +122,9 @@ impl Log {
     }
 
     pub fn info(&self, message: &str) {
-        if !self.quiet {
+        if self.step {
+            self.detail(message);
+        } else if !self.quiet {
             self.emit("info", message);
         }
     }

@@ -142,6 +142,8 @@ fn execute(
     started_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Executed> {
     let c = &pipeline.config;
+    // Steps report in the pipeline's words; their own lines are details.
+    let step_log = log.for_step();
     let staging = Staging::new(&pipeline.output_dir)?;
     let work = staging.work()?;
     let mut timings: Vec<(&str, std::time::Duration)> = Vec::new();
@@ -182,7 +184,7 @@ fn execute(
             default_region: c.pipeline.default_region.clone(),
             as_of: None,
         };
-        let outcome = super::validate::run(&validate_args, log, progress)?;
+        let outcome = super::validate::run(&validate_args, &step_log, progress)?;
         // The published report names the published file, not the staging
         // path, so the same inputs give the same report.
         let mut json = read_json(&scratch)?;
@@ -192,6 +194,20 @@ fn execute(
             serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
             w.write_all(b"\n")
         })?;
+        let counts = &json["summary"];
+        log.info(&format!(
+            "validation {}: {} passed, {} warned, {} failed ({} checks, {})",
+            if outcome == Status::Success {
+                "passed"
+            } else {
+                "FAILED"
+            },
+            counts["passed"],
+            counts["warned"],
+            counts["failed"],
+            counts["checks"],
+            v.rules.display()
+        ));
         validation = json!({
             "passed": outcome == Status::Success,
             "rules": v.rules,
@@ -253,8 +269,12 @@ fn execute(
                     bom: false,
                     allow_formulas: false,
                 };
-                super::link::run(&link_args, log, progress)?;
+                super::link::run(&link_args, &step_log, progress)?;
                 let r = read_json(&report)?;
+                log.info(&format!(
+                    "linked to the master: {} records attached, {} already known, {} in {} new entities; {} entities",
+                    r["attached_records"], r["known_records"], r["new_records"], r["new_entities"], r["entities"]
+                ));
                 matching = json!({
                     "mode": "link",
                     "master": master,
@@ -293,9 +313,13 @@ fn execute(
                     max_block: None,
                     default_region: c.pipeline.default_region.clone(),
                 };
-                super::dedupe::run(&dedupe_args, log, progress)?;
+                super::dedupe::run(&dedupe_args, &step_log, progress)?;
                 crosswalk_from_clusters(&clusters, &crosswalk_path)?;
                 let r = read_json(&report)?;
+                log.info(&format!(
+                    "deduplicated: {} records → {} entities ({} duplicate records)",
+                    r["records"], r["clusters"], r["duplicate_records"]
+                ));
                 matching = json!({
                     "mode": "dedupe",
                     "records": r["records"],
@@ -329,7 +353,8 @@ fn execute(
             clusters: None,
             merge_plan: None,
         };
-        super::export::run(&export_args, log, progress)?;
+        super::export::run(&export_args, &step_log, progress)?;
+        log.info(&format!("exported for {}: {}", e.target, e.file));
         exports.push(json!({ "target": e.target, "file": e.file }));
         timings.push(("export", step.elapsed()));
     }
@@ -346,8 +371,12 @@ fn execute(
             as_of: None,
             report: Some(report.clone()),
         };
-        super::segment::run(&segment_args, log, progress)?;
+        super::segment::run(&segment_args, &step_log, progress)?;
         segments = read_json(&report)?;
+        log.info(&format!(
+            "segmented {} customers → {}",
+            segments["customers"], s.file
+        ));
         timings.push(("segment", step.elapsed()));
     }
 
