@@ -133,6 +133,20 @@ impl Table {
         self.headers.iter().position(|h| h == name)
     }
 
+    /// A short, stable fingerprint of a row's values (FxHash, no random
+    /// seed: the same values give the same text on every run and machine).
+    /// Names records of files without an id column, so that a row number
+    /// alone never ties tonight's row 5 to last night's.
+    pub fn row_fingerprint(&self, row: usize) -> String {
+        use std::hash::Hasher;
+        let mut hasher = rustc_hash::FxHasher::default();
+        for column in &self.columns {
+            hasher.write(column.get(row).as_bytes());
+            hasher.write_u8(0x1f);
+        }
+        format!("{:08x}", hasher.finish() as u32)
+    }
+
     /// Appends one row; the caller guarantees `row.len() == headers.len()`.
     pub fn push_row<'a>(&mut self, row: impl IntoIterator<Item = &'a str>) {
         for (column, value) in self.columns.iter_mut().zip(row) {

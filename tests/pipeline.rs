@@ -575,6 +575,50 @@ fn a_run_killed_midway_leaves_the_previous_outputs_intact() {
     assert!(published(&wd) != good, "the next run publishes");
 }
 
+#[test]
+fn rows_without_ids_are_not_mistaken_for_last_nights_rows() {
+    let wd = Workdir::new();
+    wd.write(
+        "p.toml",
+        "[pipeline]\nname = \"noids\"\noutput-dir = \"out\"\n\
+         [[input]]\nsource = \"form\"\npath = \"signups.csv\"\n\
+         [match]\nmode = \"link\"\nmaster = \"golden.csv\"\n",
+    );
+    let header = "First Name,Last Name,Email,Mobile,Country\n";
+    wd.write(
+        "signups.csv",
+        format!("{header}Ann,Lee,ann.lee@example.com,+14155550101,US\nBo,Chan,bo.chan@example.com,+14155550102,US\n"),
+    );
+    let output = wd.run(&["run", "p.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert!(stderr_of(&output).contains("no unique id column"));
+    // Night 2: row 1 is someone else now.
+    wd.write(
+        "signups.csv",
+        format!("{header}Cy,Diaz,cy.diaz@example.com,+14155550103,US\nBo,Chan,bo.chan@example.com,+14155550102,US\n"),
+    );
+    let output = wd.run(&["run", "p.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let (headers, rows) = records(&wd.path("out/crosswalk.csv"));
+    let status: HashMap<&str, &str> = column(&headers, &rows, "record_id")
+        .into_iter()
+        .zip(column(&headers, &rows, "status"))
+        .collect();
+    let entity = grouping(&wd.path("out/crosswalk.csv"), "record_id", "entity_id");
+    let cy = status
+        .keys()
+        .find(|id| id.starts_with("form:signups.csv:1:") && entity[**id] == "3");
+    assert!(cy.is_some(), "Cy is a new entity: {status:?}");
+    assert_eq!(status[cy.unwrap()], "new");
+    let bo: Vec<&&str> = status
+        .keys()
+        .filter(|id| id.starts_with("form:signups.csv:2:"))
+        .collect();
+    assert_eq!(bo.len(), 1, "Bo's unchanged row keeps its id");
+    assert_eq!(status[*bo[0]], "known");
+    assert_eq!(entity.len(), 3);
+}
+
 // ---------------------------------------------------------------- segment
 
 #[test]

@@ -214,12 +214,17 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     let batch_ids: Vec<String> = (0..batch_rows)
         .map(|row| match batch_id_col {
             Some(c) => aligned_batch.columns[c].get(row).to_string(),
-            None => format!("{}:{}", source_name(batch_path), row + 1),
+            None => format!(
+                "{}:{}:{}",
+                source_name(batch_path),
+                row + 1,
+                batch.row_fingerprint(row)
+            ),
         })
         .collect();
     if batch_id_col.is_none() {
         log.warn(&format!(
-            "the batch has no column of unique record ids; its records are named `{}:ROW` in the crosswalk (set --id-column for ids that stay stable)",
+            "the batch has no column of unique record ids; its records are named `{}:ROW:FINGERPRINT` in the crosswalk (set --id-column for ids the CRM knows)",
             source_name(batch_path)
         ));
     }

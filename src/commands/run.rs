@@ -158,7 +158,7 @@ fn execute(
     drop(gathered.table);
     for input in gathered.inputs.iter().filter(|i| i.ids_are_row_numbers) {
         log.warn(&format!(
-            "input `{}` (`{}`) has no unique id column: its records are numbered by row, which is not stable from night to night; set id-column",
+            "input `{}` (`{}`) has no unique id column: its records are named by row number and content, which the CRM does not know; set id-column",
             input.source,
             input.file.display()
         ));

@@ -47,8 +47,9 @@ pub struct Gathered {
 
 /// Reads, renames and normalizes every input file (each with its own rule
 /// file), and stacks them: columns by header in order of first appearance,
-/// then `source` and `record_id` (`source:id`, or `source:file:row` when
-/// the input has no unique id column).
+/// then `source` and `record_id` (`source:id`, or `source:file:row:fingerprint`
+/// when the input has no unique id column: the fingerprint of the row's
+/// values keeps another night's row of that number from passing as known).
 pub fn gather(
     pipeline: &Pipeline,
     files: &[Vec<PathBuf>],
@@ -123,7 +124,12 @@ pub fn gather(
             let ids: Vec<String> = (0..raw.row_count())
                 .map(|row| match id_column {
                     Some(c) => format!("{}:{}", input.source, raw.columns[c].get(row).trim()),
-                    None => format!("{}:{file_name}:{}", input.source, row + 1),
+                    None => format!(
+                        "{}:{file_name}:{}:{}",
+                        input.source,
+                        row + 1,
+                        raw.row_fingerprint(row)
+                    ),
                 })
                 .collect();
             inputs.push(InputStats {
