@@ -619,6 +619,51 @@ fn rows_without_ids_are_not_mistaken_for_last_nights_rows() {
     assert_eq!(entity.len(), 3);
 }
 
+#[test]
+fn a_lenient_input_publishes_its_unreadable_rows() {
+    let wd = Workdir::new();
+    wd.write(
+        "p.toml",
+        "[pipeline]\nname = \"ragged\"\noutput-dir = \"out\"\n\
+         [[input]]\nsource = \"shop\"\npath = \"shop.csv\"\nlenient = true\n",
+    );
+    wd.write(
+        "shop.csv",
+        "Customer ID,Name,Email\nA1,Ann Lee,ann@example.com\nA2,Bo Chan,bo@example.com,EXTRA\nA3,Cy Diaz,cy@example.com\n",
+    );
+    let output = wd.run(&["run", "p.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert!(stderr_of(&output).contains("rejects/shop-shop.csv"));
+    let rejected: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(wd.path("out/rejects/shop-shop.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(&rejected[0][0], "3", "the file's line");
+    assert_eq!(&rejected[0][5], "EXTRA", "the row's fields, all of them");
+    assert_eq!(records(&wd.path("out/cleaned.csv")).1.len(), 2);
+
+    // Without `lenient` the same file fails the run and publishes nothing new.
+    let text = std::fs::read_to_string(wd.path("p.toml")).unwrap();
+    wd.write("p.toml", text.replace("lenient = true\n", ""));
+    std::fs::write(
+        wd.path("shop.csv"),
+        "Customer ID,Name,Email\nA2,Bo,bo@example.com,EXTRA\n",
+    )
+    .unwrap();
+    let output = wd.run(&["run", "p.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr_of(&output).contains("nothing was published"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert_eq!(records(&wd.path("out/cleaned.csv")).1.len(), 2);
+}
+
 // ---------------------------------------------------------------- segment
 
 #[test]

@@ -58,11 +58,17 @@ pub(crate) fn write_rejects(
         row
     });
     write::records(path, &["line", "reason", "fields…"], rows)?;
-    log.warn(&format!(
+    let message = format!(
         "{} unreadable row(s) set aside in `{}`",
         rejects.len(),
         path.display()
-    ));
+    );
+    // A pipeline says it in its own words, with the published name.
+    if log.is_step() {
+        log.detail(&message);
+    } else {
+        log.warn(&message);
+    }
     Ok(())
 }
 

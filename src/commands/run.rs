@@ -156,6 +156,23 @@ fn execute(
     write::table(&cleaned_path, &gathered.table, write::CsvOptions::default())?;
     let records = gathered.table.row_count();
     drop(gathered.table);
+    // Rows a lenient input could not read are published, never lost.
+    for (source, path, rejects) in &gathered.rejects {
+        if rejects.is_empty() {
+            continue;
+        }
+        let file = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = format!("rejects/{source}-{file}.csv");
+        super::write_rejects(&staging.path(&name)?, rejects, &step_log)?;
+        log.warn(&format!(
+            "input `{source}`: {} unreadable row(s) of `{}` set aside in {name}",
+            rejects.len(),
+            path.display()
+        ));
+    }
     for input in gathered.inputs.iter().filter(|i| i.ids_are_row_numbers) {
         log.warn(&format!(
             "input `{}` (`{}`) has no unique id column: its records are named by row number and content, which the CRM does not know; set id-column",

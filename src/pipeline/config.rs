@@ -16,6 +16,7 @@
 //! rules = "rules/webshop.toml" # roles, normalize options (optional)
 //! id-column = "Order Ref"      # record id (default: inferred, else row)
 //! rename = { "E-mail" = "Email" }
+//! lenient = true               # unreadable rows to rejects/ instead of failing
 //!
 //! [validate]
 //! rules = "rules/crm-contacts.toml"
@@ -96,6 +97,10 @@ pub struct Input {
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
     pub sheet: Option<String>,
+    /// Set unreadable rows aside (published in `rejects/`) instead of
+    /// failing the run.
+    #[serde(default)]
+    pub lenient: bool,
 }
 
 #[derive(Debug, Deserialize)]

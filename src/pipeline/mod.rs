@@ -40,9 +40,9 @@ pub struct InputStats {
 pub struct Gathered {
     pub table: Table,
     pub inputs: Vec<InputStats>,
-    /// Unreadable rows per file (lenient reading is not used: a bad row is
-    /// an error; kept for the summary's shape).
-    pub rejects: Vec<(PathBuf, Vec<Reject>)>,
+    /// Unreadable rows per input file (with `lenient`; otherwise a bad row
+    /// fails the run), by source.
+    pub rejects: Vec<(String, PathBuf, Vec<Reject>)>,
 }
 
 /// Reads, renames and normalizes every input file (each with its own rule
@@ -78,7 +78,7 @@ pub fn gather(
             delimiter,
             encoding: input.encoding.clone(),
             sheet: input.sheet.clone(),
-            lenient: false,
+            lenient: input.lenient,
         };
         for path in paths {
             let read = io::read(path, &options)?;
@@ -141,7 +141,7 @@ pub fn gather(
                 values_rejected: outcome.stats.iter().map(|s| s.rejected as u64).sum(),
                 ids_are_row_numbers: id_column.is_none(),
             });
-            rejects.push((path.clone(), read.rejects));
+            rejects.push((input.source.clone(), path.clone(), read.rejects));
             parts.push((outcome.table, input.source.clone(), ids));
         }
     }
