@@ -523,6 +523,25 @@ fn failed_checks_stop_the_run_and_publish_nothing() {
         log.lines().last().unwrap().contains("status=stopped"),
         "{log}"
     );
+
+    // Without stop-on-failure the run publishes, and still exits 1.
+    let text = std::fs::read_to_string(wd.path("nightly.toml")).unwrap();
+    wd.write(
+        "nightly.toml",
+        text.replace("stop-on-failure = true", "stop-on-failure = false"),
+    );
+    let output = wd.run(&["run", "nightly.toml"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path("out/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["status"], "checks-failed");
+    assert_eq!(summary["validation"]["passed"], false);
+    let log = std::fs::read_to_string(wd.path("out/runs.log")).unwrap();
+    assert!(
+        log.lines().last().unwrap().contains("status=checks-failed"),
+        "{log}"
+    );
 }
 
 #[test]
