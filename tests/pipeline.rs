@@ -313,6 +313,29 @@ fn link_keeps_ids_stable_and_agrees_with_dedupe_from_scratch() {
     let f1 = pairwise_f1(&crosswalk, &scratch);
     assert!(f1 > 0.99, "link vs dedupe pairwise F1 {f1}");
 
+    // One thread gives the same files as all of them.
+    ok(wd.run(&[
+        "--threads",
+        "1",
+        "link",
+        "--master",
+        "master.csv",
+        "batch.csv",
+        "-o",
+        "master2-t1.csv",
+        "--crosswalk",
+        "crosswalk-t1.csv",
+    ]));
+    for (a, b) in [
+        ("master2.csv", "master2-t1.csv"),
+        ("crosswalk.csv", "crosswalk-t1.csv"),
+    ] {
+        assert!(
+            std::fs::read(wd.path(a)).unwrap() == std::fs::read(wd.path(b)).unwrap(),
+            "{a} differs with one thread"
+        );
+    }
+
     // Linking the same batch again changes nothing: its ids are known.
     ok(wd.run(&[
         "link",
