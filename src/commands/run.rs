@@ -401,6 +401,13 @@ fn execute(
     let line = json!({
         "records": records,
         "entities": matching.get("entities").cloned().unwrap_or(Value::Null),
+        // Records that joined another: within the inputs (dedupe) or an
+        // existing entity of the master (link).
+        "duplicates": matching
+            .get("duplicate_records")
+            .or_else(|| matching.get("attached_records"))
+            .cloned()
+            .unwrap_or(Value::Null),
         "checks": match &validation {
             Value::Null => "none",
             v if v["passed"] == Value::Bool(true) => "passed",
