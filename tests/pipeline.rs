@@ -367,6 +367,30 @@ fn link_refuses_a_master_without_entity_ids() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("--entity-column"));
+
+    // Record ids must name one record each.
+    let output = wd
+        .command()
+        .arg("dedupe")
+        .arg(fixture("demo/customers_dupes.csv"))
+        .args(["-o", "golden.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let output = wd
+        .command()
+        .args(["link", "--master", "golden.csv"])
+        .arg(fixture("demo/customers_dupes.csv"))
+        .args(["-o", "out.csv", "--id-column", "City"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr_of(&output);
+    assert!(
+        err.contains("repeated record id") && err.contains("row"),
+        "{err}"
+    );
+    assert!(!wd.path("out.csv").exists());
 }
 
 // ---------------------------------------------------------------- run

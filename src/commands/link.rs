@@ -222,6 +222,22 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
             ),
         })
         .collect();
+    {
+        // Each record id names one record: the crosswalk maps it to one entity.
+        let mut seen = std::collections::HashSet::new();
+        if let Some((row, id)) = batch_ids
+            .iter()
+            .enumerate()
+            .find(|(_, id)| id.trim().is_empty() || !seen.insert(id.as_str()))
+        {
+            bail!(
+                "the batch `{}` row {} has {} record id `{id}`; give --id-column a column whose values are all present and unique",
+                batch_path.display(),
+                row + 1,
+                if id.trim().is_empty() { "an empty" } else { "a repeated" }
+            );
+        }
+    }
     if batch_id_col.is_none() {
         log.warn(&format!(
             "the batch has no column of unique record ids; its records are named `{}:ROW:FINGERPRINT` in the crosswalk (set --id-column for ids the CRM knows)",
