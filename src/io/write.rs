@@ -34,7 +34,9 @@ pub struct CsvOptions {
 }
 
 /// Writes through `fill` into a temp file next to `path`, then renames it over
-/// `path`. `-` writes to standard output instead (no atomicity to give).
+/// `path`. `-` writes to standard output, and a path that is a device or a
+/// pipe (`/dev/null`, a FIFO) is written in place: there is no file to
+/// replace atomically, and replacing the device would break the machine.
 pub fn atomic<F>(path: &Path, fill: F) -> Result<(), WriteError>
 where
     F: FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
@@ -43,6 +45,17 @@ where
         path: path.to_path_buf(),
         source,
     };
+    // A device or a pipe (`-o /dev/null`, a FIFO a loader reads from) is
+    // written to as it is: renaming a temp file over it would replace the
+    // device with a regular file for every program on the machine.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io_err)?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        return fill(&mut out).and_then(|_| out.flush()).map_err(io_err);
+    }
     if path == Path::new("-") {
         // A buffered handle that is `Send`, so output can be written from a
         // worker thread while the next block is formatted.
@@ -387,6 +400,27 @@ mod tests {
             let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o644);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_is_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("loader.pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo on this machine
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        atomic(&fifo, |w| w.write_all(b"rows")).unwrap();
+        assert_eq!(reader.join().unwrap(), "rows");
+        let kind = std::fs::metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "still a pipe, not a regular file");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]
