@@ -435,12 +435,14 @@ pub fn write_parts(
     let first_stale = if parts.len() == 1 { 1 } else { parts.len() + 1 };
     for n in first_stale.. {
         let stale = part_path(output, n);
-        if !stale.exists() {
+        if !std::fs::metadata(&stale).is_ok_and(|m| m.is_file()) {
             break;
         }
         std::fs::remove_file(&stale)?;
     }
-    if parts.len() > 1 && output.exists() {
+    // An earlier single-file export under the plain name would be imported
+    // with the parts (only a regular file: never a device like /dev/null).
+    if parts.len() > 1 && std::fs::metadata(output).is_ok_and(|m| m.is_file()) {
         std::fs::remove_file(output)?;
     }
     Ok(Written {
