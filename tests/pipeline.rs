@@ -12,6 +12,16 @@ use std::path::Path;
 
 // ---------------------------------------------------------------- export
 
+/// Runs `tidyrec export fixtures/export/contacts.csv ARGS…` in `wd`.
+fn export_contacts(wd: &Workdir, args: &[&str]) -> std::process::Output {
+    wd.command()
+        .arg("export")
+        .arg(fixture("export/contacts.csv"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// Each profile's output for fixtures/export/contacts.csv, byte for byte.
 /// The expected files were reviewed against the importers' documentation
 /// cited in rules/export/*.toml: header names, ISO dates, E.164 phones (and
@@ -31,13 +41,7 @@ fn every_export_profile_matches_its_reviewed_file() {
         "zoho-leads",
     ] {
         let out = format!("{target}.csv");
-        let output = wd
-            .command()
-            .arg("export")
-            .arg(fixture("export/contacts.csv"))
-            .args(["--target", target, "-o", &out])
-            .output()
-            .unwrap();
+        let output = export_contacts(&wd, &["--target", target, "-o", &out]);
         assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
         assert_eq!(
             std::fs::read(wd.path(&out)).unwrap(),
@@ -59,33 +63,27 @@ fn every_export_profile_matches_its_reviewed_file() {
 #[test]
 fn export_splits_at_the_limit_and_refuses_what_gbk_cannot_hold() {
     let wd = Workdir::new();
-    let output = wd
-        .command()
-        .arg("export")
-        .arg(fixture("export/contacts.csv"))
-        .args(["--target", "hubspot", "-o", "hs.csv", "--max-rows", "3"])
-        .output()
-        .unwrap();
+    let output = export_contacts(
+        &wd,
+        &["--target", "hubspot", "-o", "hs.csv", "--max-rows", "3"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     assert!(!wd.path("hs.csv").exists());
     assert_eq!(records(&wd.path("hs-part1.csv")).1.len(), 3);
     assert_eq!(records(&wd.path("hs-part2.csv")).1.len(), 1);
 
     // `Zoë`/`Müller` have no GBK code: an error naming the row and column.
-    let output = wd
-        .command()
-        .arg("export")
-        .arg(fixture("export/contacts.csv"))
-        .args([
+    let output = export_contacts(
+        &wd,
+        &[
             "--target",
             "fxiaoke",
             "-o",
             "fx.csv",
             "--out-encoding",
             "gbk",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(output.status.code(), Some(2));
     let err = stderr_of(&output);
     assert!(
@@ -95,20 +93,17 @@ fn export_splits_at_the_limit_and_refuses_what_gbk_cannot_hold() {
     assert!(!wd.path("fx.csv").exists());
 
     // GB18030 holds everything and round-trips.
-    let output = wd
-        .command()
-        .arg("export")
-        .arg(fixture("export/contacts.csv"))
-        .args([
+    let output = export_contacts(
+        &wd,
+        &[
             "--target",
             "fxiaoke",
             "-o",
             "fx.csv",
             "--out-encoding",
             "gb18030",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     let bytes = std::fs::read(wd.path("fx.csv")).unwrap();
     let (text, _, bad) = encoding_rs::GB18030.decode(&bytes);

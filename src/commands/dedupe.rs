@@ -19,7 +19,7 @@ use crate::table::{Column, Table};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub const EXAMPLES: &str = "Examples:
   # Zero configuration: golden records plus the cluster of every input record
@@ -148,18 +148,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
 
     let merge_started = Instant::now();
     let recency = merge::recency_column(&table.headers, &roles);
-    let survivorship: Vec<Survivorship> = table
-        .headers
-        .iter()
-        .zip(&roles)
-        .map(|(header, &role)| {
-            rules
-                .columns
-                .get(header)
-                .and_then(|o| o.survivorship)
-                .unwrap_or_else(|| merge::default_rule(role, header, recency.is_some()))
-        })
-        .collect();
+    let survivorship = survivorship_rules(&table.headers, &roles, &rules, recency.is_some());
     let mut golden = merge::merge(
         table,
         &outcome.clusters.cluster_of,
@@ -196,10 +185,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     // Rows the reader could not use are not matched, but never lost.
     super::write_rejects(&rejects_path, &rejects, log)?;
     if let Some(path) = &args.save_model {
-        write::atomic(path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &outcome.model).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")
-        })?;
+        write::json(path, &outcome.model)?;
     }
     let write_time = write_started.elapsed();
 
@@ -209,15 +195,16 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     }
     let records = table.row_count();
     let duplicates = records - outcome.clusters.count;
-    let mut timings: Vec<(&str, std::time::Duration)> = vec![
-        ("read", read_time),
-        ("normalize", normalize_time),
-        ("features", features_time),
-    ];
-    timings.extend(outcome.stats.timings.iter().copied());
-    timings.push(("merge", merge_time));
-    timings.push(("write", write_time));
-    timings.push(("total", started.elapsed()));
+    let timings = phase_timings(
+        [
+            ("read", read_time),
+            ("normalize", normalize_time),
+            ("features", features_time),
+        ],
+        &outcome.stats,
+        [("merge", merge_time), ("write", write_time)],
+        started.elapsed(),
+    );
     if let Some(path) = &args.report {
         let report = serde_json::json!({
             "version": 1,
@@ -239,10 +226,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             "model": outcome.model,
             "timings_ms": timings.iter().map(|(k, d)| (k.to_string(), d.as_millis() as u64)).collect::<BTreeMap<_, _>>(),
         });
-        write::atomic(path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")
-        })?;
+        write::json(path, &report)?;
     }
     if log.is_verbose() {
         log.detail(&format!("matching on: {}", outcome.stats.fields.join(", ")));
@@ -298,21 +282,70 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     Ok(Status::Success)
 }
 
-/// The first id column whose values are all present and unique.
 /// Other systems' ids for the person (a social security or loyalty number):
-/// the header says id but it is not this file's record id.
-fn identifier_columns(raw: &Table, rules: &RuleFile, id_column: Option<usize>) -> Vec<usize> {
-    (0..raw.headers.len())
+/// columns that look like ids (inferred again, since `--id-column` turns
+/// the others to text), are not this file's record id, have no role from
+/// the rule file, and repeat some value. A column whose values never repeat
+/// is some system's record id (a source's customer number in a pipeline):
+/// it can never link two records, only make every pair look different.
+pub(crate) fn identifier_columns(
+    table: &Table,
+    rules: &RuleFile,
+    id_column: Option<usize>,
+) -> Vec<usize> {
+    (0..table.headers.len())
         .filter(|&c| Some(c) != id_column)
         .filter(|&c| {
             rules
                 .columns
-                .get(&raw.headers[c])
+                .get(&table.headers[c])
                 .and_then(|o| o.role)
                 .is_none()
-                && schema::infer(&raw.headers[c], raw.columns[c].iter()).role == Role::Id
+                && schema::infer(&table.headers[c], table.columns[c].iter()).role == Role::Id
+                && {
+                    let mut seen = std::collections::HashSet::new();
+                    table.columns[c]
+                        .iter()
+                        .filter(|v| !v.trim().is_empty())
+                        .any(|v| !seen.insert(v))
+                }
         })
         .collect()
+}
+
+/// Each column's survivorship rule: the rule file's, else the default for
+/// its role and header.
+pub(crate) fn survivorship_rules(
+    headers: &[String],
+    roles: &[Role],
+    rules: &RuleFile,
+    has_recency: bool,
+) -> Vec<Survivorship> {
+    headers
+        .iter()
+        .zip(roles)
+        .map(|(header, &role)| {
+            rules
+                .columns
+                .get(header)
+                .and_then(|o| o.survivorship)
+                .unwrap_or_else(|| merge::default_rule(role, header, has_recency))
+        })
+        .collect()
+}
+
+/// Phase timings of a matching command, in order, ending with the total.
+pub(crate) fn phase_timings(
+    before: [(&'static str, Duration); 3],
+    matching: &matching::Stats,
+    after: [(&'static str, Duration); 2],
+    total: Duration,
+) -> Vec<(&'static str, Duration)> {
+    let mut timings = before.to_vec();
+    timings.extend(matching.timings.iter().copied());
+    timings.extend(after);
+    timings.push(("total", total));
+    timings
 }
 
 /// Each record's cluster (1-based) from the matching engine with default
@@ -476,4 +509,27 @@ fn write_lineage(
         rows,
     )
     .with_context(|| format!("writing the lineage to `{}`", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_id_columns_that_repeat_a_value_are_person_identifiers() {
+        let mut table = Table::new(vec![
+            "record".into(),
+            "Customer ID".into(),
+            "soc_sec_id".into(),
+            "Name".into(),
+        ]);
+        table.push_row(["1", "C-1", "3919359", "Ann Lee"]);
+        table.push_row(["2", "C-2", "3919359", "Ann Lee"]);
+        table.push_row(["3", "C-3", "2182752", "Bo Chan"]);
+        let rules = RuleFile::default();
+        let ssn = table.column_index("soc_sec_id").unwrap();
+        // A source system's customer numbers never repeat: they cannot link
+        // two records, so they are no evidence either way.
+        assert_eq!(identifier_columns(&table, &rules, Some(0)), vec![ssn]);
+    }
 }

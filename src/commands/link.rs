@@ -20,7 +20,7 @@ use crate::config::RuleFile;
 use crate::io::{self, write};
 use crate::link::{explanation, IdAllocator};
 use crate::matching::{self, compare, features, Settings};
-use crate::merge::{self, Survivorship};
+use crate::merge;
 use crate::progress::Progress;
 use crate::schema::Role;
 use crate::table::{Column, Table};
@@ -293,17 +293,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
             column.push(extra.get(row));
         }
     }
-    let id_col_in_table = batch_id_col;
-    let identifiers: Vec<usize> = (0..headers.len())
-        .filter(|&c| Some(c) != id_col_in_table && roles[c] == Role::Id)
-        .filter(|&c| {
-            rules
-                .columns
-                .get(&headers[c])
-                .and_then(|o| o.role)
-                .is_none()
-        })
-        .collect();
+    let identifiers = super::dedupe::identifier_columns(&matching_table, &rules, batch_id_col);
     let sources = features::Sources::from_roles(&headers, &roles, &identifiers);
     let features = features::Features::compute(&matching_table, &sources);
     let features_time = features_started.elapsed();
@@ -381,17 +371,8 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
 
     // Survivorship over each touched or new entity: golden row + new records.
     let recency = merge::recency_column(&headers, &roles);
-    let survivorship: Vec<Survivorship> = headers
-        .iter()
-        .zip(&roles)
-        .map(|(header, &role)| {
-            rules
-                .columns
-                .get(header)
-                .and_then(|o| o.survivorship)
-                .unwrap_or_else(|| merge::default_rule(role, header, recency.is_some()))
-        })
-        .collect();
+    let survivorship =
+        super::dedupe::survivorship_rules(&headers, &roles, &rules, recency.is_some());
     let mut to_merge = Table::new(headers.clone());
     let mut group_of: Vec<u32> = Vec::new();
     let groups = gained.len() + new_entities.len();
@@ -634,10 +615,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
         log,
     )?;
     if let Some(path) = &args.save_model {
-        write::atomic(path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &outcome.model).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")
-        })?;
+        write::json(path, &outcome.model)?;
     }
     let write_time = write_started.elapsed();
 
@@ -647,15 +625,16 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
         count(Placement::Attached),
         count(Placement::New),
     );
-    let mut timings: Vec<(&str, std::time::Duration)> = vec![
-        ("read", read_time),
-        ("normalize", normalize_time),
-        ("features", features_time),
-    ];
-    timings.extend(outcome.stats.timings.iter().copied());
-    timings.push(("merge", merge_time));
-    timings.push(("write", write_time));
-    timings.push(("total", started.elapsed()));
+    let timings = super::dedupe::phase_timings(
+        [
+            ("read", read_time),
+            ("normalize", normalize_time),
+            ("features", features_time),
+        ],
+        &outcome.stats,
+        [("merge", merge_time), ("write", write_time)],
+        started.elapsed(),
+    );
     if let Some(path) = &args.report {
         let report = serde_json::json!({
             "version": 1,
@@ -678,10 +657,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
             "model": outcome.model,
             "timings_ms": timings.iter().map(|(k, d)| (k.to_string(), d.as_millis() as u64)).collect::<BTreeMap<_, _>>(),
         });
-        write::atomic(path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")
-        })?;
+        write::json(path, &report)?;
     }
     log.timings(&timings);
     log.info(&format!(

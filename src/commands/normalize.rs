@@ -116,10 +116,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     };
     if let Some(report_path) = &args.report {
         let json = report::json(&summary);
-        write::atomic(report_path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")
-        })?;
+        write::json(report_path, &json)?;
     }
     log.info(&report::text(&summary));
     Ok(Status::Success)

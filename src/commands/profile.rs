@@ -99,10 +99,7 @@ pub fn run(args: &ProfileArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         if let Some(changes) = &changes {
             json["changes"] = serde_json::to_value(changes)?;
         }
-        write::atomic(path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")
-        })?;
+        write::json(path, &json)?;
     }
     if let Some(path) = &args.html {
         let page = report::html(&result);

@@ -207,10 +207,7 @@ fn execute(
         let mut json = read_json(&scratch)?;
         json["input"] = json!(pipeline.output_dir.join(&c.outputs.cleaned));
         json["rules"] = json!(pipeline.base.join(&v.rules));
-        write::atomic(&staging.path(&v.report)?, |w| {
-            serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")
-        })?;
+        write::json(&staging.path(&v.report)?, &json)?;
         let counts = &json["summary"];
         log.info(&format!(
             "validation {}: {} passed, {} warned, {} failed ({} checks, {})",
@@ -433,10 +430,7 @@ fn execute(
         "timings_ms": timings.iter().map(|(k, d)| json!([k, d.as_millis() as u64])).collect::<Vec<_>>(),
     });
     let summary_path = staging.path(&c.outputs.summary)?;
-    write::atomic(&summary_path, |w| {
-        serde_json::to_writer_pretty(&mut *w, &summary).map_err(std::io::Error::other)?;
-        w.write_all(b"\n")
-    })?;
+    write::json(&summary_path, &summary)?;
     Ok(Executed {
         staging,
         status,

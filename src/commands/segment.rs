@@ -15,7 +15,7 @@ use crate::io::{self, write};
 use crate::progress::Progress;
 use crate::schema::Role;
 use crate::segment::{self, Dimension, Scores};
-use crate::table::{Column, Table};
+use crate::table::Column;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 
@@ -54,7 +54,7 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         }
     }
     let read = io::read(input_path, &super::read_options(&args.input))?;
-    let raw = &read.table;
+    let raw = read.table;
     for name in ADDED {
         if raw.column_index(name).is_some() {
             bail!(
@@ -63,11 +63,11 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
             );
         }
     }
-    let inferred = resolve_roles(raw, &rules, None, input_path)?;
+    let inferred = resolve_roles(&raw, &rules, None, input_path)?;
     let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
     let region = resolve_region(None, &rules)?;
-    let plan = build_plan(raw, &inferred, &rules, region, None);
-    let table = crate::normalize::run(raw, &plan, false, progress).table;
+    let plan = build_plan(&raw, &inferred, &rules, region, None);
+    let table = crate::normalize::run(&raw, &plan, false, progress).table;
 
     let find =
         |named: &Option<String>, what: &str, keywords: &[&str], ok: &dyn Fn(Role) -> bool| {
@@ -208,13 +208,9 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         *counts.entry(name).or_default() += 1;
     }
     // The input's values as read (not normalized) plus the added columns.
-    let mut out = Table {
-        headers: raw.headers.clone(),
-        columns: raw.columns.clone(),
-    };
+    let mut out = raw;
     out.headers.extend(ADDED.iter().map(|s| s.to_string()));
     out.columns.extend(added);
-    let out: Table = out;
     write::table(&args.output, &out, write::CsvOptions::default())?;
 
     let dimension = |col: Option<usize>, bounds: Vec<f64>, values: &[Option<f64>]| Dimension {
@@ -235,10 +231,7 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         "definitions": segment::SEGMENTS.iter().map(|(k, d)| (name_of(k), d.to_string())).collect::<BTreeMap<_, _>>(),
     });
     if let Some(path) = &args.report {
-        write::atomic(path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")
-        })?;
+        write::json(path, &report)?;
     }
     if frequency_col.is_none() {
         log.warn("no order-count column and no member_count: frequency scores are all 1 (name one with [segment] frequency = \"…\")");

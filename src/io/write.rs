@@ -92,6 +92,15 @@ where
     Ok(())
 }
 
+/// Writes `value` as pretty-printed JSON with a final newline (reports,
+/// summaries, saved models), through [`atomic`].
+pub fn json<T: serde::Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), WriteError> {
+    atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })
+}
+
 /// Refuses an output path whose extension names a format tidyrec cannot
 /// write (a spreadsheet), instead of writing CSV under that name.
 pub fn ensure_writable_format(output: &Path) -> Result<(), WriteError> {
