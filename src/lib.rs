@@ -26,6 +26,9 @@ pub mod validate;
 use clap::Parser;
 use commands::Status;
 
+/// `--threads` is capped at this many threads per core.
+const MAX_THREADS_PER_CORE: usize = 4;
+
 /// Runs tidyrec with the process arguments and returns the exit code
 /// (0 success, 1 check failed, 2 usage/config/input/I/O error).
 pub fn main_exit_code() -> u8 {
@@ -37,10 +40,22 @@ pub fn main_exit_code() -> u8 {
             return code;
         }
     };
-    if let Some(threads) = cli.global.threads {
+    if let Some(mut threads) = cli.global.threads {
         if threads == 0 {
             eprintln!("error: --threads must be at least 1");
             return 2;
+        }
+        // More threads than a few per core only add memory and contention
+        // (output is the same for any count): cap them, and say so.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cap = MAX_THREADS_PER_CORE * cores;
+        if threads > cap {
+            if !cli.global.quiet {
+                eprintln!(
+                    "warning: --threads {threads} is more than {MAX_THREADS_PER_CORE}× the {cores} core(s) here; using {cap}"
+                );
+            }
+            threads = cap;
         }
         if let Err(err) = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -73,6 +88,7 @@ pub fn main_exit_code() -> u8 {
             for cause in err.chain().skip(1) {
                 message.push_str(&format!("\n  caused by: {cause}"));
             }
+            let message = report::escape_terminal(&message).into_owned();
             if cli.global.log_format == cli::LogFormat::Json {
                 eprintln!(
                     "{}",

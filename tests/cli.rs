@@ -245,7 +245,11 @@ fn refuses_to_overwrite_the_input() {
     let input = wd.write("in.csv", "email\nA@X.COM\n");
     let out = wd.run(&["normalize", "in.csv", "-o", "./in.csv"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("input"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("never modifies a file it reads"),
+        "{}",
+        stderr_of(&out)
+    );
     assert_eq!(std::fs::read_to_string(input).unwrap(), "email\nA@X.COM\n");
 }
 
@@ -302,10 +306,18 @@ fn spreadsheet_output_is_refused_not_faked() {
 #[test]
 fn empty_and_header_only_files() {
     let wd = Workdir::new();
-    wd.write("empty.csv", "");
-    let out = wd.run(&["normalize", "empty.csv", "-o", "e.csv"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert_eq!(std::fs::read_to_string(wd.path("e.csv")).unwrap(), "");
+    // An empty or BOM-only file has no header: an error, not a 0×0 table.
+    for (name, body) in [("empty.csv", &b""[..]), ("bom.csv", b"\xEF\xBB\xBF")] {
+        wd.write(name, body);
+        let out = wd.run(&["normalize", name, "-o", "e.csv"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        assert!(
+            stderr_of(&out).contains("no header row"),
+            "{}",
+            stderr_of(&out)
+        );
+        assert!(!wd.path("e.csv").exists());
+    }
     wd.write("header.csv", "id,email\n");
     let out = wd.run(&["normalize", "header.csv", "-o", "h.csv"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));

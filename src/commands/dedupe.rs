@@ -47,25 +47,22 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let output_path = &args.output.output;
     write::ensure_writable_format(output_path)?;
     let rejects_path = super::rejects_path(&args.input, output_path);
-    for path in [
-        Some(output_path),
-        args.clusters.as_ref(),
-        args.pairs.as_ref(),
-        args.lineage.as_ref(),
-        args.report.as_ref(),
-        args.save_model.as_ref(),
-        Some(&rejects_path),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        write::ensure_not_input(path, input_path)?;
-    }
+    super::path_plan(&args.input, output_path)
+        .read("--rules", args.rules.as_deref())
+        .read("--model", args.model.as_deref())
+        .write("-o", Some(output_path))
+        .write("--clusters", args.clusters.as_deref())
+        .write("--pairs", args.pairs.as_deref())
+        .write("--lineage", args.lineage.as_deref())
+        .write("--report", args.report.as_deref())
+        .write("--save-model", args.save_model.as_deref())
+        .check()?;
     let rules = RuleFile::load_optional(args.rules.as_deref())?;
     let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
     let saved_model = args.model.as_deref().map(load_model).transpose()?;
 
     let read = io::read(input_path, &super::read_options(&args.input))?;
+    super::note_read(log, input_path, &read);
     let rejects = read.rejects;
     let raw = read.table;
     for name in GOLDEN_COLUMNS {
@@ -79,7 +76,17 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let inferred = resolve_roles(&raw, &rules, args.id_column.as_deref(), input_path)?;
     let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
     let id_column = match &args.id_column {
-        Some(name) => raw.column_index(name),
+        Some(name) => {
+            let column = raw.column_index(name).with_context(|| {
+                format!(
+                    "--id-column `{name}` is not a column of `{}` (columns: {})",
+                    input_path.display(),
+                    raw.headers.join(", ")
+                )
+            })?;
+            check_unique_ids(&raw, column, input_path)?;
+            Some(column)
+        }
         None => default_id_column(&raw, &roles),
     };
     let identifiers = identifier_columns(&raw, &rules, id_column);
@@ -183,7 +190,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         write_lineage(path, table, &golden, &ids, &survivorship)?;
     }
     // Rows the reader could not use are not matched, but never lost.
-    super::write_rejects(&rejects_path, &rejects, log)?;
+    super::write_rejects(&rejects_path, &rejects, ids.len(), log)?;
     if let Some(path) = &args.save_model {
         write::json(path, &outcome.model)?;
     }
@@ -509,6 +516,37 @@ fn write_lineage(
         rows,
     )
     .with_context(|| format!("writing the lineage to `{}`", path.display()))
+}
+
+/// A record id column must name every record once: an empty or repeated id
+/// would put one id in two clusters. The error names rows, not values
+/// (customer data stays out of logs).
+pub(crate) fn check_unique_ids(
+    table: &crate::table::Table,
+    column: usize,
+    path: &std::path::Path,
+) -> Result<()> {
+    let header = &table.headers[column];
+    let mut first_row: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    for (row, id) in table.columns[column].iter().enumerate() {
+        if id.trim().is_empty() {
+            bail!(
+                "`{}` row {} (line {} of a CSV with one header line): the id column `{header}` is empty; give every record an id, or leave out --id-column to name records by row number",
+                path.display(),
+                row + 1,
+                row + 2
+            );
+        }
+        if let Some(first) = first_row.insert(id, row) {
+            bail!(
+                "`{}`: rows {} and {} have the same id in `{header}`; an id column must be unique (choose another with --id-column, or leave it out to name records by row number)",
+                path.display(),
+                first + 1,
+                row + 1
+            );
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

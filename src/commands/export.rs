@@ -74,16 +74,18 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             .and_then(|s| s.to_str())
             .unwrap_or("export")
     ));
-    for path in [
-        Some(output_path),
-        args.merge_plan.as_ref(),
-        Some(&set_aside_path),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        write::ensure_not_input(path, input_path)?;
-    }
+    let mut paths = super::path_plan(&args.input, output_path);
+    paths
+        .read("--rules", args.rules.as_deref())
+        .read("--clusters", args.clusters.as_deref())
+        .read(
+            "--target",
+            Some(Path::new(&args.target)).filter(|p| p.is_file()),
+        )
+        .write("-o", Some(output_path))
+        .write("--merge-plan", args.merge_plan.as_deref())
+        .write("set-aside file", Some(&set_aside_path))
+        .check()?;
     if args.merge_plan.is_some() != args.clusters.is_some() {
         bail!("--merge-plan needs --clusters (the clusters file of `tidyrec dedupe` on this export), and the other way round");
     }
@@ -91,6 +93,7 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
 
     let read = io::read(input_path, &super::read_options(&args.input))?;
+    super::note_read(log, input_path, &read);
     let raw = &read.table;
     let inferred = resolve_roles(raw, &rules, None, input_path)?;
     let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
@@ -122,6 +125,7 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         profile.encoding,
         max_rows,
         max_bytes,
+        &paths,
     )?;
     if !rendered.set_aside.is_empty() {
         let mut header = vec!["row".to_string(), "reason".to_string()];
@@ -145,6 +149,7 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     super::write_rejects(
         &super::rejects_path(&args.input, output_path),
         &read.rejects,
+        raw.row_count(),
         log,
     )?;
     if let (Some(plan_path), Some(clusters_path)) = (&args.merge_plan, &args.clusters) {

@@ -17,7 +17,7 @@ use super::normalize::{build_plan, resolve_region, resolve_roles};
 use super::{Log, Status};
 use crate::cli::LinkArgs;
 use crate::config::RuleFile;
-use crate::io::{self, write};
+use crate::io::{self, paths, write};
 use crate::link::{explanation, IdAllocator};
 use crate::matching::{self, compare, features, Settings};
 use crate::merge;
@@ -75,21 +75,25 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     let master_path = &args.master;
     let output_path = &args.output;
     write::ensure_writable_format(output_path)?;
-    for path in [
-        Some(output_path),
-        args.crosswalk.as_ref(),
-        args.report.as_ref(),
-        args.save_model.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        write::ensure_not_input(path, batch_path)?;
-        write::ensure_not_input(path, master_path)?;
+    let mut plan = super::path_plan(&args.input, output_path);
+    plan.read("--master", Some(master_path))
+        .read("--rules", args.rules.as_deref())
+        .read("--model", args.model.as_deref())
+        .write("-o", Some(output_path))
+        .write("--crosswalk", args.crosswalk.as_deref())
+        .write("--report", args.report.as_deref())
+        .write("--save-model", args.save_model.as_deref());
+    // The previous crosswalk is, by design, the crosswalk this run updates
+    // (the default): only a different file is protected as an input.
+    if let Some(previous) = &args.previous_crosswalk {
+        let mut same = paths::Plan::new();
+        same.read("--previous-crosswalk", Some(previous))
+            .write("--crosswalk", args.crosswalk.as_deref());
+        if same.check_overlaps().is_ok() {
+            plan.read("--previous-crosswalk", Some(previous));
+        }
     }
-    if args.crosswalk.as_deref() == Some(output_path.as_path()) {
-        bail!("--crosswalk and -o name the same file; give them different names");
-    }
+    plan.check()?;
     let rules = RuleFile::load_optional(args.rules.as_deref())?;
     let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
     let saved_model = args
@@ -143,6 +147,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
 
     // Batch, laid out in the master's data columns (plus any new ones).
     let read = io::read(batch_path, &super::read_options(&args.input))?;
+    super::note_read(log, batch_path, &read);
     let batch = &read.table;
     for name in [MEMBER_COUNT, MEMBER_IDS, &master.headers[entity_col]] {
         if batch.column_index(name).is_some() {
@@ -612,6 +617,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     super::write_rejects(
         &super::rejects_path(&args.input, output_path),
         &read.rejects,
+        batch_rows,
         log,
     )?;
     if let Some(path) = &args.save_model {

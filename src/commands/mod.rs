@@ -10,7 +10,7 @@ pub mod segment;
 pub mod validate;
 
 use crate::cli::{GlobalArgs, InputArgs, LogFormat};
-use crate::io::{write, ReadOptions, Reject};
+use crate::io::{paths, write, ReadOptions, Reject};
 use std::path::{Path, PathBuf};
 
 /// Reading options from the input flags every command shares.
@@ -21,6 +21,17 @@ pub(crate) fn read_options(input: &InputArgs) -> ReadOptions {
         sheet: input.sheet.clone(),
         lenient: input.lenient,
     }
+}
+
+/// Starts a command's [`paths::Plan`] with its data input and, when
+/// `--lenient`, the rejects file beside `output`.
+pub(crate) fn path_plan(input: &InputArgs, output: &Path) -> paths::Plan {
+    let mut plan = paths::Plan::new();
+    plan.read("INPUT", Some(&input.input));
+    if input.lenient {
+        plan.write("--rejects", Some(&rejects_path(input, output)));
+    }
+    plan
 }
 
 /// Where `--lenient` sets unreadable rows aside: `--rejects`, else
@@ -47,6 +58,7 @@ pub(crate) fn rejects_path(input: &InputArgs, output: &Path) -> PathBuf {
 pub(crate) fn write_rejects(
     path: &Path,
     rejects: &[Reject],
+    kept: usize,
     log: &Log,
 ) -> Result<(), write::WriteError> {
     if rejects.is_empty() {
@@ -58,9 +70,11 @@ pub(crate) fn write_rejects(
         row
     });
     write::records(path, &["line", "reason", "fields…"], rows)?;
+    // Every input record is accounted for: kept + set aside = read.
     let message = format!(
-        "{} unreadable row(s) set aside in `{}`",
+        "{} of {} input records could not be read and are set aside in `{}` ({kept} kept)",
         rejects.len(),
+        kept + rejects.len(),
         path.display()
     );
     // A pipeline says it in its own words, with the published name.
@@ -70,6 +84,25 @@ pub(crate) fn write_rejects(
         log.warn(&message);
     }
     Ok(())
+}
+
+/// Says what the reader decided that the user may need to know: headers it
+/// named (lenient) and an encoding it guessed.
+pub(crate) fn note_read(log: &Log, path: &Path, read: &crate::io::ReadOutcome) {
+    for (index, name) in &read.renamed_headers {
+        log.warn(&format!(
+            "`{}`: column {} has no usable header; named it `{name}`",
+            path.display(),
+            index + 1
+        ));
+    }
+    if read.encoding_guessed {
+        log.warn(&format!(
+            "`{}` is not UTF-8: read it as {} (guessed from its content); pass --encoding if that is wrong",
+            path.display(),
+            read.encoding.unwrap_or("?")
+        ));
+    }
 }
 
 /// Exit status of a command that ran to the end.
@@ -155,6 +188,9 @@ impl Log {
     }
 
     fn emit(&self, level: &str, message: &str) {
+        // JSON escapes control characters itself; text must not pass a
+        // header's escape sequence to the terminal.
+        let message = &crate::report::escape_terminal(message);
         if self.json {
             let line = serde_json::json!({ "level": level, "message": message });
             eprintln!("{line}");

@@ -34,16 +34,14 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     let started = Instant::now();
     let input_path = &args.input.input;
     let output_path = &args.output.output;
-    write::ensure_not_input(output_path, input_path)?;
     write::ensure_writable_format(output_path)?;
     let rejects_path = super::rejects_path(&args.input, output_path);
-    for extra in [&args.audit, &args.report]
-        .into_iter()
-        .flatten()
-        .chain([&rejects_path])
-    {
-        write::ensure_not_input(extra, input_path)?;
-    }
+    super::path_plan(&args.input, output_path)
+        .read("--rules", args.rules.as_deref())
+        .write("-o", Some(output_path))
+        .write("--audit", args.audit.as_deref())
+        .write("--report", args.report.as_deref())
+        .check()?;
 
     // Parse, then resolve: the rule file and flags are checked before reading.
     let rules = RuleFile::load_optional(args.rules.as_deref())?;
@@ -52,12 +50,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     let read = io::read(input_path, &super::read_options(&args.input))?;
     let read_time = started.elapsed();
     let table = &read.table;
-    for (index, name) in &read.renamed_headers {
-        log.warn(&format!(
-            "column {} has no usable header; named it `{name}`",
-            index + 1
-        ));
-    }
+    super::note_read(log, input_path, &read);
 
     let roles = resolve_roles(table, &rules, args.id_column.as_deref(), input_path)?;
     let date_order = args.date_order.map(|o| match o {
@@ -97,7 +90,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     if let Some(audit_path) = &args.audit {
         write_audit(audit_path, table, &outcome, &roles)?;
     }
-    super::write_rejects(&rejects_path, &read.rejects, log)?;
+    super::write_rejects(&rejects_path, &read.rejects, table.row_count(), log)?;
     let write_time = write_started.elapsed();
 
     let summary = report::Summary {

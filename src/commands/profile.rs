@@ -32,12 +32,13 @@ pub const EXAMPLES: &str = "Examples:
 pub fn run(args: &ProfileArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
     let started = Instant::now();
     let input_path = &args.input.input;
-    for path in [args.json.as_ref(), args.html.as_ref()]
-        .into_iter()
-        .flatten()
-    {
-        write::ensure_not_input(path, input_path)?;
-    }
+    let mut plan = crate::io::paths::Plan::new();
+    plan.read("INPUT", Some(input_path))
+        .read("--rules", args.rules.as_deref())
+        .read("--compare", args.compare.as_deref())
+        .write("--json", args.json.as_deref())
+        .write("--html", args.html.as_deref())
+        .check()?;
     let rules = RuleFile::load_optional(args.rules.as_deref())?;
     let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
     // Read the earlier profile first: a bad path fails before the real work.
@@ -56,6 +57,7 @@ pub fn run(args: &ProfileArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
     };
 
     let read = io::read(input_path, &super::read_options(&args.input))?;
+    super::note_read(log, input_path, &read);
     let raw = &read.table;
     if !read.rejects.is_empty() {
         log.warn(&format!(
@@ -112,7 +114,7 @@ pub fn run(args: &ProfileArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
     }
     if !log.is_quiet() {
         let mut stdout = std::io::stdout().lock();
-        stdout.write_all(text.as_bytes())?;
+        stdout.write_all(crate::report::escape_terminal(&text).as_bytes())?;
         stdout.flush()?;
     }
     log.timings(&[

@@ -40,13 +40,23 @@ pub fn run(args: &RunArgs, log: &Log, progress: &dyn Progress) -> Result<Status>
     let started_at = chrono::Utc::now();
     let pipeline = Pipeline::load(&args.pipeline)?;
     let files = pipeline.input_files()?;
+    // No published output may land on a file the pipeline reads.
+    let paths = pipeline.path_plan(&files);
+    paths
+        .check_overlaps()
+        .with_context(|| format!("pipeline file `{}`", pipeline.file.display()))?;
     if args.dry_run {
-        print_plan(&pipeline, &files)?;
-        return Ok(Status::Success);
+        return print_plan(&pipeline, &files);
     }
     let name = pipeline.config.pipeline.name.clone();
     let _lock = publish::lock(&pipeline.output_dir, &name, args.wait)?;
     let log_path = pipeline.output_dir.join(&pipeline.config.pipeline.log);
+    watch_signals(&log_path, log, &name, started)?;
+    if let Some(moved) = publish::recover(&pipeline.output_dir)? {
+        log.warn(&format!(
+            "the previous run of `{name}` was interrupted while publishing; finished its publish first ({moved} file(s) moved into place), so its outputs are a complete set again"
+        ));
+    }
     match execute(&pipeline, &files, log, progress, started_at) {
         Ok(done) => {
             let stopped = done.status == Status::Failed && done.stop;
@@ -55,7 +65,7 @@ pub fn run(args: &RunArgs, log: &Log, progress: &dyn Progress) -> Result<Status>
             } else {
                 let stamp = publish::stamp(&pipeline.output_dir, started_at);
                 done.staging
-                    .publish(pipeline.config.pipeline.keep, &stamp)?
+                    .publish(pipeline.config.pipeline.keep, &stamp, &paths)?
             };
             let state = match (done.status, stopped) {
                 (Status::Success, _) => "ok",
@@ -105,6 +115,44 @@ pub fn run(args: &RunArgs, log: &Log, progress: &dyn Progress) -> Result<Status>
             )))
         }
     }
+}
+
+/// On SIGTERM, SIGINT or SIGHUP (cron's kill, Ctrl-C, a closed terminal):
+/// the staging folder is removed, the run log gets an `interrupted` line,
+/// and the process exits 128 + the signal. A publish under way is finished
+/// first (the switch is never cut in the middle).
+fn watch_signals(log_path: &Path, log: &Log, name: &str, started: Instant) -> Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP])
+        .context("cannot install the signal handlers")?;
+    let log_path = log_path.to_path_buf();
+    let log = *log;
+    let name = name.to_string();
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            if !publish::abandon_active() {
+                // Already published: the run is about to end by itself.
+                return;
+            }
+            let _ = append_log(
+                &log_path,
+                &log,
+                &name,
+                "interrupted",
+                &Value::Null,
+                0,
+                started.elapsed().as_secs_f64(),
+                Some(&format!(
+                    "stopped by signal {signal}; nothing was published"
+                )),
+            );
+            log.warn(&format!(
+                "pipeline `{name}` interrupted (signal {signal}): nothing was published, the previous outputs are unchanged"
+            ));
+            std::process::exit(128 + signal);
+        }
+    });
+    Ok(())
 }
 
 /// A run that reached its end (its outputs still in staging).
@@ -157,7 +205,7 @@ fn execute(
     let records = gathered.table.row_count();
     drop(gathered.table);
     // Rows a lenient input could not read are published, never lost.
-    for (source, path, rejects) in &gathered.rejects {
+    for ((source, path, rejects), stats) in gathered.rejects.iter().zip(&gathered.inputs) {
         if rejects.is_empty() {
             continue;
         }
@@ -166,7 +214,7 @@ fn execute(
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let name = format!("rejects/{source}-{file}.csv");
-        super::write_rejects(&staging.path(&name)?, rejects, &step_log)?;
+        super::write_rejects(&staging.path(&name)?, rejects, stats.rows, &step_log)?;
         log.warn(&format!(
             "input `{source}`: {} unreadable row(s) of `{}` set aside in {name}",
             rejects.len(),
@@ -525,7 +573,7 @@ fn append_log(
 }
 
 /// `--dry-run`: what would be read and written; nothing is touched.
-fn print_plan(pipeline: &Pipeline, files: &[Vec<PathBuf>]) -> Result<()> {
+fn print_plan(pipeline: &Pipeline, files: &[Vec<PathBuf>]) -> Result<Status> {
     let c = &pipeline.config;
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -535,18 +583,22 @@ fn print_plan(pipeline: &Pipeline, files: &[Vec<PathBuf>]) -> Result<()> {
         pipeline.file.display()
     )?;
     writeln!(out, "read:")?;
+    let mut unreadable = Vec::new();
     for (input, paths) in c.inputs.iter().zip(files) {
         for path in paths {
-            // Each file must be readable tonight: read it (nothing is written).
-            let headers = io::read(path, &io::ReadOptions::default())
-                .map(|r| {
-                    format!(
-                        "{} rows, {} columns",
-                        r.table.row_count(),
-                        r.table.headers.len()
-                    )
-                })
-                .unwrap_or_else(|e| format!("UNREADABLE: {e}"));
+            // Each file must be readable tonight: read it (nothing is written)
+            // with the input's own options.
+            let headers = match io::read(path, &pipeline.read_options(input)?) {
+                Ok(r) => format!(
+                    "{} rows, {} columns",
+                    r.table.row_count(),
+                    r.table.headers.len()
+                ),
+                Err(e) => {
+                    unreadable.push(format!("{e}"));
+                    "UNREADABLE".to_string()
+                }
+            };
             writeln!(out, "  [{}] {} ({headers})", input.source, path.display())?;
         }
     }
@@ -608,6 +660,13 @@ fn print_plan(pipeline: &Pipeline, files: &[Vec<PathBuf>]) -> Result<()> {
         pipeline.output_dir.join(".backups").display(),
         pipeline.output_dir.join(&c.pipeline.log).display()
     )?;
+    if let Some(first) = unreadable.first() {
+        drop(out);
+        anyhow::bail!(
+            "{} input file(s) cannot be read tonight; the first: {first}",
+            unreadable.len()
+        );
+    }
     writeln!(out, "configuration OK; nothing was written (--dry-run)")?;
-    Ok(())
+    Ok(Status::Success)
 }

@@ -38,8 +38,12 @@ const ADDED: [&str; 6] = [
 
 pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
     let input_path = &args.input.input;
-    write::ensure_not_input(&args.output, input_path)?;
     write::ensure_writable_format(&args.output)?;
+    super::path_plan(&args.input, &args.output)
+        .read("--rules", args.rules.as_deref())
+        .write("-o", Some(&args.output))
+        .write("--report", args.report.as_deref())
+        .check()?;
     let rules = RuleFile::load_optional(args.rules.as_deref())?;
     for key in rules.segment.names.keys() {
         if !segment::SEGMENTS.iter().any(|(k, _)| k == key) {
@@ -54,6 +58,7 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         }
     }
     let read = io::read(input_path, &super::read_options(&args.input))?;
+    super::note_read(log, input_path, &read);
     let raw = read.table;
     for name in ADDED {
         if raw.column_index(name).is_some() {

@@ -35,12 +35,12 @@ Exit codes: 0 every `error` check passed (warnings allowed), 1 an `error` check 
 pub fn run(args: &ValidateArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
     let started = Instant::now();
     let input_path = &args.input.input;
-    for path in [args.output.as_ref(), args.failures.as_ref()]
-        .into_iter()
-        .flatten()
-    {
-        write::ensure_not_input(path, input_path)?;
-    }
+    let mut plan = crate::io::paths::Plan::new();
+    plan.read("INPUT", Some(input_path))
+        .read("--rules", Some(&args.rules))
+        .write("--output", args.output.as_deref())
+        .write("--failures", args.failures.as_deref())
+        .check()?;
     let rules = RuleFile::load(&args.rules)?;
     if rules.checks.is_empty() {
         bail!(
@@ -56,6 +56,7 @@ pub fn run(args: &ValidateArgs, log: &Log, progress: &dyn Progress) -> Result<St
     };
 
     let read = io::read(input_path, &super::read_options(&args.input))?;
+    super::note_read(log, input_path, &read);
     let raw = &read.table;
     if !read.rejects.is_empty() {
         log.warn(&format!(
@@ -190,7 +191,7 @@ pub fn run(args: &ValidateArgs, log: &Log, progress: &dyn Progress) -> Result<St
         }
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(rendered.as_bytes())?;
+            stdout.write_all(crate::report::escape_terminal(&rendered).as_bytes())?;
             stdout.flush()?;
         }
     }

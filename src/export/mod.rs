@@ -365,13 +365,16 @@ pub struct Written {
 /// Encodes and writes the rows, split into parts at the profile's limits
 /// (each part with the header, and the BOM when the encoding has one). Every
 /// part is written atomically; parts of an earlier, longer export that this
-/// one no longer produces are removed.
+/// one no longer produces are removed. No file that `guard` names as read
+/// is written or removed: a part name that collides with an input stops the
+/// export before anything is written.
 pub fn write_parts(
     output: &Path,
     rendered: &Rendered,
     encoding: OutputEncoding,
     max_rows: usize,
     max_bytes: u64,
+    guard: &crate::io::paths::Plan,
 ) -> Result<Written> {
     let bom: &[u8] = if encoding == OutputEncoding::Utf8Bom {
         b"\xEF\xBB\xBF"
@@ -393,8 +396,11 @@ pub fn write_parts(
     let mut count = 0usize;
     for (i, row) in rendered.rows.iter().enumerate() {
         let line = encode_line(row, encoding).map_err(|(f, text)| {
+            // The value itself stays out of the message: errors end up in
+            // logs, and customer data does not belong there.
+            let _ = text;
             anyhow::anyhow!(
-                "row {} of the export, column `{}`: `{text}` cannot be written in {}; use --out-encoding utf-8-bom (or gb18030, which covers all of Unicode)",
+                "row {} of the export, column `{}`: the value has characters {} cannot hold; use --out-encoding utf-8-bom (or gb18030, which covers all of Unicode)",
                 i + 1,
                 rendered.header[f],
                 encoding.name()
@@ -424,6 +430,25 @@ pub fn write_parts(
     } else {
         (1..=parts.len()).map(|n| part_path(output, n)).collect()
     };
+    // Leftover parts of an earlier run would be imported twice: they are
+    // removed after writing, as is a plain-named earlier single file.
+    let first_stale = if parts.len() == 1 { 1 } else { parts.len() + 1 };
+    let stale: Vec<PathBuf> = (first_stale..)
+        .map(|n| part_path(output, n))
+        .take_while(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+        .chain(
+            (parts.len() > 1 && std::fs::metadata(output).is_ok_and(|m| m.is_file()))
+                .then(|| output.to_path_buf()),
+        )
+        .collect();
+    for path in paths.iter().chain(&stale) {
+        if let Some(flag) = guard.reads_file(path) {
+            bail!(
+                "refusing to write or remove `{}`: it is the file read as {flag}; tidyrec never modifies a file it reads — choose another -o name",
+                path.display()
+            );
+        }
+    }
     for (path, body) in paths.iter().zip(&parts) {
         write::atomic(path, |w| {
             w.write_all(bom)?;
@@ -431,19 +456,9 @@ pub fn write_parts(
             w.write_all(body)
         })?;
     }
-    // Leftover parts of an earlier run would be imported twice: remove them.
-    let first_stale = if parts.len() == 1 { 1 } else { parts.len() + 1 };
-    for n in first_stale.. {
-        let stale = part_path(output, n);
-        if !std::fs::metadata(&stale).is_ok_and(|m| m.is_file()) {
-            break;
-        }
-        std::fs::remove_file(&stale)?;
-    }
-    // An earlier single-file export under the plain name would be imported
-    // with the parts (only a regular file: never a device like /dev/null).
-    if parts.len() > 1 && std::fs::metadata(output).is_ok_and(|m| m.is_file()) {
-        std::fs::remove_file(output)?;
+    // Only regular files are removed: never a device like /dev/null.
+    for path in &stale {
+        std::fs::remove_file(path)?;
     }
     Ok(Written {
         parts: paths.into_iter().zip(counts).collect(),
@@ -542,17 +557,41 @@ mod tests {
             set_aside: Vec::new(),
             stats: RenderStats::default(),
         };
-        let written = write_parts(&output, &rendered, OutputEncoding::Utf8Bom, 2, 1 << 20).unwrap();
+        let written = write_parts(
+            &output,
+            &rendered,
+            OutputEncoding::Utf8Bom,
+            2,
+            1 << 20,
+            &Default::default(),
+        )
+        .unwrap();
         let counts: Vec<usize> = written.parts.iter().map(|p| p.1).collect();
         assert_eq!(counts, vec![2, 2, 1]);
         let first = std::fs::read(part_path(&output, 1)).unwrap();
         assert!(first.starts_with(b"\xEF\xBB\xBFA\r\nvalue0\r\n"));
         // A later, smaller export removes the parts it no longer makes.
-        let written = write_parts(&output, &rendered, OutputEncoding::Utf8, 10, 1 << 20).unwrap();
+        let written = write_parts(
+            &output,
+            &rendered,
+            OutputEncoding::Utf8,
+            10,
+            1 << 20,
+            &Default::default(),
+        )
+        .unwrap();
         assert_eq!(written.parts.len(), 1);
         assert!(output.exists() && !part_path(&output, 1).exists());
         // Bytes: the header (3) and two rows (8 each) fill 19 bytes.
-        let written = write_parts(&output, &rendered, OutputEncoding::Utf8, 100, 19).unwrap();
+        let written = write_parts(
+            &output,
+            &rendered,
+            OutputEncoding::Utf8,
+            100,
+            19,
+            &Default::default(),
+        )
+        .unwrap();
         let counts: Vec<usize> = written.parts.iter().map(|p| p.1).collect();
         assert_eq!(counts, vec![2, 2, 1]);
     }

@@ -29,7 +29,9 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
         return Err(ReadError::Encoding {
             path: path.to_path_buf(),
             line,
+            byte: decoded.first_bad_byte.unwrap_or(0),
             encoding: decoded.encoding,
+            bad_lines: decoded.bad_lines,
         });
     }
     let text: &str = &decoded.text;
@@ -44,11 +46,34 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
         .map_err(|e| csv_error(path, 0, e))?
     {
         if !is_blank(&record) {
-            headers = record.iter().map(|h| h.trim().to_string()).collect();
+            headers = record
+                .iter()
+                .map(|h| {
+                    let h = h.trim();
+                    String::from_utf8_lossy(super::write::unguard(h.as_bytes())).into_owned()
+                })
+                .collect();
             break;
         }
     }
+    if headers.is_empty() {
+        return Err(ReadError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
     let body_start = reader.position().byte() as usize;
+    if let Some(problem) = quote_damage(
+        &text.as_bytes()[..body_start],
+        delimiter,
+        headers.len(),
+        headers.len(),
+    ) {
+        return Err(ReadError::Quote {
+            path: path.to_path_buf(),
+            line: 1,
+            problem,
+        });
+    }
     let renamed_headers = check_headers(path, &mut headers, options.lenient)?;
 
     // The body is cut at record boundaries and parsed in parallel; pieces are
@@ -85,7 +110,17 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
         .zip(lines_before.par_iter())
         .map(|(&(start, end), &first_line)| parse_chunk(&context, &body[start..end], first_line))
         .collect();
-    let pieces: Vec<Chunk> = pieces.into_iter().collect::<Result<_, _>>()?;
+    let broken_quotes = pieces
+        .iter()
+        .any(|p| matches!(p, Err(ReadError::Quote { .. })) || p.as_ref().is_ok_and(|c| c.damaged));
+    let pieces: Vec<Chunk> = if broken_quotes && bounds.len() > 1 {
+        // Pieces were cut where the quotes said records end; with broken
+        // quotes that is not certain, so the body is read again in one
+        // piece: the same answer for any thread count.
+        vec![parse_chunk(&context, body, first_body_line)?]
+    } else {
+        pieces.into_iter().collect::<Result<_, _>>()?
+    };
     let mut columns: Vec<Column> = (0..headers.len())
         .map(|c| {
             let rows = pieces.iter().map(|p| p.columns[c].len()).sum();
@@ -104,6 +139,7 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
         rejects,
         format: if delimiter == b'\t' { "tsv" } else { "csv" },
         encoding: Some(decoded.encoding),
+        encoding_guessed: decoded.guessed,
         delimiter: Some(delimiter),
         renamed_headers,
     })
@@ -138,10 +174,19 @@ struct ChunkContext<'a> {
 struct Chunk {
     columns: Vec<Column>,
     rejects: Vec<Reject>,
+    /// Lenient mode set a record with broken quotes aside here.
+    damaged: bool,
 }
 
 /// Parses records of one piece of the body; `first_line` is the file line
 /// the piece starts on, so errors name real line numbers.
+///
+/// A record whose quoted field runs to the end of the piece (an unclosed
+/// quote), or spans several lines and then has the wrong number of fields,
+/// or swallowed lines that are whole records themselves, is damaged: an
+/// error naming the line where the quote opened, or in lenient mode only
+/// that line is set aside (raw) and reading resumes on the next line — the
+/// records the quote swallowed are read as the records they are.
 fn parse_chunk(
     context: &ChunkContext<'_>,
     text: &str,
@@ -153,61 +198,171 @@ fn parse_chunk(
         .map(|_| ColumnBuilder::with_capacity(rows_estimate, text.len() / width.max(1)))
         .collect();
     let mut rejects = Vec::new();
-    let mut reader = builder(context.delimiter).from_reader(text.as_bytes());
-    // Byte records: the text is already valid UTF-8 and the parser splits it
-    // only at ASCII bytes, so fields are valid UTF-8 too (checked once per
-    // column buffer by `ColumnBuilder::finish`, far cheaper than
-    // `StringRecord`'s per-record validation or a check per field).
-    let mut record = csv::ByteRecord::new();
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(context.path, first_line, e))?
-    {
-        if is_blank_bytes(&record) {
-            continue;
-        }
-        let line = first_line + record.position().map_or(1, |p| p.line()) - 1;
-        let field = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-        let bad = if record.len() != width {
-            if !context.lenient {
-                return Err(ReadError::Ragged {
-                    path: context.path.to_path_buf(),
-                    line,
-                    expected: width,
-                    found: record.len(),
-                });
-            }
-            Some(format!(
-                "row has {} fields, header has {width}",
-                record.len()
-            ))
-        } else if context.had_bad_bytes
-            && record
-                .iter()
-                .any(|f| f.windows(3).any(|w| w == "\u{FFFD}".as_bytes()))
+    let mut damaged = false;
+    // Where the current reader starts: byte offset in `text` and file line.
+    let mut offset = 0usize;
+    let mut offset_line = first_line;
+    'segments: loop {
+        let segment = &text.as_bytes()[offset..];
+        let mut reader = builder(context.delimiter).from_reader(segment);
+        // Byte records: the text is already valid UTF-8 and the parser splits
+        // it only at ASCII bytes, so fields are valid UTF-8 too (checked once
+        // per column buffer by `ColumnBuilder::finish`, far cheaper than
+        // `StringRecord`'s per-record validation or a check per field).
+        let mut record = csv::ByteRecord::new();
+        while reader
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(context.path, offset_line, e))?
         {
-            // Lenient mode: the undecodable row is set aside, never half-kept.
-            Some(format!("bytes that are not valid {}", context.encoding))
-        } else {
-            None
-        };
-        match bad {
-            Some(reason) => rejects.push(Reject {
-                line,
-                reason,
-                fields: record.iter().map(field).collect(),
-            }),
-            None => {
-                for (column, value) in columns.iter_mut().zip(record.iter()) {
-                    column.push_bytes(value);
+            if is_blank_bytes(&record) {
+                continue;
+            }
+            let position = record.position().expect("records have positions");
+            let line = offset_line + position.line() - 1;
+            let lines_spanned = reader.position().line() - position.line();
+            if lines_spanned > 1 || reader.position().byte() as usize >= segment.len() {
+                let raw = &segment[position.byte() as usize..reader.position().byte() as usize];
+                if let Some(problem) = quote_damage(raw, context.delimiter, width, record.len()) {
+                    if !context.lenient {
+                        return Err(ReadError::Quote {
+                            path: context.path.to_path_buf(),
+                            line,
+                            problem,
+                        });
+                    }
+                    damaged = true;
+                    let start = offset + position.byte() as usize;
+                    let line_end = memchr::memchr(b'\n', &text.as_bytes()[start..])
+                        .map_or(text.len(), |n| start + n + 1);
+                    rejects.push(Reject {
+                        line,
+                        reason: format!("a quoted field {problem}"),
+                        fields: vec![text[start..line_end]
+                            .trim_end_matches(['\r', '\n'])
+                            .to_string()],
+                    });
+                    offset = line_end;
+                    offset_line = line + 1;
+                    if offset >= text.len() {
+                        break 'segments;
+                    }
+                    continue 'segments;
+                }
+            }
+            let field = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+            let bad = if record.len() != width {
+                if !context.lenient {
+                    return Err(ReadError::Ragged {
+                        path: context.path.to_path_buf(),
+                        line,
+                        expected: width,
+                        found: record.len(),
+                    });
+                }
+                Some(format!(
+                    "row has {} fields, header has {width}",
+                    record.len()
+                ))
+            } else if context.had_bad_bytes
+                && record
+                    .iter()
+                    .any(|f| f.windows(3).any(|w| w == "\u{FFFD}".as_bytes()))
+            {
+                // Lenient mode: the undecodable row is set aside, never half-kept.
+                Some(format!("bytes that are not valid {}", context.encoding))
+            } else {
+                None
+            };
+            match bad {
+                Some(reason) => rejects.push(Reject {
+                    line,
+                    reason,
+                    fields: record.iter().map(field).collect(),
+                }),
+                None => {
+                    for (column, value) in columns.iter_mut().zip(record.iter()) {
+                        column.push_bytes(super::write::unguard(value));
+                    }
                 }
             }
         }
+        break;
     }
     Ok(Chunk {
         columns: columns.into_iter().map(ColumnBuilder::finish).collect(),
         rejects,
+        damaged,
     })
+}
+
+/// What is wrong with the quotes of one record's raw text (a record that
+/// spans lines or ends the input), if anything.
+fn quote_damage(raw: &[u8], delimiter: u8, width: usize, fields: usize) -> Option<String> {
+    let (open_at_end, swallowed) = scan_quotes(raw, delimiter);
+    if open_at_end {
+        return Some(
+            "opened on this line is never closed: the rest of the input would be one value".into(),
+        );
+    }
+    if swallowed.is_empty() {
+        return None;
+    }
+    if fields != width {
+        return Some(format!(
+            "opened on this line swallows {} line break(s) and leaves a row of {fields} fields (the header has {width})",
+            swallowed.len()
+        ));
+    }
+    // Lines inside a quoted value that are whole records themselves: the
+    // quote ate other customers, it is not a multi-line note.
+    let record_like = width.saturating_sub(1).max(3);
+    let swallowed_records = swallowed
+        .iter()
+        .filter(|line| line.iter().filter(|&&b| b == delimiter).count() >= record_like)
+        .count();
+    (swallowed_records > 0).then(|| {
+        format!(
+            "opened on this line swallows {swallowed_records} line(s) that look like whole records"
+        )
+    })
+}
+
+/// Follows the quoting rules of the `csv` crate over one record's raw
+/// bytes: whether it ends inside a quoted field, and the lines that start
+/// inside a quoted field (each up to its line break).
+fn scan_quotes(raw: &[u8], delimiter: u8) -> (bool, Vec<&[u8]>) {
+    let raw = match raw {
+        [rest @ .., b'\r', b'\n'] | [rest @ .., b'\n'] => rest,
+        _ => raw,
+    };
+    let mut swallowed = Vec::new();
+    let mut pos = 0;
+    while pos < raw.len() {
+        let at_field_start = pos == 0 || raw[pos - 1] == delimiter || raw[pos - 1] == b'\n';
+        if raw[pos] == b'"' && at_field_start {
+            pos += 1;
+            loop {
+                match memchr::memchr2(b'"', b'\n', &raw[pos..]) {
+                    None => return (true, swallowed),
+                    Some(q) if raw[pos + q] == b'\n' => {
+                        let start = pos + q + 1;
+                        let end =
+                            memchr::memchr(b'\n', &raw[start..]).map_or(raw.len(), |n| start + n);
+                        swallowed.push(&raw[start..end]);
+                        pos = start;
+                    }
+                    Some(q) if raw.get(pos + q + 1) == Some(&b'"') => pos += q + 2,
+                    Some(q) => {
+                        pos += q + 1;
+                        break;
+                    }
+                }
+            }
+        } else {
+            pos += 1;
+        }
+    }
+    (false, swallowed)
 }
 
 /// Cuts `body` into about `parts` pieces of whole records, following the
@@ -304,8 +459,10 @@ mod tests {
 
     #[test]
     fn empty_and_header_only_files() {
-        let out = read_str("", false).unwrap();
-        assert_eq!(out.table.headers.len(), 0);
+        for empty in ["", "\u{FEFF}", "\n\n  \n"] {
+            let err = read_str(empty, true).unwrap_err().to_string();
+            assert!(err.contains("no header"), "{err}");
+        }
         let out = read_str("a,b\n", false).unwrap();
         assert_eq!(out.table.headers, ["a", "b"]);
         assert_eq!(out.table.row_count(), 0);
@@ -357,6 +514,68 @@ mod tests {
         text.push_str("oops\n");
         let err = read_str(&text, false).unwrap_err().to_string();
         assert!(err.contains("line 120002"), "{err}");
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_at_the_line_it_opens() {
+        let err = read_str("id,note\nC1,\"hello\nC2,world\nC3,bye\n", false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 2") && err.contains("never closed"),
+            "{err}"
+        );
+        // Lenient: exactly the damaged line is set aside, the rest is read.
+        let out = read_str("id,note\nC1,\"hello\nC2,world\nC3,bye\n", true).unwrap();
+        assert_eq!(
+            out.table.columns[0].iter().collect::<Vec<_>>(),
+            ["C2", "C3"]
+        );
+        assert_eq!(out.rejects.len(), 1);
+        assert_eq!(out.rejects[0].line, 2);
+        assert_eq!(out.rejects[0].fields, ["C1,\"hello"]);
+    }
+
+    #[test]
+    fn a_quote_that_swallows_records_is_caught_and_lenient_recovers_them() {
+        let mut text = String::from("id,name,city,note\n");
+        for i in 0..40 {
+            if i == 10 {
+                text.push_str("10,\"Ann,Köln,x\n");
+            } else if i == 20 {
+                text.push_str("20,Bob,Bonn\",y\n");
+            } else {
+                text.push_str(&format!("{i},N{i},Berlin,ok\n"));
+            }
+        }
+        let err = read_str(&text, false).unwrap_err().to_string();
+        assert!(err.contains("line 12"), "{err}");
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let out = pool.install(|| read_str(&text, true)).unwrap();
+            // Every input line is accounted for: 40 records, kept or set aside.
+            assert_eq!(
+                out.table.row_count() + out.rejects.len(),
+                40,
+                "{:?}",
+                out.rejects
+            );
+            assert_eq!(out.rejects[0].line, 12);
+            assert!(out.table.columns[0].iter().any(|id| id == "15"));
+        }
+    }
+
+    #[test]
+    fn multi_line_notes_with_commas_are_still_values() {
+        let out = read_str(
+            "id,note\n1,\"called, no answer\nagain, later\"\n2,x\n",
+            false,
+        )
+        .unwrap();
+        assert_eq!(out.table.row_count(), 2);
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! Reading and writing tables: CSV/TSV (any common encoding), Parquet, XLSX.
 //!
 //! Guarantees: every cell is read as text exactly as it is in the file (no
-//! type guessing, leading zeros kept); a problem names the file, the line and
+//! type guessing, leading zeros kept), except that the `'` tidyrec's own
+//! formula guard put before a formula-like value is taken off again
+//! ([`write::unguard`]), so tidyrec's outputs read back as what was written; a problem names the file, the line and
 //! the fix; with `lenient` the bad rows are set aside as [`Reject`]s instead of
 //! stopping the run. Outputs are written atomically by [`write`].
 
 mod delimited;
 pub mod encoding;
 mod parquet;
+pub mod paths;
 pub mod sniff;
 pub mod write;
 mod xlsx;
@@ -43,6 +46,9 @@ pub struct ReadOutcome {
     pub rejects: Vec<Reject>,
     pub format: &'static str,
     pub encoding: Option<&'static str>,
+    /// The encoding was guessed from the content (a legacy encoding, no BOM):
+    /// the summary says so, since `--encoding` may be needed.
+    pub encoding_guessed: bool,
     pub delimiter: Option<u8>,
     /// Header names that were repaired in lenient mode (empty or duplicate).
     pub renamed_headers: Vec<(usize, String)>,
@@ -59,17 +65,25 @@ pub enum ReadError {
         "unknown encoding `{label}`; use one of utf-8, utf-16, gbk, gb18030, latin1, windows-1252"
     )]
     UnknownEncoding { label: String },
-    #[error("`{path}` line {line}: bytes that are not valid {encoding}; pass `--encoding` with the file's real encoding (e.g. gbk, latin1)")]
+    #[error("`{path}` line {line} (byte {byte}): bytes that are not valid {encoding}{}; fix them, pass `--lenient` to set the damaged rows aside, or pass `--encoding` with the file's real encoding (e.g. gbk, latin1)", damaged_lines(*.bad_lines))]
     Encoding {
         path: PathBuf,
         line: usize,
+        byte: usize,
         encoding: &'static str,
+        bad_lines: usize,
     },
     #[error("`{path}` line {line}: {message}")]
     Csv {
         path: PathBuf,
         line: u64,
         message: String,
+    },
+    #[error("`{path}` line {line}: a quoted field {problem}; close the quote (a `\"` inside a value is written `\"\"`), or pass `--lenient` to set this line aside and read the lines after it as records")]
+    Quote {
+        path: PathBuf,
+        line: u64,
+        problem: String,
     },
     #[error("`{path}` line {line}: row has {found} fields but the header has {expected}; fix the row (check quotes and delimiters) or pass `--lenient` to set bad rows aside in a rejects file")]
     Ragged {
@@ -87,10 +101,22 @@ pub enum ReadError {
     },
     #[error("`{path}`: column {position} has an empty header; name it, or pass `--lenient` to name it `column_{position}`")]
     EmptyHeader { path: PathBuf, position: usize },
+    #[error(
+        "`{path}` is empty: there is no header row; export the file again, with its column names"
+    )]
+    Empty { path: PathBuf },
     #[error("`{path}`: {message}")]
     Parquet { path: PathBuf, message: String },
     #[error("`{path}`: {message}")]
     Xlsx { path: PathBuf, message: String },
+}
+
+fn damaged_lines(count: usize) -> String {
+    if count > 1 {
+        format!(" ({count} lines are damaged; the rest of the file is") + " valid)"
+    } else {
+        String::new()
+    }
 }
 
 /// File formats tidyrec reads and writes.

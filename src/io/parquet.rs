@@ -45,6 +45,7 @@ pub fn read(path: &Path) -> Result<ReadOutcome, ReadError> {
         format: "parquet",
         encoding: None,
         delimiter: None,
+        encoding_guessed: false,
         renamed_headers: Vec::new(),
     })
 }

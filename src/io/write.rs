@@ -69,8 +69,10 @@ where
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    remove_dead_temp_files(dir);
+    let prefix = temp_prefix();
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".tidyrec-").suffix(".tmp");
+    builder.prefix(&prefix).suffix(".tmp");
     // Temp files are private (0600); an output is an ordinary file: keep the
     // mode of the file it replaces, else rw-r--r--.
     #[cfg(unix)]
@@ -90,6 +92,58 @@ where
     temp.as_file().sync_all().map_err(io_err)?;
     temp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
+}
+
+/// Temp files carry the writer's process id (`.tidyrec-PID-XXXXXX.tmp`), so
+/// a later run can tell the leftovers of a killed process from the temp
+/// files of a run still going.
+pub fn temp_prefix() -> String {
+    format!(".tidyrec-{}-", std::process::id())
+}
+
+/// Removes, once per folder and process, the temp files that killed tidyrec
+/// processes left in `dir`: those whose process is gone (Linux: no
+/// `/proc/PID`), and unattributable ones (older tidyrec) more than a day old.
+fn remove_dead_temp_files(dir: &Path) {
+    use std::sync::Mutex;
+    static CLEANED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    {
+        let mut cleaned = CLEANED.lock().unwrap_or_else(|e| e.into_inner());
+        if cleaned.contains(&key) {
+            return;
+        }
+        cleaned.push(key);
+    }
+    let can_see_processes = Path::new("/proc/self").exists();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name
+            .strip_prefix(".tidyrec-")
+            .filter(|_| name.ends_with(".tmp"))
+        else {
+            continue;
+        };
+        let owner = rest
+            .split_once('-')
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        let dead = match owner {
+            Some(pid) => can_see_processes && !Path::new("/proc").join(pid.to_string()).exists(),
+            None => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 24 * 3600),
+        };
+        if dead && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Writes `value` as pretty-printed JSON with a final newline (reports,
@@ -293,17 +347,37 @@ where
     })
 }
 
-/// Neutralizes a value a spreadsheet would evaluate as a formula.
+/// Neutralizes a value a spreadsheet would evaluate as a formula, with a
+/// leading `'`.
+///
+/// The guard is undone exactly by [`unguard`], which every CSV read applies,
+/// so every output of tidyrec reads back into tidyrec as the same values
+/// (ids, headers and all). To make that a bijection, a value whose leading
+/// quotes hide a formula (`'=x`) is guarded too (`''=x`): the decision looks
+/// past leading quotes on both sides.
 pub fn guard(value: &str, options: CsvOptions) -> std::borrow::Cow<'_, str> {
-    if options.allow_formulas || !is_formula_like(value) {
+    if options.allow_formulas || !needs_guard(value.as_bytes()) {
         std::borrow::Cow::Borrowed(value)
     } else {
         std::borrow::Cow::Owned(format!("'{value}"))
     }
 }
 
-fn is_formula_like(value: &str) -> bool {
-    let bytes = value.as_bytes();
+/// The value [`guard`] was given, from what it wrote: one leading `'` is
+/// removed when it stands before what the guard protects.
+pub fn unguard(value: &[u8]) -> &[u8] {
+    match value {
+        [b'\'', rest @ ..] if needs_guard(rest) => rest,
+        _ => value,
+    }
+}
+
+fn needs_guard(value: &[u8]) -> bool {
+    let start = value.iter().take_while(|&&b| b == b'\'').count();
+    is_formula_like(&value[start..])
+}
+
+fn is_formula_like(bytes: &[u8]) -> bool {
     if bytes.len() < 2 || !matches!(bytes[0], b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') {
         return false;
     }
@@ -314,11 +388,16 @@ fn is_formula_like(value: &str) -> bool {
         && rest.iter().all(|b| {
             b.is_ascii_digit() || matches!(b, b' ' | b'.' | b',' | b'-' | b'(' | b')' | b'/')
         });
-    let phone_with_ext = matches!(bytes[0], b'+')
-        && value.split_once(";ext=").is_some_and(|(n, e)| {
-            n[1..].bytes().all(|b| b.is_ascii_digit()) && e.bytes().all(|b| b.is_ascii_digit())
+    let phone_with_ext = bytes[0] == b'+'
+        && find(rest, b";ext=").is_some_and(|at| {
+            rest[..at].iter().all(u8::is_ascii_digit)
+                && rest[at + 5..].iter().all(u8::is_ascii_digit)
         });
     !(plain_number || phone_with_ext)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -430,6 +509,51 @@ mod tests {
         let kind = std::fs::metadata(&fifo).unwrap().file_type();
         assert!(kind.is_fifo(), "still a pipe, not a regular file");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn guard_and_unguard_round_trip_every_value() {
+        let options = CsvOptions::default();
+        for value in [
+            "=HYPERLINK(\"x\")",
+            "'=x",
+            "''=x",
+            "'",
+            "'hello",
+            "-12",
+            "+1 415 555 0132",
+            "+14155550132;ext=12",
+            "@SUM",
+            "-",
+            "=",
+            "'=",
+            "\tcmd",
+            "plain",
+            "",
+            "+x;ext=1",
+        ] {
+            let written = guard(value, options);
+            assert_eq!(unguard(written.as_bytes()), value.as_bytes(), "{value}");
+        }
+        assert_eq!(guard("=1+1", options), "'=1+1");
+        assert_eq!(guard("'=1+1", options), "''=1+1");
+        assert_eq!(guard("'hello", options), "'hello");
+    }
+
+    #[test]
+    fn temp_files_of_dead_processes_are_removed_by_the_next_write() {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        // PIDs above the kernel's maximum (4194304) are never alive.
+        let dead = dir.path().join(".tidyrec-4294967-abc123.tmp");
+        let alive = dir.path().join(format!("{}abc123.tmp", temp_prefix()));
+        std::fs::write(&dead, "half").unwrap();
+        std::fs::write(&alive, "in use").unwrap();
+        atomic(&dir.path().join("out.csv"), |w| w.write_all(b"x")).unwrap();
+        assert!(!dead.exists());
+        assert!(alive.exists());
     }
 
     #[test]

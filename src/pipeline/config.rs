@@ -260,22 +260,7 @@ impl Pipeline {
             }
         }
         // Every published name stays inside output-dir and is unique.
-        let mut names: Vec<(&str, &str)> = vec![
-            ("outputs.cleaned", &c.outputs.cleaned),
-            ("outputs.golden", &c.outputs.golden),
-            ("outputs.crosswalk", &c.outputs.crosswalk),
-            ("outputs.summary", &c.outputs.summary),
-            ("pipeline.log", &c.pipeline.log),
-        ];
-        if let Some(v) = &c.validate {
-            names.push(("validate.report", &v.report));
-        }
-        for e in &c.exports {
-            names.push(("export.file", &e.file));
-        }
-        if let Some(s) = &c.segment {
-            names.push(("segment.file", &s.file));
-        }
+        let names = self.output_names();
         let mut seen = std::collections::HashSet::new();
         for (key, name) in &names {
             let relative = Path::new(name);
@@ -302,6 +287,84 @@ impl Pipeline {
                 .with_context(|| format!("pipeline file `{}`", self.file.display()))?;
         }
         Ok(())
+    }
+
+    /// Every file the pipeline reads (the pipeline file, its inputs, rule
+    /// files, model, export profiles) and every output it publishes, for
+    /// [`crate::io::paths::Plan::check`]. The master and the crosswalk of
+    /// the last run are read and then replaced by this run's golden file
+    /// and crosswalk, by design; any other output on them is refused.
+    pub fn path_plan(&self, files: &[Vec<PathBuf>]) -> crate::io::paths::Plan {
+        let c = &self.config;
+        let mut plan = crate::io::paths::Plan::new();
+        plan.read("the pipeline file", Some(&self.file));
+        for (input, paths) in c.inputs.iter().zip(files) {
+            for path in paths {
+                plan.read(&format!("input `{}`", input.source), Some(path));
+            }
+        }
+        for rules in self.rule_files() {
+            plan.read("a rule file", Some(&rules));
+        }
+        if let Some(m) = &c.matching {
+            let model = m.model.as_ref().map(|p| self.base.join(p));
+            plan.read("[match] model", model.as_deref());
+            if let Some(master) = m.master.as_ref().filter(|m| **m != c.outputs.golden) {
+                plan.read("[match] master", Some(&self.output_dir.join(master)));
+            }
+        }
+        for e in &c.exports {
+            let target = PathBuf::from(self.resolve_target(&e.target));
+            plan.read(
+                "an [[export]] profile",
+                Some(&target).filter(|p| p.is_file()).map(PathBuf::as_path),
+            );
+        }
+        for (key, name) in self.output_names() {
+            plan.write(key, Some(&self.output_dir.join(name)));
+        }
+        plan
+    }
+
+    /// How to read the files of `input` (its encoding, delimiter, sheet).
+    pub fn read_options(&self, input: &Input) -> Result<crate::io::ReadOptions> {
+        let delimiter = match input.delimiter.as_deref() {
+            None => None,
+            Some("tab" | "\\t") => Some(b'\t'),
+            Some(d) if d.len() == 1 => Some(d.as_bytes()[0]),
+            Some(d) => bail!(
+                "input `{}`: delimiter `{d}` must be one character or \"tab\"",
+                input.source
+            ),
+        };
+        Ok(crate::io::ReadOptions {
+            delimiter,
+            encoding: input.encoding.clone(),
+            sheet: input.sheet.clone(),
+            lenient: input.lenient,
+        })
+    }
+
+    /// The fixed names the pipeline publishes, with their keys.
+    fn output_names(&self) -> Vec<(&'static str, &str)> {
+        let c = &self.config;
+        let mut names: Vec<(&'static str, &str)> = vec![
+            ("outputs.cleaned", &c.outputs.cleaned),
+            ("outputs.golden", &c.outputs.golden),
+            ("outputs.crosswalk", &c.outputs.crosswalk),
+            ("outputs.summary", &c.outputs.summary),
+            ("pipeline.log", &c.pipeline.log),
+        ];
+        if let Some(v) = &c.validate {
+            names.push(("validate.report", &v.report));
+        }
+        for e in &c.exports {
+            names.push(("export.file", &e.file));
+        }
+        if let Some(s) = &c.segment {
+            names.push(("segment.file", &s.file));
+        }
+        names
     }
 
     /// A built-in export target as is; a profile file relative to the pipeline.

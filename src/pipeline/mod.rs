@@ -11,7 +11,7 @@ pub mod publish;
 
 use crate::commands::normalize::{build_plan, resolve_region, resolve_roles};
 use crate::config::RuleFile;
-use crate::io::{self, ReadOptions, Reject};
+use crate::io::{self, Reject};
 use crate::progress::Progress;
 use crate::table::{Column, Table};
 use anyhow::{bail, Context, Result};
@@ -65,21 +65,7 @@ pub fn gather(
         };
         let region_flag = pipeline.config.pipeline.default_region.as_deref();
         let default_region = resolve_region(region_flag, &rules)?;
-        let delimiter = match input.delimiter.as_deref() {
-            None => None,
-            Some("tab" | "\\t") => Some(b'\t'),
-            Some(d) if d.len() == 1 => Some(d.as_bytes()[0]),
-            Some(d) => bail!(
-                "input `{}`: delimiter `{d}` must be one character or \"tab\"",
-                input.source
-            ),
-        };
-        let options = ReadOptions {
-            delimiter,
-            encoding: input.encoding.clone(),
-            sheet: input.sheet.clone(),
-            lenient: input.lenient,
-        };
+        let options = pipeline.read_options(input)?;
         for path in paths {
             let read = io::read(path, &options)?;
             let mut raw = read.table;

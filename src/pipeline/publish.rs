@@ -7,10 +7,13 @@
 //! - Every output is written into `OUTPUT_DIR/.tidyrec-staging-PID/`; a run
 //!   that fails or is killed leaves the published files untouched (its
 //!   staging directory is removed by the next run).
-//! - Publishing replaces each file by a rename (atomic per file; the old
-//!   version is hard-linked into `.backups/STAMP/` first), moves files the
-//!   new run no longer produces into the same backup, records the new set in
-//!   `.tidyrec-manifest`, and keeps the newest `keep` backups.
+//! - Publishing replaces each file by a rename (the old version is
+//!   hard-linked into `.backups/STAMP/` first), moves files the new run no
+//!   longer produces into the same backup, records the new set in
+//!   `.tidyrec-manifest`, and keeps the newest `keep` backups. The renames
+//!   are listed in a journal (`.tidyrec-publish`) before the first one, so a
+//!   run killed mid-publish is finished by the next run ([`recover`]) before
+//!   it does anything else: the old set, or after recovery the whole new set.
 
 use anyhow::{bail, Context, Result};
 use std::fs::File;
@@ -20,6 +23,7 @@ const LOCK: &str = ".tidyrec.lock";
 const MANIFEST: &str = ".tidyrec-manifest";
 const STAGING_PREFIX: &str = ".tidyrec-staging-";
 const BACKUPS: &str = ".backups";
+const JOURNAL: &str = ".tidyrec-publish";
 
 /// The held lock; released on drop (or when the process ends).
 pub struct Lock {
@@ -58,6 +62,29 @@ pub fn lock(output_dir: &Path, pipeline: &str, wait: bool) -> Result<Lock> {
     Ok(Lock { _file: file })
 }
 
+/// The staging folder of the run in progress, until its publish is
+/// journaled; held locked for the whole publish, so an interrupt waits for
+/// the switch to finish instead of cutting it.
+static ACTIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn active() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    ACTIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Set once this process has journaled a publish.
+static PUBLISHED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// For a signal handler: removes the staging folder of the run in progress
+/// (waiting for a publish under way to finish first). Returns whether the
+/// run had not published, so the interrupt should end it.
+pub fn abandon_active() -> bool {
+    let mut active = active();
+    for dir in active.drain(..) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    !PUBLISHED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// A run's private output directory.
 pub struct Staging {
     pub dir: PathBuf,
@@ -82,6 +109,7 @@ impl Staging {
         }
         let dir = output_dir.join(format!("{STAGING_PREFIX}{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
+        active().push(dir.clone());
         Ok(Staging {
             dir,
             output_dir: output_dir.to_path_buf(),
@@ -116,66 +144,220 @@ impl Staging {
     /// Publishes every staged file (not under a dot-directory), keeping the
     /// previous generation in `.backups/stamp` (newest `keep` kept).
     /// Returns the published names, sorted.
-    pub fn publish(mut self, keep: usize, stamp: &str) -> Result<Vec<String>> {
+    ///
+    /// The switch from the old set to the new one is journaled: backups are
+    /// made first, then `.tidyrec-publish` lists every rename, then the
+    /// renames run. A run killed in between leaves the journal, and the next
+    /// run ([`recover`]) finishes the switch before anything else, so a crash
+    /// never leaves a mix of old and new outputs behind for the next run.
+    /// No published or retired name may be a file `guard` names as read.
+    pub fn publish(
+        mut self,
+        keep: usize,
+        stamp: &str,
+        guard: &crate::io::paths::Plan,
+    ) -> Result<Vec<String>> {
+        let mut active = active();
+        if !active.contains(&self.dir) {
+            bail!("the run was interrupted before publishing; nothing was published");
+        }
         let mut names = Vec::new();
         collect(&self.dir, &self.dir, &mut names)?;
         names.sort();
         let previous: Vec<String> = std::fs::read_to_string(self.output_dir.join(MANIFEST))
             .map(|text| text.lines().map(str::to_string).collect())
             .unwrap_or_default();
+        let retire: Vec<String> = previous
+            .into_iter()
+            .filter(|n| !names.contains(n))
+            .collect();
+        for name in names.iter().chain(&retire) {
+            if let Some(flag) = guard.reads_file(&self.output_dir.join(name)) {
+                bail!(
+                    "refusing to publish `{name}` into `{}`: it is the file read as {flag}; tidyrec never modifies a file it reads — rename the output or move output-dir",
+                    self.output_dir.display()
+                );
+            }
+        }
+        // 1. Back up the current generation (hard links: the files stay).
         let backup = self.output_dir.join(BACKUPS).join(stamp);
-        let keep_backup = |name: &str, by_rename: bool| -> Result<()> {
-            let from = self.output_dir.join(name);
-            if keep == 0 || !from.is_file() {
-                if by_rename && from.is_file() {
-                    std::fs::remove_file(&from)?;
+        if keep > 0 {
+            for name in &names {
+                let from = self.output_dir.join(name);
+                if !from.is_file() {
+                    continue;
                 }
-                return Ok(());
+                let to = backup.join(name);
+                if let Some(parent) = to.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                if std::fs::hard_link(&from, &to).is_err() {
+                    std::fs::copy(&from, &to)
+                        .with_context(|| format!("backing up `{name}` before replacing it"))?;
+                }
             }
-            let to = backup.join(name);
-            if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            if by_rename {
-                std::fs::rename(&from, &to)?;
-            } else if std::fs::hard_link(&from, &to).is_err() {
-                std::fs::copy(&from, &to)?;
-            }
-            Ok(())
+        }
+        // 2. The journal: from here on, the switch is finished even if
+        // this process dies.
+        let journal = Journal {
+            staging: self
+                .dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            backup: stamp.to_string(),
+            keep,
+            names: names.clone(),
+            retire,
         };
-        for name in &names {
-            keep_backup(name, false)
-                .with_context(|| format!("backing up `{name}` before replacing it"))?;
-            let target = self.output_dir.join(name);
+        crate::io::write::json(&self.output_dir.join(JOURNAL), &journal)?;
+        // The journal owns the staging folder now: never drop it unfinished.
+        self.published = true;
+        active.retain(|d| *d != self.dir);
+        PUBLISHED.store(true, std::sync::atomic::Ordering::SeqCst);
+        fault_point()?;
+        // 3. The switch.
+        journal.finish(&self.output_dir)?;
+        drop(active);
+        Ok(names)
+    }
+}
+
+/// The journal of a publish in progress (`OUTPUT_DIR/.tidyrec-publish`).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Journal {
+    /// The staging folder's name inside the output folder.
+    staging: String,
+    /// The backup generation the old files went to.
+    backup: String,
+    keep: usize,
+    /// Staged names to move into place.
+    names: Vec<String>,
+    /// Names of the previous generation this one no longer writes.
+    retire: Vec<String>,
+}
+
+impl Journal {
+    /// Moves every staged file into place, retires the old names, writes the
+    /// manifest, then removes the journal and the staging folder. Each step
+    /// is skipped when already done, so finishing twice is harmless.
+    fn finish(&self, output_dir: &Path) -> Result<()> {
+        let staging = output_dir.join(&self.staging);
+        let backup = output_dir.join(BACKUPS).join(&self.backup);
+        for name in &self.names {
+            let from = staging.join(name);
+            if !from.exists() {
+                continue; // moved before a crash
+            }
+            let target = output_dir.join(name);
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent)?;
             }
-            std::fs::rename(self.dir.join(name), &target)
+            std::fs::rename(&from, &target)
                 .with_context(|| format!("publishing `{}`", target.display()))?;
+            fault_point()?;
         }
         // Outputs of the last run that this run no longer makes (a file
         // split into fewer parts) go to the backup, not left to be re-imported.
-        for name in previous.iter().filter(|n| !names.contains(n)) {
-            keep_backup(name, true)
+        for name in &self.retire {
+            let from = output_dir.join(name);
+            if !from.is_file() {
+                continue;
+            }
+            let to = backup.join(name);
+            let retired = if self.keep == 0 || to.exists() {
+                std::fs::remove_file(&from)
+            } else {
+                if let Some(parent) = to.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::rename(&from, &to)
+            };
+            retired
                 .with_context(|| format!("retiring `{name}`, which this run no longer writes"))?;
+            fault_point()?;
         }
-        let manifest = self.output_dir.join(MANIFEST);
+        let manifest = output_dir.join(MANIFEST);
         crate::io::write::atomic(&manifest, |w| {
-            for name in &names {
+            for name in &self.names {
                 writeln!(w, "{name}")?;
             }
             Ok(())
         })?;
-        prune_backups(&self.output_dir.join(BACKUPS), keep)?;
-        self.published = true;
-        let _ = std::fs::remove_dir_all(&self.dir);
-        Ok(names)
+        prune_backups(&output_dir.join(BACKUPS), self.keep)?;
+        std::fs::remove_file(output_dir.join(JOURNAL)).with_context(|| {
+            format!("removing the publish journal in `{}`", output_dir.display())
+        })?;
+        let _ = std::fs::remove_dir_all(&staging);
+        Ok(())
     }
+}
+
+/// Finishes a publish that a killed run left half done (call with the lock
+/// held, before anything else touches the output folder). Returns how many
+/// files it put in place, or `None` when there was nothing to finish.
+pub fn recover(output_dir: &Path) -> Result<Option<usize>> {
+    let path = output_dir.join(JOURNAL);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("reading `{}`", path.display())),
+    };
+    let journal: Journal = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "the publish journal `{}` is damaged; compare the outputs with the newest backup in .backups/, then delete it",
+            path.display()
+        )
+    })?;
+    let pending = journal
+        .names
+        .iter()
+        .filter(|n| output_dir.join(&journal.staging).join(n).exists())
+        .count();
+    journal.finish(output_dir)?;
+    Ok(Some(pending))
+}
+
+thread_local! {
+    /// Steps of publishes taken on this thread (for fault injection).
+    static PUBLISH_STEP: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Unit tests: the step at which a publish fails as if killed (0: none).
+    static FAIL_AT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Fault injection, to test that a publish cut at any step is finished by
+/// the next run: with `TIDYREC_FAULT_PUBLISH_AT=N` the process aborts at
+/// the N-th step of a publish (1 = right after the journal is written), as a
+/// kill at that moment would; unit tests make the step fail instead.
+fn fault_point() -> Result<()> {
+    let step = PUBLISH_STEP.with(|s| {
+        s.set(s.get() + 1);
+        s.get()
+    });
+    if std::env::var("TIDYREC_FAULT_PUBLISH_AT")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        == Some(step)
+    {
+        std::process::abort();
+    }
+    if FAIL_AT.with(|f| f.get()) == step {
+        bail!("injected fault at publish step {step}");
+    }
+    Ok(())
+}
+
+/// Unit tests: the next publish on this thread fails at `step` (0: never).
+#[cfg(test)]
+fn inject_fault_at(step: usize) {
+    PUBLISH_STEP.with(|s| s.set(0));
+    FAIL_AT.with(|f| f.set(step));
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.published {
+            active().retain(|d| *d != self.dir);
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
@@ -239,7 +421,7 @@ mod tests {
             std::fs::write(staging.path(name).unwrap(), body).unwrap();
         }
         std::fs::write(staging.work().unwrap().join("scratch"), "x").unwrap();
-        staging.publish(keep, stamp).unwrap()
+        staging.publish(keep, stamp, &Default::default()).unwrap()
     }
 
     #[test]
@@ -293,6 +475,56 @@ mod tests {
             })
             .count();
         assert_eq!(leftovers, 0);
+    }
+
+    #[test]
+    fn a_publish_cut_at_any_step_is_finished_by_recover() {
+        let old = [
+            ("a.csv", "old"),
+            ("sf/p-part1.csv", "old"),
+            ("sf/p-part2.csv", "old"),
+        ];
+        let new = [
+            ("a.csv", "new"),
+            ("b.csv", "new"),
+            ("sf/p-part1.csv", "new"),
+        ];
+        let state = |out: &Path| -> Vec<(String, Option<String>)> {
+            ["a.csv", "b.csv", "sf/p-part1.csv", "sf/p-part2.csv"]
+                .iter()
+                .map(|n| (n.to_string(), std::fs::read_to_string(out.join(n)).ok()))
+                .collect()
+        };
+        let expected_new = vec![
+            ("a.csv".to_string(), Some("new".to_string())),
+            ("b.csv".to_string(), Some("new".to_string())),
+            ("sf/p-part1.csv".to_string(), Some("new".to_string())),
+            ("sf/p-part2.csv".to_string(), None),
+        ];
+        // 1 journal + 3 renames + 1 retirement = 5 steps.
+        for step in 1..=5 {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path();
+            publish(out, &old, 2, "t1");
+            let staging = Staging::new(out).unwrap();
+            for (name, body) in new {
+                std::fs::write(staging.path(name).unwrap(), body).unwrap();
+            }
+            inject_fault_at(step);
+            let err = staging.publish(2, "t2", &Default::default()).unwrap_err();
+            inject_fault_at(0);
+            assert!(err.to_string().contains("injected"), "{err}");
+            assert!(out.join(JOURNAL).exists());
+            // The next run finishes the switch before anything else.
+            assert!(recover(out).unwrap().is_some());
+            assert_eq!(state(out), expected_new, "cut at step {step}");
+            assert!(!out.join(JOURNAL).exists());
+            assert_eq!(
+                std::fs::read_to_string(out.join(".backups/t2/sf/p-part2.csv")).unwrap(),
+                "old"
+            );
+            assert_eq!(recover(out).unwrap(), None);
+        }
     }
 
     #[test]

@@ -8,6 +8,30 @@ pub mod validate;
 /// Version of the JSON report layout.
 pub const VERSION: u32 = 1;
 
+/// Text made safe for a terminal or a log file: control characters (an
+/// escape sequence that clears the screen or retitles the window, a
+/// carriage return that overwrites the line) and the Unicode bidirectional
+/// overrides that reorder what is shown become visible `\u{..}` escapes.
+/// Line breaks and tabs of multi-line messages are kept.
+pub fn escape_terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Text made safe inside XML or HTML elements and attributes: markup
 /// characters become entities, and control characters XML 1.0 cannot hold
 /// become U+FFFD.
