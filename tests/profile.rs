@@ -156,9 +156,10 @@ fn empty_and_header_only_files_are_profiled_without_inventing_figures() {
     let wd = Workdir::new();
     wd.write("empty.csv", "");
     wd.write("header.csv", "Email,Phone\n");
-    let empty = profile_json(&wd, "empty.csv", "empty.json", &[]);
-    assert_eq!(empty["rows"], 0);
-    assert_eq!(empty["columns"].as_array().unwrap().len(), 0);
+    // No header at all is an input error, not a 0×0 profile.
+    let out = wd.run(&["profile", "empty.csv", "--json", "empty.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!wd.path("empty.json").exists());
     let header = profile_json(&wd, "header.csv", "header.json", &["--html", "header.html"]);
     let columns = header["columns"].as_array().unwrap();
     assert_eq!(columns.len(), 2);
