@@ -179,8 +179,8 @@ pub struct LinkArgs {
     /// Write a JSON report (counts, blocking, model, timings).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Blocks with more records than this are skipped [default: 50].
-    #[arg(long, value_name = "N")]
+    /// Blocks with more records than this are skipped [default: 50; 2–5000].
+    #[arg(long, value_name = "N", value_parser = parse_max_block)]
     pub max_block: Option<usize>,
     /// Normalize the master's values too (when it is not a tidyrec golden file).
     #[arg(long)]
@@ -345,12 +345,22 @@ pub struct DedupeArgs {
     #[arg(long)]
     pub fail_on_duplicates: bool,
     /// Blocks with more records than this are skipped and reported
-    /// [default: 50, or `max-block` in the rule file's [dedupe]].
-    #[arg(long, value_name = "N")]
+    /// [default: 50, or `max-block` in the rule file's [dedupe]; 2–5000].
+    #[arg(long, value_name = "N", value_parser = parse_max_block)]
     pub max_block: Option<usize>,
     /// Country for phones of rows without one (ISO code or name).
     #[arg(long, value_name = "COUNTRY")]
     pub default_region: Option<String>,
+}
+
+fn parse_max_block(value: &str) -> Result<usize, String> {
+    let limit = crate::matching::MAX_BLOCK_LIMIT;
+    match value.parse::<usize>() {
+        Ok(n) if (2..=limit).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "a block size from 2 to {limit} (a block of n records makes n(n-1)/2 pairs)"
+        )),
+    }
 }
 
 fn parse_probability(value: &str) -> Result<f64, String> {

@@ -453,3 +453,30 @@ fn a_run_killed_at_any_publishing_step_is_finished_by_the_next() {
         assert!(!wd.path("out/.tidyrec-publish").exists());
     }
 }
+
+#[test]
+fn resource_flags_and_settings_are_bounded() {
+    let wd = Workdir::new();
+    wd.write("in.csv", CONTACTS);
+    let out = wd.run(&[
+        "dedupe",
+        "in.csv",
+        "-o",
+        "g.csv",
+        "--max-block",
+        "100000000",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("5000"), "{}", stderr_of(&out));
+    wd.write("r.toml", "[dedupe]\nmax-block = 1000000\n");
+    let out = wd.run(&["dedupe", "in.csv", "-o", "g.csv", "--rules", "r.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("max-block"), "{}", stderr_of(&out));
+    wd.write(
+        "p.toml",
+        "[pipeline]\nname = \"x\"\noutput-dir = \"out\"\nkeep = 99999999\n[[input]]\nsource = \"a\"\npath = \"in.csv\"\n",
+    );
+    let out = wd.run(&["run", "p.toml", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("keep"), "{}", stderr_of(&out));
+}

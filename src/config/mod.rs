@@ -185,6 +185,17 @@ impl RuleFile {
                 "[dedupe] max-block must be at least 2 (a block of one record has no pairs)".into(),
             ));
         }
+        if let Some(n) = dedupe
+            .max_block
+            .filter(|&n| n > crate::matching::MAX_BLOCK_LIMIT)
+        {
+            return Err(invalid(format!(
+                "[dedupe] max-block = {n} is more than {}: one such block alone makes billions of pairs; use a value up to {} (default {})",
+                crate::matching::MAX_BLOCK_LIMIT,
+                crate::matching::MAX_BLOCK_LIMIT,
+                crate::matching::MAX_BLOCK
+            )));
+        }
         if let Some(names) = &dedupe.blocking {
             let known: Vec<&str> = crate::matching::blocking::RULES
                 .iter()

@@ -161,6 +161,15 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<ReadOutcome, ReadError
     }
 }
 
+/// Reads delimited text already in memory; `path` only names it in errors.
+pub fn read_delimited(
+    path: &Path,
+    bytes: &[u8],
+    options: &ReadOptions,
+) -> Result<ReadOutcome, ReadError> {
+    delimited::read(path, bytes, options)
+}
+
 fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
     let io_err = |source| ReadError::Io {
         path: path.to_path_buf(),

@@ -31,6 +31,10 @@ use std::time::{Duration, Instant};
 /// other rules (e-mail, phone, birth date, street).
 pub const MAX_BLOCK: usize = 50;
 
+/// The largest `max-block` accepted: a block of n records makes n(n−1)/2
+/// pairs, and 5,000 already makes 12.5 million from one block.
+pub const MAX_BLOCK_LIMIT: usize = 5_000;
+
 pub struct Settings {
     /// Match probability from which two records are the same entity.
     pub threshold: f64,

@@ -77,6 +77,9 @@ pub struct Settings {
     pub default_region: Option<String>,
 }
 
+/// The most backup generations a pipeline may keep.
+const MAX_KEEP: usize = 1_000;
+
 fn default_keep() -> usize {
     3
 }
@@ -204,7 +207,13 @@ impl Pipeline {
     pub fn load(path: &Path) -> Result<Pipeline> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the pipeline file `{}`", path.display()))?;
-        let config: PipelineFile = toml::from_str(&text).map_err(|e| {
+        Pipeline::parse(path, &text)
+    }
+
+    /// Parses and checks pipeline `text` as if read from `path` (relative
+    /// paths in it are relative to `path`'s folder).
+    pub fn parse(path: &Path, text: &str) -> Result<Pipeline> {
+        let config: PipelineFile = toml::from_str(text).map_err(|e| {
             anyhow::anyhow!(
                 "pipeline file `{}`: {}",
                 path.display(),
@@ -233,6 +242,12 @@ impl Pipeline {
 
     fn check(&self) -> Result<()> {
         let c = &self.config;
+        if c.pipeline.keep > MAX_KEEP {
+            return Err(self.fail(format!(
+                "keep = {} backup generations is more than {MAX_KEEP}; each one can hold a full copy of the outputs",
+                c.pipeline.keep
+            )));
+        }
         if c.inputs.is_empty() {
             return Err(self.fail("no [[input]]; add one per source file".into()));
         }
