@@ -480,3 +480,73 @@ fn resource_flags_and_settings_are_bounded() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("keep"), "{}", stderr_of(&out));
 }
+
+/// Id columns of every CRM's shape (`fixtures/ids/crm_ids.csv`, made by
+/// `scripts/crm_id_shapes.py`) come out exactly as they went in — also
+/// under headers tidyrec does not know, where only content could speak.
+#[test]
+fn identifiers_are_never_rewritten() {
+    let wd = Workdir::new();
+    let input = fixture("ids/crm_ids.csv");
+    let (headers, original) = records(&input);
+    let id_columns: Vec<usize> = (0..headers.len())
+        .filter(|&c| {
+            !["First Name", "Last Name", "Country", "Phone", "Email"].contains(&headers[c].as_str())
+        })
+        .collect();
+    // The same file with neutral headers (`col1` …): content alone decides.
+    let neutral: String = std::fs::read_to_string(&input)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                (0..headers.len())
+                    .map(|c| {
+                        if id_columns.contains(&c) {
+                            format!("col{c}")
+                        } else {
+                            headers[c].clone()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    wd.write("neutral.csv", neutral + "\n");
+    for file in [input.to_str().unwrap(), "neutral.csv"] {
+        let out = wd.run(&["normalize", file, "-o", "out.csv"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let (_, rows) = records(&wd.path("out.csv"));
+        for &c in &id_columns {
+            for (row, (got, want)) in rows.iter().zip(&original).enumerate() {
+                assert_eq!(
+                    got[c], want[c],
+                    "{file}: column {} row {row} rewritten",
+                    headers[c]
+                );
+            }
+        }
+        // The phones beside them are still normalized.
+        let phone = headers.iter().position(|h| h == "Phone").unwrap();
+        assert_eq!(rows[0][phone], "+49301234567");
+    }
+    // Dedupe names records by the first unique id column, not row numbers.
+    let out = wd.run(&[
+        "dedupe",
+        input.to_str().unwrap(),
+        "-o",
+        "g.csv",
+        "--clusters",
+        "c.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (cluster_headers, clusters) = records(&wd.path("c.csv"));
+    assert_eq!(cluster_headers[0], "Id");
+    let ids: Vec<&str> = original.iter().map(|r| r[0].as_str()).collect();
+    assert!(clusters.iter().all(|r| ids.contains(&r[0].as_str())));
+}

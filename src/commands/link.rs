@@ -235,8 +235,9 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
             .enumerate()
             .find(|(_, id)| id.trim().is_empty() || !seen.insert(id.as_str()))
         {
+            // The id itself stays out of the message: it can be customer data.
             bail!(
-                "the batch `{}` row {} has {} record id `{id}`; give --id-column a column whose values are all present and unique",
+                "the batch `{}` row {} has {} record id; give --id-column a column whose values are all present and unique",
                 batch_path.display(),
                 row + 1,
                 if id.trim().is_empty() { "an empty" } else { "a repeated" }

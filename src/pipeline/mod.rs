@@ -155,10 +155,12 @@ pub fn gather(
                 None => (0..table.row_count()).for_each(|_| column.push("")),
             }
         }
-        for id in ids {
+        for (row, id) in ids.iter().enumerate() {
             if !seen.insert(id.as_str()) {
+                // Rows, not the id: an id can be customer data (an e-mail).
                 bail!(
-                    "record id `{id}` appears twice (in source `{name}`); give the input a unique id-column, or leave it out to number rows"
+                    "source `{name}` row {}: its record id appears in an earlier row; give the input a unique id-column, or leave it out to number rows",
+                    row + 1
                 );
             }
             source.push(name);

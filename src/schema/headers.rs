@@ -269,6 +269,70 @@ const CONTAINS: &[(&[&str], Role)] = &[
     ),
 ];
 
+/// What an identifier's header starts with (folded): whose number it is.
+const ID_OWNERS: &[&str] = &[
+    "customer",
+    "client",
+    "contact",
+    "account",
+    "member",
+    "membership",
+    "loyalty",
+    "record",
+    "lead",
+    "crm",
+    "external",
+    "user",
+    "person",
+    "party",
+    "partner",
+    "kunden",
+    "mitglieds",
+    "cliente",
+    "socio",
+    "numero",
+    "order",
+    "invoice",
+    "ref",
+    "reference",
+    "sf",
+    "salesforce",
+    "hubspot",
+    "zoho",
+    "dynamics",
+    "source",
+    "legacy",
+];
+/// How an identifier's header ends (folded): `… Number`, `… No`, `… Key`.
+const ID_ENDINGS: &[&str] = &[
+    "id", "key", "number", "no", "nr", "num", "nummer", "code", "ref", "guid", "uuid",
+];
+
+/// A header that names an identifier: `Account Number`, `Client No.`,
+/// `Record Key`, `Mitgliedsnummer`, `客户号`, `会员编号`, `顧客番号` — but
+/// not `Phone Number` or `手机号` (phone words are checked by the caller's
+/// later rules only when this says no, so they are excluded here).
+fn is_identifier(key: &str) -> bool {
+    const NOT_IDS: &[&str] = &[
+        "phone", "mobile", "tel", "fax", "cell", "zip", "postal", "post", "country", "手机",
+        "电话", "電話", "号码", "邮编", "house", "street", "vat", "tax",
+    ];
+    if NOT_IDS.iter().any(|w| key.contains(w)) {
+        return false;
+    }
+    if matches!(key, "no" | "nr" | "key" | "ref" | "reference" | "guid") {
+        return true;
+    }
+    let cjk = ["编号", "番号", "客户号", "会员号", "订单号", "档案号"];
+    if cjk.iter().any(|w| key.contains(w)) {
+        return true;
+    }
+    ID_OWNERS.iter().any(|owner| {
+        key.strip_prefix(owner)
+            .is_some_and(|rest| ID_ENDINGS.iter().any(|end| rest == *end))
+    })
+}
+
 /// The role a header names, if it names one.
 pub fn role(header: &str) -> Option<Role> {
     let key = fold(header);
@@ -298,6 +362,9 @@ pub fn role(header: &str) -> Option<Role> {
         {
             return Some(Role::Boolean);
         }
+    }
+    if is_identifier(&key) {
+        return Some(Role::Id);
     }
     // `tel` only as a whole word: `hotel` is not a phone.
     if lower

@@ -129,10 +129,13 @@ fn looks_like_phone(value: &str) -> bool {
     let formatted = value.starts_with('+')
         || value.contains([' ', '-', '(', '.'])
         || cleaned.extension.is_some();
+    // Letters are a phone's only as an extension marker (`x12`, `ext. 4`):
+    // `C-2125550147` and `SF-4155550132` are codes with a prefix, not phones.
+    let letters = value.bytes().filter(u8::is_ascii_alphabetic).count();
     (7..=15).contains(&digits)
         && formatted
         && !value.contains(':')
-        && value.bytes().filter(u8::is_ascii_alphabetic).count() < 3
+        && (letters == 0 || (cleaned.extension.is_some() && letters < 10))
 }
 
 fn majority(count: usize, shape: &Shape) -> bool {
@@ -159,6 +162,12 @@ pub fn infer<'a>(header: &str, values: impl Iterator<Item = &'a str>) -> Inferre
         None
     };
     match (from_header, from_content) {
+        // An identifier is never rewritten: content can confirm other
+        // roles, but never turn an id-headed column into phone, date, money.
+        (Some(Role::Id), _) => Inferred {
+            role: Role::Id,
+            source: Source::Header,
+        },
         (Some(role), Some(content)) if role != content && contradicts(role, &shape) => Inferred {
             role: content,
             source: Source::Content,
@@ -239,6 +248,22 @@ mod tests {
             ("customer_id", Role::Id),
             ("Id", Role::Id),
             ("rec_id", Role::Id),
+            ("Account Number", Role::Id),
+            ("Client No.", Role::Id),
+            ("Record Key", Role::Id),
+            ("Mitgliedsnummer", Role::Id),
+            ("Kundennummer", Role::Id),
+            ("Loyalty Number", Role::Id),
+            ("客户号", Role::Id),
+            ("会员编号", Role::Id),
+            ("顧客番号", Role::Id),
+            ("Ref", Role::Id),
+            ("Phone Number", Role::Phone),
+            ("Mobile No", Role::Phone),
+            ("手机号", Role::Phone),
+            ("電話番号", Role::Phone),
+            ("Zip Code", Role::PostalCode),
+            ("House Number", Role::Text),
             ("Created Date", Role::Date),
             ("created_at", Role::Datetime),
             ("Email Opt Out", Role::Boolean),
@@ -277,6 +302,28 @@ mod tests {
         assert_eq!(role("notes", &emails), Role::Text);
         assert_eq!(role("phone", &emails), Role::Email);
         assert_eq!(role("code", &["1001", "1002", "1003", "1004"]), Role::Text);
+        // Codes with a letter prefix are not phones, whatever the header.
+        let codes = [
+            "C-2125550147",
+            "C-4155550132",
+            "C-3035550199",
+            "C-6175550100",
+        ];
+        assert_eq!(role("contact", &codes), Role::Text);
+        assert_eq!(role("Customer ID", &codes), Role::Id);
+        let phones_in_id = ["(415) 555-0132", "+44 20 7946 0958", "138-1234-5678"];
+        assert_eq!(role("Customer ID", &phones_in_id), Role::Id);
+        assert_eq!(
+            role(
+                "tel",
+                &[
+                    "+1 415 555 0132 ext. 12",
+                    "415-555-0100 x7",
+                    "(415) 555-0199"
+                ]
+            ),
+            Role::Phone
+        );
         assert_eq!(role("x", &["hello", "world", "foo", "bar"]), Role::Text);
         // One odd value does not overturn a header.
         assert_eq!(
