@@ -329,7 +329,7 @@ fn is_identifier(key: &str) -> bool {
     }
     ID_OWNERS.iter().any(|owner| {
         key.strip_prefix(owner)
-            .is_some_and(|rest| ID_ENDINGS.iter().any(|end| rest == *end))
+            .is_some_and(|rest| ID_ENDINGS.contains(&rest))
     })
 }
 
