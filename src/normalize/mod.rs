@@ -91,7 +91,18 @@ pub struct ColumnStats {
     pub empty: usize,
     /// Most frequent rejection reasons, with counts.
     pub reasons: Vec<(String, usize)>,
+    /// Country columns: the spellings not recognised, most frequent first
+    /// (at most [`UNRECOGNISED_SHOWN`]), so a steward sees `Mainland × 412`.
+    pub unrecognised: Vec<(String, usize)>,
 }
+
+/// How many unrecognised country spellings a column's stats list.
+pub const UNRECOGNISED_SHOWN: usize = 10;
+
+/// The row context of a country that is written but not recognised: its
+/// phones get no region (only `+` numbers are read; national ones are kept
+/// as written and reported), never the default region's.
+const UNKNOWN_COUNTRY: &str = "??";
 
 pub struct Outcome {
     pub table: Table,
@@ -105,6 +116,8 @@ pub struct Outcome {
 
 /// Per-row context shared by all columns.
 struct RowContext {
+    /// The row's country: a code, [`UNKNOWN_COUNTRY`] when written but not
+    /// recognised, `None` when empty (then the default region applies).
     country: Vec<Option<&'static str>>,
 }
 
@@ -134,7 +147,13 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
                 let mut memo: HashMap<&str, Option<&'static str>> = HashMap::default();
                 input.columns[index]
                     .iter()
-                    .map(|raw| *memo.entry(raw).or_insert_with(|| country::lookup(raw)))
+                    .map(|raw| {
+                        *memo.entry(raw).or_insert_with(|| {
+                            let stated = !raw.trim().is_empty()
+                                && !placeholder::is_placeholder(raw, &plan.placeholders);
+                            country::lookup(raw).or(stated.then_some(UNKNOWN_COUNTRY))
+                        })
+                    })
                     .collect()
             }
             None => Vec::new(),
@@ -210,6 +229,11 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
         findings.extend(column_findings);
         rejected.push(column_rejected);
     }
+    for (c, column_stats) in stats.iter_mut().enumerate() {
+        if plan.columns[c].role == Role::Country && column_stats.rejected > 0 {
+            column_stats.unrecognised = unrecognised(&input.columns[c], &rejected[c]);
+        }
+    }
     findings.sort_unstable_by_key(|f| (f.row, f.column));
     Outcome {
         table,
@@ -217,6 +241,21 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
         findings,
         rejected,
     }
+}
+
+/// The rejected spellings of a country column, most frequent first.
+fn unrecognised(column: &Column, rejected: &[u32]) -> Vec<(String, usize)> {
+    let mut counts: HashMap<&str, usize> = HashMap::default();
+    for &row in rejected {
+        *counts.entry(column.get(row as usize).trim()).or_default() += 1;
+    }
+    let mut counts: Vec<(String, usize)> = counts
+        .into_iter()
+        .map(|(v, n)| (v.to_string(), n))
+        .collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts.truncate(UNRECOGNISED_SHOWN);
+    counts
 }
 
 /// One column joined from its pieces: values, counts, findings, rejected rows.
@@ -269,6 +308,7 @@ fn date_orders(
             .get(row)
             .copied()
             .flatten()
+            .filter(|&c| c != UNKNOWN_COUNTRY)
             .or(plan.default_region)
     };
     // Evidence per country group: (proves day-first, proves month-first),
@@ -430,17 +470,26 @@ impl<'a> CellNormalizer<'_, 'a> {
             }
             Role::Email => email::normalize(raw),
             Role::Phone => {
-                let region = country().or(self.plan.default_region).and_then(|code| {
+                let stated = country();
+                let region = stated.or(self.plan.default_region).and_then(|code| {
                     *self
                         .region_index
                         .entry(code)
                         .or_insert_with(|| phone::region(code))
                 });
-                self.phones.normalize(raw, region).map(Cow::Borrowed)
+                match self.phones.normalize(raw, region) {
+                    // A `+` number needs no country; a national one is read
+                    // with the row's country only, never a default instead
+                    // of a country the row states that we do not know.
+                    Err(_) if stated == Some(UNKNOWN_COUNTRY) => {
+                        Err("the row's country is not recognised")
+                    }
+                    other => other.map(Cow::Borrowed),
+                }
             }
             // Only a country the row states: padding a 4-digit code to a US
             // ZIP because of a default region would corrupt other countries'.
-            Role::PostalCode => postal::normalize(raw, country()),
+            Role::PostalCode => postal::normalize(raw, country().filter(|&c| c != UNKNOWN_COUNTRY)),
             Role::Country => (*self
                 .countries
                 .entry(raw)

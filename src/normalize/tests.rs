@@ -164,3 +164,40 @@ mod idempotence {
         }
     }
 }
+
+#[test]
+fn an_unrecognised_country_never_falls_back_to_the_default_region() {
+    let input = table(
+        &["country", "phone"],
+        &[
+            &["P.R. China", "151 6600 9348"],
+            &["Mainland", "151 6600 9348"],
+            &["Narnia", "151 6600 9348"],
+            &["Narnia", "+86 151 6600 9348"],
+            &["", "(415) 555-0132"],
+            &["N/A", "(415) 555-0132"],
+        ],
+    );
+    let plan = plan_for(&input, &[Role::Country, Role::Phone]);
+    let out = run(&input, &plan, true, &Silent);
+    let phones: Vec<&str> = out.table.columns[1].iter().collect();
+    assert_eq!(
+        phones,
+        [
+            "+8615166009348",
+            "+8615166009348",
+            // Unknown country: the national number is kept as written …
+            "151 6600 9348",
+            // … an international one needs no country.
+            "+8615166009348",
+            // Empty (or a placeholder): the default region applies.
+            "+14155550132",
+            "+14155550132",
+        ]
+    );
+    assert_eq!(
+        out.stats[1].reasons[0],
+        ("the row's country is not recognised".into(), 1)
+    );
+    assert_eq!(out.stats[0].unrecognised, [("Narnia".to_string(), 2)]);
+}

@@ -37,6 +37,7 @@ pub fn json(summary: &Summary<'_>) -> Value {
                 "unchanged": stats.unchanged,
                 "empty": stats.empty,
                 "rejection_reasons": stats.reasons.iter().map(|(r, n)| json!({"reason": r, "count": n})).collect::<Vec<_>>(),
+                "unrecognised_values": stats.unrecognised.iter().map(|(v, n)| json!({"value": v, "count": n})).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -52,6 +53,7 @@ pub fn json(summary: &Summary<'_>) -> Value {
             "path": summary.input.display().to_string(),
             "format": summary.read.format,
             "encoding": summary.read.encoding,
+            "encoding_guessed": summary.read.encoding_guessed,
             "delimiter": summary.read.delimiter.map(|d| (d as char).to_string()),
             "rows": table.row_count(),
             "columns": table.headers.len(),
@@ -115,6 +117,18 @@ pub fn text(summary: &Summary<'_>) -> String {
             let _ = write!(out, "   ({count}× {reason})");
         }
         out.push('\n');
+        if !stats.unrecognised.is_empty() {
+            let shown: Vec<String> = stats
+                .unrecognised
+                .iter()
+                .map(|(value, count)| format!("`{value}` × {count}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "    not recognised as countries (kept; their rows' national phones too): {}",
+                shown.join(", ")
+            );
+        }
     }
     let rejected: usize = summary.outcome.stats.iter().map(|s| s.rejected).sum();
     if rejected > 0 {
