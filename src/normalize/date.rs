@@ -61,6 +61,9 @@ pub fn normalize_as<'a>(
     format: Option<&str>,
     datetime: bool,
 ) -> Result<Cow<'a, str>, &'static str> {
+    if let Cow::Owned(folded) = super::text::fold_width(raw) {
+        return normalize_as(&folded, order, format, datetime).map(|v| Cow::Owned(v.into_owned()));
+    }
     let value = raw.trim();
     if format.is_none() && is_iso_date(value) {
         return Ok(Cow::Borrowed(value));
@@ -94,7 +97,8 @@ pub fn normalize_as<'a>(
 /// What a value proves about day/month order: `A/B/Y` with `A > 12` proves
 /// day-first, with `B > 12` month-first; anything else proves nothing.
 pub fn evidence(raw: &str) -> Option<Order> {
-    let value = raw.trim();
+    let folded = super::text::fold_width(raw);
+    let value = folded.trim();
     let (date_part, _) = split_time(value);
     let tokens = tokenize(date_part)?;
     let tokens = tokens.as_slice();

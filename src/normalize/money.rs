@@ -10,6 +10,9 @@
 use std::borrow::Cow;
 
 pub fn normalize(raw: &str) -> Result<Cow<'_, str>, &'static str> {
+    if let Cow::Owned(folded) = super::text::fold_width(raw) {
+        return normalize(&folded).map(|v| Cow::Owned(v.into_owned()));
+    }
     let value = raw.trim();
     let (negative, body) = strip_sign(value);
     let number: String = body

@@ -7,7 +7,20 @@
 use std::borrow::Cow;
 
 pub fn normalize<'a>(raw: &'a str, country: Option<&str>) -> Result<Cow<'a, str>, &'static str> {
+    if let Cow::Owned(folded) = super::text::fold_width(raw) {
+        return normalize(&folded, country).map(|v| Cow::Owned(v.into_owned()));
+    }
     let cleaned = super::text::clean(raw);
+    // The Japanese postal mark, and the country prefix Europeans write
+    // (`D-71067`) when it is the row's own country's: neither is the code.
+    let cleaned = match cleaned.strip_prefix('〒') {
+        Some(rest) => Cow::Owned(rest.trim().to_string()),
+        None => cleaned,
+    };
+    let cleaned = match country.and_then(|c| strip_country_prefix(&cleaned, c)) {
+        Some(rest) => Cow::Owned(rest.to_string()),
+        None => cleaned,
+    };
     let upper: Cow<'_, str> = if cleaned.chars().any(char::is_lowercase) {
         Cow::Owned(cleaned.to_uppercase())
     } else {
@@ -32,6 +45,37 @@ pub fn normalize<'a>(raw: &'a str, country: Option<&str>) -> Result<Cow<'a, str>
     } else {
         Ok(Cow::Owned(out.into_owned()))
     }
+}
+
+/// `D-71067` → `71067` for Germany: the letters of the old European postal
+/// prefixes, only for the row's own country (never guessed for another).
+fn strip_country_prefix<'v>(value: &'v str, country: &str) -> Option<&'v str> {
+    let prefixes: &[&str] = match country {
+        "DE" => &["D-", "DE-"],
+        "AT" => &["A-", "AT-"],
+        "CH" => &["CH-"],
+        "FR" => &["F-", "FR-"],
+        "IT" => &["I-", "IT-"],
+        "BE" => &["B-", "BE-"],
+        "LU" => &["L-", "LU-"],
+        "NL" => &["NL-"],
+        "ES" => &["E-", "ES-"],
+        "PT" => &["P-", "PT-"],
+        "SE" => &["S-", "SE-"],
+        "DK" => &["DK-"],
+        "NO" => &["N-", "NO-"],
+        "FI" => &["FI-", "SF-"],
+        "PL" => &["PL-"],
+        "CZ" => &["CZ-"],
+        _ => return None,
+    };
+    let upper = value.to_ascii_uppercase();
+    prefixes.iter().find_map(|p| {
+        upper
+            .starts_with(p)
+            .then(|| &value[p.len()..])
+            .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 fn us_zip(value: &str) -> Result<String, &'static str> {

@@ -201,3 +201,28 @@ fn an_unrecognised_country_never_falls_back_to_the_default_region() {
     );
     assert_eq!(out.stats[0].unrecognised, [("Narnia".to_string(), 2)]);
 }
+
+#[test]
+fn full_width_digits_are_read_in_dates_postal_codes_and_money() {
+    assert_eq!(
+        date::normalize("１９５０-０６-０７", date::Order::DayFirst, None).unwrap(),
+        "1950-06-07"
+    );
+    assert_eq!(
+        date::normalize("２０２４年９月２１日", date::Order::DayFirst, None).unwrap(),
+        "2024-09-21"
+    );
+    assert_eq!(
+        date::normalize("２０２４／５／２", date::Order::DayFirst, None).unwrap(),
+        "2024-05-02"
+    );
+    assert_eq!(
+        postal::normalize("〒２７５-６６８３", Some("JP")).unwrap(),
+        "275-6683"
+    );
+    assert_eq!(postal::normalize("〒100-0001", None).unwrap(), "100-0001");
+    assert_eq!(postal::normalize("D-71067", Some("DE")).unwrap(), "71067");
+    // Another country's prefix is not guessed away.
+    assert_eq!(postal::normalize("D-71067", Some("FR")).unwrap(), "D-71067");
+    assert_eq!(money::normalize("￥１,２３４").unwrap(), "1234");
+}

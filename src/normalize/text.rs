@@ -9,6 +9,20 @@ fn is_space(c: char) -> bool {
     c != '\n' && (c.is_whitespace() || matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}'))
 }
 
+/// Full-width and other compatibility forms folded to their plain form
+/// (NFKC: `２０２４年５月２日` → `2024年5月2日`, `＋８６` → `+86`, ideographic
+/// space → space) for the normalizers that read digits: dates, postal
+/// codes, money. Borrows when the value has no full-width character.
+pub fn fold_width(raw: &str) -> Cow<'_, str> {
+    let wide =
+        |c: char| matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}' | '\u{FFE0}'..='\u{FFE6}');
+    if raw.is_ascii() || !raw.chars().any(wide) {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(raw.nfkc().collect())
+    }
+}
+
 /// Cleans a text value; borrows when nothing changes (the common case).
 pub fn clean(raw: &str) -> Cow<'_, str> {
     let needs_nfc = !raw.is_ascii() && is_nfc_quick(raw.chars()) != IsNormalized::Yes;
