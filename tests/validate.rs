@@ -215,3 +215,58 @@ fn duplicate_rate_uses_the_matching_engine() {
     assert_eq!(report["checks"][0]["failing"], 5);
     assert_eq!(report["checks"][0]["evaluated"], 15);
 }
+
+/// The generic rule file names columns by role: it runs (exit 0 or 1, never
+/// 2) on exports whose headers differ from ours in every way.
+#[test]
+fn the_generic_rule_file_runs_on_any_contact_export() {
+    let wd = Workdir::new();
+    wd.write(
+        "zh.csv",
+        "客户编号,姓名,手机,邮箱,国家\nK1,王伟,138-1234-5678,wang@example.cn,中国\nK2,张丽,139 1234 5678,zhang@example,中国\n",
+    );
+    wd.write(
+        "hubspot.csv",
+        "Record ID,First Name,Last Name,Email,Phone Number,Country/Region\n51,Ann,Lee,ann@x.com,+1 415 555 0132,United States\n",
+    );
+    let rules = fixture("../rules/crm-contacts.toml");
+    for file in [
+        wd.path("zh.csv"),
+        wd.path("hubspot.csv"),
+        fixture("ids/crm_ids.csv"),
+        fixture("demo/crm_export.csv"),
+        fixture("febrl/febrl1.csv"),
+    ] {
+        let out = wd.run(&[
+            "validate",
+            file.to_str().unwrap(),
+            "--rules",
+            rules.to_str().unwrap(),
+        ]);
+        let code = out.status.code();
+        assert!(
+            matches!(code, Some(0 | 1)),
+            "{}: {:?} {}",
+            file.display(),
+            code,
+            stderr_of(&out)
+        );
+    }
+}
+
+#[test]
+fn every_missing_column_of_a_rule_file_is_reported_at_once() {
+    let wd = Workdir::new();
+    wd.write("in.csv", "Email\na@x.com\n");
+    wd.write(
+        "r.toml",
+        "[[check]]\ntype = \"required\"\ncolumn = \"Mobile\"\n[[check]]\ntype = \"format\"\ncolumn = \"Birthday\"\nformat = \"date\"\n",
+    );
+    let out = wd.run(&["validate", "in.csv", "--rules", "r.toml"]);
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`Mobile` (line 1") && err.contains("`Birthday` (line 4"),
+        "{err}"
+    );
+}

@@ -64,25 +64,49 @@ pub fn run(args: &ValidateArgs, log: &Log, progress: &dyn Progress) -> Result<St
             read.rejects.len()
         ));
     }
-    for check in &rules.checks {
-        for name in check.kind.columns() {
-            if raw.column_index(name).is_none() {
-                bail!(
-                    "rule file `{}` line {}: check `{}` names column `{name}`, which is not in `{}` (columns: {}); fix the column name",
-                    args.rules.display(),
-                    check.line,
-                    check.name,
-                    input_path.display(),
-                    raw.headers.join(", ")
-                );
-            }
-        }
+    // Every header a check names must exist: all missing ones at once.
+    let missing: Vec<String> = rules
+        .checks
+        .iter()
+        .flat_map(|check| {
+            check
+                .kind
+                .columns()
+                .into_iter()
+                .filter(|name| {
+                    crate::config::checks::placeholder_role(name).is_none()
+                        && raw.column_index(name).is_none()
+                })
+                .map(|name| format!("`{name}` (line {}, check `{}`)", check.line, check.name))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "rule file `{}` names {} column(s) that `{}` does not have: {}; its columns are: {}. Fix the names, or name columns by role (`role = \"email\"`) so the rule file runs on any export",
+            args.rules.display(),
+            missing.len(),
+            input_path.display(),
+            missing.join(", "),
+            raw.headers.join(", ")
+        );
     }
     let inferred = resolve_roles(raw, &rules, args.id_column.as_deref(), input_path)?;
     let mut roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
+    // Checks that name a role run on this file's columns of that role.
+    let expanded = validate::expand_roles(&rules.checks, &raw.headers, &roles);
+    for (name, line, asked) in &expanded.not_applicable {
+        let asked: Vec<&str> = asked.iter().map(|r| r.name()).collect();
+        log.warn(&format!(
+            "check `{name}` (line {line}) does not apply: no column of role {} in `{}`",
+            asked.join(" or "),
+            input_path.display()
+        ));
+    }
+    let checks = expanded.checks;
     // A check can decide how its column is read (a phone format check on a
     // column inferred as text judges phones).
-    for check in &rules.checks {
+    for check in &checks {
         for name in check.kind.columns() {
             let c = raw.column_index(name).expect("checked above");
             if let Some(role) = check.kind.required_role(roles[c]) {
@@ -93,15 +117,13 @@ pub fn run(args: &ValidateArgs, log: &Log, progress: &dyn Progress) -> Result<St
     let read_time = started.elapsed();
 
     // Normalize only what the checks read (everything when matching).
-    let matching = rules
-        .checks
+    let matching = checks
         .iter()
         .any(|c| matches!(c.kind, Kind::DuplicateRate { .. }));
     let used: Vec<bool> = (0..raw.headers.len())
         .map(|c| {
             matching
-                || rules
-                    .checks
+                || checks
                     .iter()
                     .any(|check| check.kind.columns().contains(&raw.headers[c].as_str()))
         })
@@ -160,7 +182,7 @@ pub fn run(args: &ValidateArgs, log: &Log, progress: &dyn Progress) -> Result<St
         clusters: clusters.as_deref(),
         as_of,
     };
-    let results = validate::run(&rules.checks, &input);
+    let results = validate::run(&checks, &input);
     let check_time = check_started.elapsed();
 
     let id_column = match &args.id_column {
@@ -172,7 +194,7 @@ pub fn run(args: &ValidateArgs, log: &Log, progress: &dyn Progress) -> Result<St
         rules_path: &args.rules,
         table: raw,
         id_column,
-        checks: &rules.checks,
+        checks: &checks,
         results: &results,
     };
     let rendered = match args.format {

@@ -14,6 +14,12 @@
 //! severity = "error"            # or "warn" (reported, never fails the run)
 //! max-failures-percent = 1.0    # or max-failures = 10 (default: 0)
 //! ```
+//!
+//! A check may name its columns by role instead of by header — `role =
+//! "email"` (every e-mail column), `roles = ["email", "phone"]` — so a rule
+//! file runs on any export. Such a check is resolved with placeholder
+//! columns ([`role_placeholder`]) that `validate` replaces by the headers of
+//! that role once roles are inferred ([`crate::validate::expand_roles`]).
 
 use crate::validate::{Bound, Check, Format, Kind, Measure, Op, Severity, Threshold};
 use chrono::NaiveDate;
@@ -79,6 +85,10 @@ pub struct CheckSpec {
     pub max_failures_percent: Option<f64>,
     pub column: Option<String>,
     pub columns: Option<Vec<String>>,
+    /// Every column of this role (instead of `column`).
+    pub role: Option<crate::schema::Role>,
+    /// Every column of any of these roles (instead of `columns`).
+    pub roles: Option<Vec<crate::schema::Role>>,
     /// `required` over several columns: at least one of them (default: all).
     pub any: Option<bool>,
     /// `not-empty-percent`: the share of rows that must have a value.
@@ -106,16 +116,18 @@ pub struct CheckSpec {
 /// thresholds.
 fn allowed_keys(check_type: CheckType) -> &'static [&'static str] {
     match check_type {
-        CheckType::Required => &["column", "columns", "any"],
-        CheckType::NotEmptyPercent => &["column", "min-percent"],
-        CheckType::Unique => &["column", "columns"],
-        CheckType::Format => &["column", "format", "pattern", "strict"],
-        CheckType::AllowedValues => &["column", "values", "ignore-case"],
-        CheckType::Range | CheckType::Min | CheckType::Max => &["column", "min", "max", "length"],
+        CheckType::Required => &["column", "columns", "role", "roles", "any"],
+        CheckType::NotEmptyPercent => &["column", "role", "min-percent"],
+        CheckType::Unique => &["column", "columns", "role"],
+        CheckType::Format => &["column", "role", "format", "pattern", "strict"],
+        CheckType::AllowedValues => &["column", "role", "values", "ignore-case"],
+        CheckType::Range | CheckType::Min | CheckType::Max => {
+            &["column", "role", "min", "max", "length"]
+        }
         CheckType::CrossField => &["left", "op", "right"],
         CheckType::RowCount => &["min", "max"],
         CheckType::DuplicateRate => &["max-percent", "match-probability"],
-        CheckType::Freshness => &["column", "max-age-days"],
+        CheckType::Freshness => &["column", "role", "max-age-days"],
     }
 }
 
@@ -130,6 +142,8 @@ impl CheckSpec {
         };
         note(self.column.is_some(), "column");
         note(self.columns.is_some(), "columns");
+        note(self.role.is_some(), "role");
+        note(self.roles.is_some(), "roles");
         note(self.any.is_some(), "any");
         note(self.min_percent.is_some(), "min-percent");
         note(self.max_percent.is_some(), "max-percent");
@@ -167,9 +181,14 @@ pub fn resolve(spec: &CheckSpec, line: usize) -> Result<Check, String> {
     }
     let threshold = threshold(spec, check_type)?;
     let column = || -> Result<String, String> {
-        spec.column
-            .clone()
-            .ok_or(format!("a {type_name} check needs `column = \"…\"`"))
+        match (&spec.column, spec.role) {
+            (Some(_), Some(_)) => Err("give either `column` or `role`, not both".into()),
+            (Some(column), None) => Ok(column.clone()),
+            (None, Some(role)) => Ok(role_placeholder(role)),
+            (None, None) => Err(format!(
+                "a {type_name} check needs `column = \"…\"` (a header) or `role = \"…\"` (every column of that role)"
+            )),
+        }
     };
     let kind = match check_type {
         CheckType::Required => Kind::Required {
@@ -337,15 +356,45 @@ pub fn resolve(spec: &CheckSpec, line: usize) -> Result<Check, String> {
 }
 
 fn columns(spec: &CheckSpec, type_name: &str) -> Result<Vec<String>, String> {
-    match (&spec.column, &spec.columns) {
-        (Some(_), Some(_)) => Err("give either `column` or `columns`, not both".into()),
-        (Some(column), None) => Ok(vec![column.clone()]),
-        (None, Some(columns)) if !columns.is_empty() => Ok(columns.clone()),
+    let by_role: Option<Vec<crate::schema::Role>> = match (spec.role, &spec.roles) {
+        (Some(_), Some(_)) => return Err("give either `role` or `roles`, not both".into()),
+        (Some(role), None) => Some(vec![role]),
+        (None, Some(roles)) if !roles.is_empty() => Some(roles.clone()),
+        (None, Some(_)) => return Err("`roles` is empty: list roles such as \"email\"".into()),
+        (None, None) => None,
+    };
+    let by_header = spec.column.is_some() || spec.columns.is_some();
+    match (&spec.column, &spec.columns, by_role) {
+        (_, _, Some(_)) if by_header => Err(
+            "name columns by header (`column`, `columns`) or by role (`role`, `roles`), not both"
+                .into(),
+        ),
+        (None, None, Some(roles)) => Ok(roles.into_iter().map(role_placeholder).collect()),
+        (Some(_), Some(_), _) => Err("give either `column` or `columns`, not both".into()),
+        (Some(column), None, None) => Ok(vec![column.clone()]),
+        (None, Some(columns), None) if !columns.is_empty() => Ok(columns.clone()),
         _ => Err(format!(
-            "a {type_name} check needs `column = \"…\"` or `columns = [\"…\", …]`"
+            "a {type_name} check needs `column = \"…\"`, `columns = [\"…\", …]`, `role = \"…\"` or `roles = [\"…\", …]`"
         )),
     }
 }
+
+/// Stands for "every column of `role`" in a resolved check until
+/// `validate` knows the roles. Starts with a byte no header can hold.
+pub fn role_placeholder(role: crate::schema::Role) -> String {
+    format!("{ROLE_MARK}{}", role.name())
+}
+
+/// The role a placeholder stands for.
+pub fn placeholder_role(column: &str) -> Option<crate::schema::Role> {
+    let name = column.strip_prefix(ROLE_MARK)?;
+    crate::schema::Role::ALL
+        .iter()
+        .copied()
+        .find(|r| r.name() == name)
+}
+
+const ROLE_MARK: char = '\u{0}';
 
 /// The failure threshold: `max-failures`, `max-failures-percent`, or the
 /// type's own percent key; default: no failure allowed.

@@ -35,6 +35,26 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 17] = [
+        Role::Id,
+        Role::FirstName,
+        Role::LastName,
+        Role::FullName,
+        Role::Email,
+        Role::Phone,
+        Role::Company,
+        Role::Street,
+        Role::City,
+        Role::Region,
+        Role::PostalCode,
+        Role::Country,
+        Role::Date,
+        Role::Datetime,
+        Role::Boolean,
+        Role::Money,
+        Role::Text,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Role::Id => "id",

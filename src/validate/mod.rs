@@ -14,6 +14,9 @@
 //!   any thread count.
 
 mod checks;
+mod roles;
+
+pub use roles::{expand_roles, Expanded};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
