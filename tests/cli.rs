@@ -850,3 +850,44 @@ fn dedupe_and_duplicate_rate_on_files_without_records() {
         );
     }
 }
+
+#[test]
+fn phone_format_and_on_invalid_from_the_rule_file() {
+    let wd = Workdir::new();
+    wd.write(
+        "in.csv",
+        "Country,Phone,Birthday\nCN,010 6552 9988,1980-02-30\nUS,(415) 555-0132 ext. 7,1990-01-01\nCN,12345,１９５０-０６-０７\n",
+    );
+    wd.write(
+        "rules.toml",
+        "[normalize]\nphone-format = \"dashed\"\non-invalid = \"empty\"\n[columns.\"Birthday\"]\non-invalid = \"keep\"\n",
+    );
+    let out = wd.run(&[
+        "normalize",
+        "in.csv",
+        "-o",
+        "out.csv",
+        "--rules",
+        "rules.toml",
+        "--audit",
+        "audit.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (_, rows) = records(&wd.path("out.csv"));
+    assert_eq!(
+        rows,
+        [
+            ["CN", "+86-10-6552-9988", "1980-02-30"],
+            ["US", "+1-415-555-0132 ext. 7", "1990-01-01"],
+            ["CN", "", "1950-06-07"],
+        ]
+    );
+    // The emptied invalid phone keeps its original in the audit.
+    let (_, audit) = records(&wd.path("audit.csv"));
+    assert!(
+        audit
+            .iter()
+            .any(|r| r[3] == "12345" && r[4].is_empty() && r[5] == "rejected"),
+        "{audit:?}"
+    );
+}

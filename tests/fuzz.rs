@@ -347,6 +347,7 @@ fn fuzz_normalizers() {
                         enabled: true,
                         date_order: None,
                         strip_honorifics: true,
+                        empty_invalid: false,
                     })
                     .collect(),
                 country_column: Some(0),
@@ -354,6 +355,7 @@ fn fuzz_normalizers() {
                 date_order: None,
                 date_format: None,
                 extension_style: Default::default(),
+                phone_format: Default::default(),
                 placeholders: Vec::new(),
             };
             let outcome = normalize::run(&table, &plan, true, &tidyrec::progress::Silent);

@@ -134,6 +134,11 @@ pub(crate) fn build_plan(
                     enabled: options.and_then(|o| o.normalize).unwrap_or(true),
                     date_order: options.and_then(|o| o.date_order),
                     strip_honorifics: options.is_some_and(|o| o.strip_honorifics),
+                    empty_invalid: options
+                        .and_then(|o| o.on_invalid)
+                        .or(rules.normalize.on_invalid)
+                        .unwrap_or_default()
+                        == crate::config::OnInvalid::Empty,
                 }
             })
             .collect(),
@@ -141,6 +146,7 @@ pub(crate) fn build_plan(
         default_region,
         date_order: date_order.or(rules.normalize.date_order),
         date_format: rules.normalize.date_format.clone(),
+        phone_format: rules.normalize.phone_format.unwrap_or_default(),
         extension_style: rules
             .normalize
             .phone_extension

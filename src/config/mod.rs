@@ -79,8 +79,24 @@ pub struct NormalizeOptions {
     pub date_order: Option<Order>,
     pub date_format: Option<String>,
     pub phone_extension: Option<ExtensionOption>,
+    /// How phones are written: e164 (default), international, national,
+    /// rfc3966 or dashed (`+86-10-6552-9988`).
+    pub phone_format: Option<crate::normalize::phone::PhoneFormat>,
+    /// What becomes of a value that cannot be normalized: `keep` it as
+    /// written (default) or write it `empty`; either way it is reported and
+    /// the original goes to the audit.
+    pub on_invalid: Option<OnInvalid>,
     #[serde(default)]
     pub placeholders: Vec<String>,
+}
+
+/// `on-invalid` in `[normalize]` or `[columns."…"]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnInvalid {
+    #[default]
+    Keep,
+    Empty,
 }
 
 /// `[dedupe]`: matching settings (command-line flags win over these).
@@ -134,6 +150,8 @@ pub struct ColumnOptions {
     #[serde(default)]
     pub strip_honorifics: bool,
     pub normalize: Option<bool>,
+    /// This column's `on-invalid` (else `[normalize]`'s).
+    pub on_invalid: Option<OnInvalid>,
     /// How `dedupe` picks this column's golden value.
     pub survivorship: Option<crate::merge::Survivorship>,
 }

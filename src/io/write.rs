@@ -381,19 +381,26 @@ fn is_formula_like(bytes: &[u8]) -> bool {
     if bytes.len() < 2 || !matches!(bytes[0], b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') {
         return false;
     }
-    // A signed number or a phone number is data, not a formula.
-    let rest = &bytes[1..];
+    // A signed number or a phone number (with an extension written as
+    // `;ext=7`, ` ext. 7` or ` x7`) is data, not a formula.
+    let mut rest = &bytes[1..];
+    if bytes[0] == b'+' {
+        for marker in [&b";ext="[..], b" ext. ", b" x"] {
+            if let Some(at) = find(rest, marker) {
+                let ext = &rest[at + marker.len()..];
+                if !ext.is_empty() && ext.iter().all(u8::is_ascii_digit) {
+                    rest = &rest[..at];
+                    break;
+                }
+            }
+        }
+    }
     let plain_number = matches!(bytes[0], b'+' | b'-')
         && rest.iter().any(u8::is_ascii_digit)
         && rest.iter().all(|b| {
             b.is_ascii_digit() || matches!(b, b' ' | b'.' | b',' | b'-' | b'(' | b')' | b'/')
         });
-    let phone_with_ext = bytes[0] == b'+'
-        && find(rest, b";ext=").is_some_and(|at| {
-            rest[..at].iter().all(u8::is_ascii_digit)
-                && rest[at + 5..].iter().all(u8::is_ascii_digit)
-        });
-    !(plain_number || phone_with_ext)
+    !plain_number
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -538,6 +545,11 @@ mod tests {
         assert_eq!(guard("=1+1", options), "'=1+1");
         assert_eq!(guard("'=1+1", options), "''=1+1");
         assert_eq!(guard("'hello", options), "'hello");
+        assert_eq!(
+            guard("+1-415-555-0132 ext. 7", options),
+            "+1-415-555-0132 ext. 7"
+        );
+        assert_eq!(guard("+1 ext. =2", options), "'+1 ext. =2");
     }
 
     #[test]

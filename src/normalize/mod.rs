@@ -38,6 +38,9 @@ pub struct ColumnPlan {
     /// Fixed day/month order for this column (rule), else per row.
     pub date_order: Option<date::Order>,
     pub strip_honorifics: bool,
+    /// A value that cannot be normalized is kept as written (default) or
+    /// written empty; either way it is counted and the audit has it.
+    pub empty_invalid: bool,
 }
 
 /// Everything the stage needs, resolved from flags and the rule file.
@@ -51,6 +54,8 @@ pub struct Plan {
     pub date_order: Option<date::Order>,
     pub date_format: Option<String>,
     pub extension_style: phone::ExtensionStyle,
+    /// How valid phones are written (E.164 by default).
+    pub phone_format: phone::PhoneFormat,
     pub placeholders: Vec<String>,
 }
 
@@ -372,7 +377,7 @@ fn normalize_range(
     let mut cell = CellNormalizer {
         plan,
         column_plan,
-        phones: phone::Normalizer::new(plan.extension_style),
+        phones: phone::Normalizer::new(plan.extension_style).with_format(plan.phone_format),
         region_index: HashMap::default(),
         countries: HashMap::default(),
     };
@@ -415,7 +420,8 @@ fn normalize_range(
                 piece.stats.rejected += 1;
                 piece.rejected.push(row as u32);
                 *piece.reasons.entry(reason).or_default() += 1;
-                (raw, Some(Action::Rejected), reason)
+                let kept = if column_plan.empty_invalid { "" } else { raw };
+                (kept, Some(Action::Rejected), reason)
             }
         };
         if value.is_empty() {

@@ -11,6 +11,7 @@ fn plan_for(table: &Table, roles: &[Role]) -> Plan {
                 enabled: true,
                 date_order: None,
                 strip_honorifics: false,
+                empty_invalid: false,
             })
             .collect(),
         country_column: roles.iter().position(|r| *r == Role::Country),
@@ -18,6 +19,7 @@ fn plan_for(table: &Table, roles: &[Role]) -> Plan {
         date_order: None,
         date_format: None,
         extension_style: phone::ExtensionStyle::Rfc3966,
+        phone_format: Default::default(),
         placeholders: Vec::new(),
     }
 }

@@ -103,7 +103,7 @@ fn book() -> &'static Book {
     })
 }
 
-fn anchored(pattern: &str, whole: bool) -> Option<Regex> {
+pub(super) fn anchored(pattern: &str, whole: bool) -> Option<Regex> {
     let source = if whole {
         format!("^(?:{pattern})$")
     } else {
@@ -190,6 +190,17 @@ pub fn region_index(id: &str) -> Option<usize> {
 
 fn main_region_for_code(code: u16) -> Option<usize> {
     book().by_code.get(&code).and_then(|v| v.first().copied())
+}
+
+/// The metadata libphonenumber formats a calling code's numbers with: its
+/// main region's (`US` for +1, `GB` for +44).
+pub fn main_metadata_for_code(code: u16) -> Option<&'static Metadata> {
+    let regions = book().by_code.get(&code)?;
+    let main = regions
+        .iter()
+        .find(|&&i| book().regions[i].meta.is_main_country_for_code())
+        .or_else(|| regions.first())?;
+    Some(book().regions[*main].meta)
 }
 
 #[derive(PartialEq, Eq)]

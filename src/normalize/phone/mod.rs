@@ -9,7 +9,10 @@
 //! repeat numbers (shared office lines, re-imports), and the cache makes those
 //! free.
 
+pub mod format;
 pub mod metadata;
+
+pub use format::Format as PhoneFormat;
 
 use rustc_hash::FxHashMap;
 use unicode_normalization::UnicodeNormalization;
@@ -188,6 +191,17 @@ pub fn normalize(
     region: Option<usize>,
     style: ExtensionStyle,
 ) -> Result<String, &'static str> {
+    normalize_as(raw, region, style, PhoneFormat::E164)
+}
+
+/// Like [`normalize`], written in `format` (E.164 honours `style` for the
+/// extension; the other formats write it as libphonenumber does).
+pub fn normalize_as(
+    raw: &str,
+    region: Option<usize>,
+    style: ExtensionStyle,
+    format: PhoneFormat,
+) -> Result<String, &'static str> {
     let cleaned = clean(raw).ok_or("not a phone number")?;
     let parsed =
         metadata::parse(&cleaned.digits, cleaned.plus, region).map_err(
@@ -201,6 +215,13 @@ pub fn normalize(
         )?;
     if !metadata::is_valid(&parsed) {
         return Err("not a valid number for its country");
+    }
+    if format != PhoneFormat::E164 {
+        let extension = match style {
+            ExtensionStyle::Drop => None,
+            _ => cleaned.extension.as_deref(),
+        };
+        return Ok(format::render(&parsed, extension, format));
     }
     let mut out = String::with_capacity(24);
     out.push('+');
@@ -227,6 +248,7 @@ type Cached = Result<String, &'static str>;
 /// so there is no lock on the hot path).
 pub struct Normalizer {
     style: ExtensionStyle,
+    format: PhoneFormat,
     /// Region → raw value → result; nested so a lookup borrows the raw `&str`
     /// instead of allocating a key.
     cache: FxHashMap<Option<usize>, FxHashMap<Box<str>, Cached>>,
@@ -247,6 +269,7 @@ impl Normalizer {
     pub fn new(style: ExtensionStyle) -> Self {
         Normalizer {
             style,
+            format: PhoneFormat::E164,
             cache: FxHashMap::default(),
             caching: true,
             lookups: 0,
@@ -255,10 +278,16 @@ impl Normalizer {
         }
     }
 
+    /// Writes valid numbers in `format` instead of E.164.
+    pub fn with_format(mut self, format: PhoneFormat) -> Self {
+        self.format = format;
+        self
+    }
+
     pub fn normalize(&mut self, raw: &str, region: Option<usize>) -> Result<&str, &'static str> {
-        let style = self.style;
+        let (style, format) = (self.style, self.format);
         if !self.caching {
-            self.last = normalize(raw, region, style);
+            self.last = normalize_as(raw, region, style, format);
             return self.last.as_deref().map_err(|reason| *reason);
         }
         self.lookups += 1;
@@ -270,7 +299,7 @@ impl Normalizer {
         let by_value = self.cache.entry(region).or_default();
         if !by_value.contains_key(raw) {
             self.misses += 1;
-            let result = normalize(raw, region, style);
+            let result = normalize_as(raw, region, style, format);
             by_value.insert(raw.into(), result);
         }
         match by_value.get(raw) {
