@@ -891,3 +891,46 @@ fn phone_format_and_on_invalid_from_the_rule_file() {
         "{audit:?}"
     );
 }
+
+/// Survivorship a steward would sign: variants vote together (accents over
+/// their fold, no title, Gmail spellings of one mailbox), a typo does not
+/// win for being longer, a valid phone beats an invalid one, names come
+/// from agreeing members, and gaps are filled from the record's own fields
+/// with lineage `derived`.
+#[test]
+fn golden_records_pick_the_true_value_and_fill_gaps_with_lineage() {
+    let wd = Workdir::new();
+    wd.write(
+        "in.csv",
+        "id,First Name,Last Name,Full Name,Email,Phone,Country,Last Updated\n\
+         1,Horst-Gunter,Smith,,horst.smith@gmail.com,9999999999,,2024-01-01\n\
+         2,Horst-Günter,Smitnn,,horstsmith@googlemail.com,+49 30 1234567,,2023-01-01\n\
+         3,Horst-Günter,Smith,,horst.smith+crm@gmail.com,+49 30 1234567,,2022-01-01\n\
+         4,Ms. Erica,Jones,,erica.jones@example.com,+44 20 7946 0958,GB,2024-02-01\n\
+         5,Erica,Jones,,erica.jones@example.com,+44 20 7946 0958,GB,2020-02-01\n\
+         6,Anna,Berg,,anna.berg@example.se,+46 8 123 456 78,SE,2021-01-01\n\
+         7,Li,Wei,,li.wei@example.cn,+86 138 1234 5678,CN,2021-01-01\n\
+         8,Tom,Lee,,tom.lee@example.com,+1 415 555 0132,US,2021-01-01\n",
+    );
+    let out = wd.run(&["dedupe", "in.csv", "-o", "g.csv", "--lineage", "l.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (headers, rows) = records(&wd.path("g.csv"));
+    let field =
+        |row: usize, name: &str| rows[row][headers.iter().position(|h| h == name).unwrap()].clone();
+    assert_eq!(field(0, "member_ids"), "1;2;3");
+    assert_eq!(field(0, "First Name"), "Horst-Günter");
+    assert_eq!(field(0, "Last Name"), "Smith");
+    assert_eq!(field(0, "Phone"), "+49301234567");
+    assert_eq!(field(0, "Full Name"), "Horst-Günter Smith");
+    assert_eq!(field(0, "Country"), "DE");
+    assert_eq!(field(1, "First Name"), "Erica");
+    assert_eq!(field(1, "Full Name"), "Erica Jones");
+    let (_, lineage) = records(&wd.path("l.csv"));
+    let derived: Vec<(&str, &str)> = lineage
+        .iter()
+        .filter(|l| l[4] == "derived")
+        .map(|l| (l[1].as_str(), l[2].as_str()))
+        .collect();
+    assert!(derived.contains(&("Country", "DE")), "{derived:?}");
+    assert!(derived.contains(&("Full Name", "Tom Lee")), "{derived:?}");
+}

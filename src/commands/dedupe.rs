@@ -162,6 +162,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         outcome.clusters.count,
         &survivorship,
         recency,
+        &roles,
     );
     let merge_time = merge_started.elapsed();
 
@@ -501,13 +502,21 @@ fn write_lineage(
     survivorship: &[Survivorship],
 ) -> Result<()> {
     let rows = golden.lineage.iter().map(|l| {
-        let value = l.source_row.map_or("", |r| table.columns[l.column].get(r));
+        let value = match (&l.derived, l.source_row) {
+            (Some(derived), _) => derived.as_str(),
+            (None, Some(r)) => table.columns[l.column].get(r),
+            (None, None) => "",
+        };
         [
             l.cluster.to_string(),
             table.headers[l.column].clone(),
             value.to_string(),
             l.source_row.map_or(String::new(), |r| ids[r].clone()),
-            survivorship[l.column].name().to_string(),
+            if l.derived.is_some() {
+                "derived".to_string()
+            } else {
+                survivorship[l.column].name().to_string()
+            },
         ]
     });
     write::records(

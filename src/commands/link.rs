@@ -396,7 +396,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
             group_of.push((gained.len() + n) as u32 + 1);
         }
     }
-    let merged = merge::merge(&to_merge, &group_of, groups, &survivorship, recency);
+    let merged = merge::merge(&to_merge, &group_of, groups, &survivorship, recency, &roles);
     let merge_time = merge_started.elapsed();
 
     // The updated master: the input master's columns (new ones appended),

@@ -2,16 +2,24 @@
 //! members' values by a survivorship rule, with lineage (which member gave
 //! which field).
 //!
-//! Defaults a steward would pick: contact fields (e-mail, phone) from the
-//! most recent record when a recency column (`updated_at`, `last_…`,
-//! `modified`, else `created_at`) exists; names and addresses the most
-//! frequent value, ties to the longest (most complete); `created_at`-like
-//! dates the earliest, `updated`/`last` dates the latest; amounts the
-//! largest; opt-out flags `true` if any member opted out; otherwise the
-//! most frequent. Empty values never win over a value.
+//! Defaults a steward would pick: names, addresses and other text by a vote
+//! among variants (the `most-frequent` rule, see [`vote`]: valid before
+//! invalid, spellings of one value voting together, the best-formed
+//! spelling, names and addresses from members that agree); contact fields
+//! (e-mail, phone) the same, ties to the most recent record when a recency
+//! column (`updated_at`, `last_…`, `modified`, else `created_at`) exists;
+//! `created_at`-like dates the earliest, `updated`/`last` dates the latest;
+//! amounts the largest; opt-out flags `true` if any member opted out.
+//! Empty values never win over a value.
 //!
-//! Guarantees: deterministic (ties end at the earliest member row); a
-//! golden value is always one member's value, never invented.
+//! Guarantees: deterministic (ties end at the earliest member row, whatever
+//! the thread count); a golden value is one member's value, except the
+//! fills lineage marks `derived` (a full name from the chosen first and
+//! last name, a country from a phone's calling code).
+
+mod vote;
+
+pub use vote::{canonical, well_formed, Choice};
 
 use crate::schema::Role;
 use crate::table::{Column, Table};
@@ -21,9 +29,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Survivorship {
-    /// From the member with the latest recency date.
+    /// Like `most-frequent`; a tie goes to the most recent member.
     MostRecent,
-    /// The most frequent non-empty value; ties to the longest.
+    /// The value most members give, variants voting together (see [`vote`]).
     MostFrequent,
     /// The longest non-empty value.
     Longest,
@@ -119,66 +127,120 @@ pub fn recency_column(headers: &[String], roles: &[Role]) -> Option<usize> {
 pub struct Lineage {
     pub cluster: u32,
     pub column: usize,
-    /// Row of the member the value came from (None: all members empty).
+    /// Row of the member the value came from (None: derived, or all
+    /// members empty).
     pub source_row: Option<usize>,
+    /// A value built from other chosen fields (rule `derived`).
+    pub derived: Option<String>,
 }
 
 pub struct Golden {
     pub table: Table,
     /// Member rows per golden row.
     pub members: Vec<Vec<usize>>,
-    /// For clusters of two or more records, every field's origin.
+    /// For clusters of two or more records, every field's origin; for
+    /// single records, the fields derived from their other fields.
     pub lineage: Vec<Lineage>,
 }
 
 /// Merges `table` (normalized) by `cluster_of` (1-based, numbered by first
-/// row) with one rule per column.
+/// row) with one rule per column; `roles` say how values vote
+/// ([`vote`]). Clusters are decided in parallel, each on its own.
 pub fn merge(
     table: &Table,
     cluster_of: &[u32],
     clusters: usize,
     rules: &[Survivorship],
     recency: Option<usize>,
+    roles: &[Role],
 ) -> Golden {
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); clusters];
     for (row, &c) in cluster_of.iter().enumerate() {
         members[c as usize - 1].push(row);
     }
-    // Columns are independent: each picks its survivors in parallel, then
-    // lineage is laid out cluster by cluster, column by column.
-    let picked: Vec<(Column, Vec<Option<usize>>)> = table
+    let groups = vote::coherent_groups(roles);
+    // A single record keeps its values; only gaps derivable from its own
+    // fields are filled (as they would be were it merged), so a golden row
+    // does not change when a later run re-merges it with itself.
+    let choices: Vec<Decision> = members
+        .par_iter()
+        .map(|rows| match rows.as_slice() {
+            [only] => {
+                let mut single = vec![Choice::Member(*only); table.columns.len()];
+                for (c, choice) in single.iter_mut().enumerate() {
+                    if table.columns[c].get(*only).trim().is_empty() {
+                        *choice = Choice::Empty;
+                    }
+                }
+                derive(table, roles, &mut single);
+                Decision::Single(
+                    single
+                        .into_iter()
+                        .enumerate()
+                        .filter_map(|(c, choice)| match choice {
+                            Choice::Derived(value) => Some((c, value)),
+                            _ => None,
+                        })
+                        .collect(),
+                )
+            }
+            rows => Decision::Merged(decide(table, rows, rules, recency, roles, &groups)),
+        })
+        .collect();
+    // Each column laid out cluster by cluster (columns in parallel).
+    let columns: Vec<Column> = table
         .columns
         .par_iter()
         .enumerate()
         .map(|(c, column)| {
             let mut out = Column::with_capacity(clusters, column.byte_len());
-            let mut sources = Vec::new();
-            for rows in &members {
-                if let [only] = rows.as_slice() {
-                    out.push(column.get(*only));
-                    continue;
+            for (rows, decision) in members.iter().zip(&choices) {
+                match decision {
+                    Decision::Single(derived) => match derived.iter().find(|(d, _)| *d == c) {
+                        Some((_, value)) => out.push(value),
+                        None => out.push(column.get(rows[0])),
+                    },
+                    Decision::Merged(choices) => match &choices[c] {
+                        Choice::Empty => out.push(""),
+                        Choice::Member(r) => out.push(column.get(*r)),
+                        Choice::Derived(value) => out.push(value),
+                    },
                 }
-                let source = pick(column, rows, rules[c], recency.map(|r| &table.columns[r]));
-                out.push(source.map_or("", |r| column.get(r)));
-                sources.push(source);
             }
-            (out, sources)
+            out
         })
         .collect();
-    let merged: Vec<usize> = (0..members.len())
-        .filter(|&k| members[k].len() > 1)
-        .collect();
-    let mut lineage = Vec::with_capacity(merged.len() * picked.len());
-    for (i, &k) in merged.iter().enumerate() {
-        for (c, (_, sources)) in picked.iter().enumerate() {
-            lineage.push(Lineage {
-                cluster: k as u32 + 1,
-                column: c,
-                source_row: sources[i],
-            });
+    let mut lineage = Vec::new();
+    for (k, decision) in choices.iter().enumerate() {
+        let cluster = k as u32 + 1;
+        match decision {
+            Decision::Single(derived) => {
+                for (c, value) in derived {
+                    lineage.push(Lineage {
+                        cluster,
+                        column: *c,
+                        source_row: None,
+                        derived: Some(value.clone()),
+                    });
+                }
+            }
+            Decision::Merged(choices) => {
+                for (c, choice) in choices.iter().enumerate() {
+                    let (source_row, derived) = match choice {
+                        Choice::Empty => (None, None),
+                        Choice::Member(r) => (Some(*r), None),
+                        Choice::Derived(value) => (None, Some(value.clone())),
+                    };
+                    lineage.push(Lineage {
+                        cluster,
+                        column: c,
+                        source_row,
+                        derived,
+                    });
+                }
+            }
         }
     }
-    let columns: Vec<Column> = picked.into_iter().map(|(column, _)| column).collect();
     Golden {
         table: Table {
             headers: table.headers.clone(),
@@ -186,6 +248,121 @@ pub fn merge(
         },
         members,
         lineage,
+    }
+}
+
+/// One cluster's outcome: a single record's derived fills, or every
+/// column's choice for a merged cluster.
+enum Decision {
+    Single(Vec<(usize, String)>),
+    Merged(Vec<Choice>),
+}
+
+/// Rules decided by a vote among variants ([`vote`]).
+fn votes(rule: Survivorship) -> bool {
+    matches!(rule, Survivorship::MostFrequent | Survivorship::MostRecent)
+}
+
+/// Every column's choice for one cluster of two or more member rows.
+fn decide(
+    table: &Table,
+    rows: &[usize],
+    rules: &[Survivorship],
+    recency: Option<usize>,
+    roles: &[Role],
+    groups: &[Vec<usize>],
+) -> Vec<Choice> {
+    let value = |c: usize, r: usize| table.columns[c].get(r);
+    let filled = |c: usize, among: &[usize]| -> Vec<usize> {
+        among
+            .iter()
+            .copied()
+            .filter(|&r| !value(c, r).trim().is_empty())
+            .collect()
+    };
+    let mut choices = vec![Choice::Empty; table.columns.len()];
+    let mut done = vec![false; table.columns.len()];
+    // Coherent groups: each column among the members that agree with the
+    // group's columns chosen before it.
+    for group in groups {
+        let mut agreeing: Vec<usize> = rows.to_vec();
+        for &c in group.iter().filter(|&&c| votes(rules[c])) {
+            let mut pool = filled(c, &agreeing);
+            if pool.is_empty() {
+                pool = filled(c, rows);
+            }
+            done[c] = true;
+            let Some(winner) = vote::vote(table, c, roles[c], &pool, rules[c], recency) else {
+                continue;
+            };
+            choices[c] = Choice::Member(winner);
+            let key = vote::canonical(roles[c], value(c, winner));
+            let same: Vec<usize> = agreeing
+                .iter()
+                .copied()
+                .filter(|&r| vote::canonical(roles[c], value(c, r)) == key)
+                .collect();
+            if !same.is_empty() {
+                agreeing = same;
+            }
+        }
+    }
+    for c in 0..table.columns.len() {
+        if done[c] {
+            continue;
+        }
+        let winner = if votes(rules[c]) {
+            vote::vote(table, c, roles[c], &filled(c, rows), rules[c], recency)
+        } else {
+            pick(
+                &table.columns[c],
+                rows,
+                rules[c],
+                recency.map(|r| &table.columns[r]),
+            )
+        };
+        if let Some(r) = winner {
+            choices[c] = Choice::Member(r);
+        }
+    }
+    derive(table, roles, &mut choices);
+    choices
+}
+
+/// Fills a full name from the chosen first and last name, and a country
+/// from a chosen phone, where no member has one.
+fn derive(table: &Table, roles: &[Role], choices: &mut [Choice]) {
+    let chosen = |c: usize, choices: &[Choice]| -> Option<String> {
+        match &choices[c] {
+            Choice::Member(r) => Some(table.columns[c].get(*r).to_string()),
+            Choice::Derived(v) => Some(v.clone()),
+            Choice::Empty => None,
+        }
+        .filter(|v| !v.trim().is_empty())
+    };
+    let first_of = |role: Role| roles.iter().position(|&r| r == role);
+    if let (Some(first), Some(last)) = (first_of(Role::FirstName), first_of(Role::LastName)) {
+        if let (Some(f), Some(l)) = (chosen(first, choices), chosen(last, choices)) {
+            for c in (0..roles.len()).filter(|&c| roles[c] == Role::FullName) {
+                if choices[c] == Choice::Empty {
+                    choices[c] = Choice::Derived(vote::full_name(&f, &l));
+                }
+            }
+        }
+    }
+    let empty_countries: Vec<usize> = (0..roles.len())
+        .filter(|&c| roles[c] == Role::Country && choices[c] == Choice::Empty)
+        .collect();
+    if empty_countries.is_empty() {
+        return;
+    }
+    let country = (0..roles.len())
+        .filter(|&c| roles[c] == Role::Phone)
+        .find_map(|c| chosen(c, choices).and_then(|p| vote::country_of_phone(&p)));
+    if let Some(code) = country {
+        for c in empty_countries {
+            choices[c] = Choice::Derived(code.to_string());
+        }
     }
 }
 

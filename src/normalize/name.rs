@@ -18,7 +18,15 @@ const HONORIFICS: &[&str] = &[
     "frau", "sr", "sra", "srta", "dott", "ing",
 ];
 
-const CJK_HONORIFICS: &[&str] = &["先生", "女士", "小姐", "老师", "博士", "教授", "经理", "总"];
+const CJK_HONORIFICS: &[&str] = &[
+    "先生", "女士", "小姐", "老师", "博士", "教授", "经理", "总", "様", "さん", "殿", "님", "씨",
+];
+
+/// The name without its titles (`Ms. Erica` → `Erica`, `鈴木 翼様` →
+/// `鈴木 翼`); `None` when it has none.
+pub fn without_titles(value: &str) -> Option<String> {
+    strip_titles(value)
+}
 
 /// Normalizes a name; `strip_honorifics` removes titles.
 pub fn normalize(raw: &str, strip_honorifics: bool) -> Cow<'_, str> {

@@ -192,6 +192,16 @@ fn main_region_for_code(code: u16) -> Option<usize> {
     book().by_code.get(&code).and_then(|v| v.first().copied())
 }
 
+/// The one country a calling code belongs to (`49` → `DE`); `None` for
+/// codes several countries share (`1`, `7`, `44`) or none.
+pub fn sole_region_for_code(code: u16) -> Option<&'static str> {
+    let regions = book().by_code.get(&code)?;
+    match regions.as_slice() {
+        [only] => Some(book().regions[*only].meta.id()).filter(|id| *id != "001"),
+        _ => None,
+    }
+}
+
 /// The metadata libphonenumber formats a calling code's numbers with: its
 /// main region's (`US` for +1, `GB` for +44).
 pub fn main_metadata_for_code(code: u16) -> Option<&'static Metadata> {

@@ -1,0 +1,258 @@
+//! Survivorship by vote, one cluster at a time.
+//!
+//! - **Valid beats invalid**: a value that is not in its role's normalized
+//!   form (a phone that stayed as typed because it is not a valid number, an
+//!   e-mail or date that could not be read) never wins over one that is.
+//! - **Variants vote together**: values equal after canonicalization (case,
+//!   accents, spaces and punctuation, titles, Gmail dots and `+tags`) form
+//!   one group; the group with the most members wins; a tie goes to the
+//!   most recent member where the rule is `most-recent`, else to the
+//!   earliest member. Within the group the best-formed spelling wins: no
+//!   title over a title, then the most frequent exact spelling, then
+//!   accents over their ASCII fold, then the earliest. Length never breaks
+//!   a tie: a typo is not better for being longer.
+//! - **Coherent fields**: last, first and full name are chosen in that
+//!   order, each among the members that agree with the names already
+//!   chosen, so the golden person is one member's person; street, postal
+//!   code, city and region likewise.
+//! - **Derived fills**: a full name no member has is built from the chosen
+//!   first and last name (family name first, without a space, in CJK); a
+//!   country no member has comes from a phone's calling code when only one
+//!   country uses it. Lineage marks them `derived`.
+
+use super::Survivorship;
+use crate::matching::features::{email_key, fold_name};
+use crate::normalize::{date, email, name, phone};
+use crate::schema::Role;
+use crate::table::Table;
+
+/// Where one golden field comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// No member has a value.
+    Empty,
+    /// This member row's value.
+    Member(usize),
+    /// Built from other chosen fields.
+    Derived(String),
+}
+
+/// Whether a value is in its role's normalized form (a value the
+/// normalizer rejected stays as typed, so it is not).
+pub fn well_formed(role: Role, value: &str) -> bool {
+    match role {
+        Role::Phone => value.starts_with('+') || value.starts_with("tel:+"),
+        Role::Email => email::normalize(value).is_ok_and(|v| v == value),
+        Role::Date | Role::Datetime => value.get(..10).is_some_and(date::is_iso_date),
+        Role::Country => value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase()),
+        _ => true,
+    }
+}
+
+/// The key variants share: `Horst-Günter` and `Horst Gunter`, `Ms. Erica`
+/// and `Erica`, `John.Smith@gmail.com` and `johnsmith+crm@googlemail.com`.
+pub fn canonical(role: Role, value: &str) -> String {
+    match role {
+        Role::Email => email_key(value),
+        Role::FirstName
+        | Role::LastName
+        | Role::FullName
+        | Role::Company
+        | Role::Street
+        | Role::City
+        | Role::Region => {
+            let untitled = name::without_titles(value);
+            let folded = fold_name(untitled.as_deref().unwrap_or(value));
+            folded.replace(' ', "")
+        }
+        Role::PostalCode => value
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect(),
+        _ => value.trim().to_string(),
+    }
+}
+
+/// The member row that wins `column` among `pool` (rows with a value).
+pub fn vote(
+    table: &Table,
+    column: usize,
+    role: Role,
+    pool: &[usize],
+    rule: Survivorship,
+    recency: Option<usize>,
+) -> Option<usize> {
+    let values = &table.columns[column];
+    let valid: Vec<usize> = pool
+        .iter()
+        .copied()
+        .filter(|&r| well_formed(role, values.get(r)))
+        .collect();
+    let pool = if valid.is_empty() { pool } else { &valid[..] };
+    // Groups of variants, in order of first appearance.
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for &r in pool {
+        let key = canonical(role, values.get(r));
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, rows)) => rows.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    let recency_of = |rows: &[usize]| -> &str {
+        recency.map_or("", |c| {
+            rows.iter()
+                .map(|&r| table.columns[c].get(r))
+                .max()
+                .unwrap_or("")
+        })
+    };
+    let by_recency = rule == Survivorship::MostRecent && recency.is_some();
+    // Most support; then (most-recent) the latest member; then the first.
+    let (_, winners) = groups
+        .iter()
+        .enumerate()
+        .max_by(|(i, (_, a)), (j, (_, b))| {
+            a.len()
+                .cmp(&b.len())
+                .then_with(|| {
+                    if by_recency {
+                        recency_of(a).cmp(recency_of(b))
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
+                })
+                .then_with(|| j.cmp(i))
+        })?;
+    let winners = &winners.1;
+    best_spelling(values, winners)
+}
+
+/// The best-formed spelling among one group's rows.
+fn best_spelling(values: &crate::table::Column, rows: &[usize]) -> Option<usize> {
+    rows.iter().copied().min_by_key(|&r| {
+        let value = values.get(r);
+        let titled = name::without_titles(value).is_some();
+        let frequency = rows.iter().filter(|&&o| values.get(o) == value).count();
+        let accents = value.chars().filter(|c| !c.is_ascii()).count();
+        (
+            titled,
+            std::cmp::Reverse(frequency),
+            std::cmp::Reverse(accents),
+            r,
+        )
+    })
+}
+
+/// Columns chosen together, anchor first: names, then addresses.
+pub fn coherent_groups(roles: &[Role]) -> Vec<Vec<usize>> {
+    let ordered = |order: &[Role]| -> Vec<usize> {
+        order
+            .iter()
+            .flat_map(|role| (0..roles.len()).filter(move |&c| roles[c] == *role))
+            .collect()
+    };
+    [
+        ordered(&[Role::LastName, Role::FirstName, Role::FullName]),
+        ordered(&[Role::Street, Role::PostalCode, Role::City, Role::Region]),
+    ]
+    .into_iter()
+    .filter(|g| g.len() > 1)
+    .collect()
+}
+
+/// A full name from its parts: `John Smith`; `王伟` (CJK: family first, no
+/// space).
+pub fn full_name(first: &str, last: &str) -> String {
+    let cjk = |s: &str| {
+        s.chars().any(|c| {
+            ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{AC00}'..='\u{D7AF}').contains(&c)
+        })
+    };
+    if cjk(first) && cjk(last) {
+        format!("{last}{first}")
+    } else {
+        format!("{first} {last}")
+    }
+}
+
+/// A country from an E.164 phone whose calling code only one country uses.
+pub fn country_of_phone(value: &str) -> Option<&'static str> {
+    let digits = value
+        .strip_prefix("tel:")
+        .unwrap_or(value)
+        .strip_prefix('+')?;
+    let digits: String = digits.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let parsed = phone::metadata::parse(&digits, true, None).ok()?;
+    phone::metadata::sole_region_for_code(parsed.country_code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(column: &[&str]) -> Table {
+        let mut t = Table::new(vec!["c".into()]);
+        for v in column {
+            t.push_row([*v]);
+        }
+        t
+    }
+
+    fn pick(values: &[&str], role: Role) -> Option<usize> {
+        let t = table(values);
+        let rows: Vec<usize> = (0..values.len())
+            .filter(|&r| !values[r].is_empty())
+            .collect();
+        vote(&t, 0, role, &rows, Survivorship::MostFrequent, None)
+    }
+
+    #[test]
+    fn the_majority_spelling_wins_and_a_longer_typo_does_not() {
+        assert_eq!(pick(&["Smith", "Smitnn", "Smith"], Role::LastName), Some(0));
+        assert_eq!(pick(&["Smitnn", "Smith", "Smith"], Role::LastName), Some(1));
+        // A tie is not won by length: the earliest member's spelling stays.
+        assert_eq!(pick(&["Smith", "Smitnn"], Role::LastName), Some(0));
+    }
+
+    #[test]
+    fn variants_vote_together_and_the_best_spelling_wins() {
+        assert_eq!(
+            pick(&["Horst-Gunter", "Horst-Günter"], Role::FirstName),
+            Some(1)
+        );
+        assert_eq!(pick(&["Ms. Erica", "Erica"], Role::FirstName), Some(1));
+        assert_eq!(pick(&["鈴木 翼様", "鈴木翼"], Role::FullName), Some(1));
+        // Two Gmail spellings of one mailbox outvote a third address.
+        assert_eq!(
+            pick(
+                &[
+                    "jimenez.robert@gmail.com",
+                    "jimenez.robe.rt@googlemail.com",
+                    "jimenezrobert@gmail.com"
+                ],
+                Role::Email
+            ),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn an_invalid_value_never_wins_over_a_valid_one() {
+        assert_eq!(
+            pick(&["9999999999", "9999999999", "+14075550100"], Role::Phone),
+            Some(2)
+        );
+        assert_eq!(pick(&["not a date", "1980-02-01"], Role::Date), Some(1));
+        // All invalid: the vote still picks one, never nothing.
+        assert_eq!(pick(&["9999999999", "123"], Role::Phone), Some(0));
+    }
+
+    #[test]
+    fn derived_values() {
+        assert_eq!(full_name("John", "Smith"), "John Smith");
+        assert_eq!(full_name("伟", "王"), "王伟");
+        assert_eq!(country_of_phone("+4930123456"), Some("DE"));
+        assert_eq!(country_of_phone("+14155550132"), None);
+    }
+}
