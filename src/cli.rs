@@ -237,6 +237,10 @@ pub struct ExportArgs {
     /// Write the merge calls (master + duplicates, at the target's batch size).
     #[arg(long, value_name = "FILE")]
     pub merge_plan: Option<PathBuf>,
+    /// Exit 0 even when rows are set aside (by default set-aside rows make
+    /// the exit code 1: an import that misses customers is not a success).
+    #[arg(long)]
+    pub allow_set_aside: bool,
 }
 
 #[derive(Debug, Args)]

@@ -165,9 +165,18 @@ fn fuzz(target: &str, seeds: Vec<Vec<u8>>, check: impl Fn(&[u8])) {
     let mut rng = Rng(0x0074_6964_7972_6563 ^ fingerprint(target.as_bytes()));
     let started = std::time::Instant::now();
     let total = iterations();
-    for _ in 0..total {
-        run_one(&mutate(&mut rng, &seeds));
-    }
+    // One worker thread: the inputs are small, and waking a pool for each
+    // would cost more than the work (the parallel paths have their own
+    // tests); long runs start one process per target instead.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a thread pool");
+    pool.install(|| {
+        for _ in 0..total {
+            run_one(&mutate(&mut rng, &seeds));
+        }
+    });
     eprintln!(
         "fuzz {target}: {total} inputs in {:.1}s, no panic",
         started.elapsed().as_secs_f64()

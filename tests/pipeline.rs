@@ -42,7 +42,15 @@ fn every_export_profile_matches_its_reviewed_file() {
     ] {
         let out = format!("{target}.csv");
         let output = export_contacts(&wd, &["--target", target, "-o", &out]);
-        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        // Set-aside rows make the exit code 1 (a policy failure).
+        let expected_set_aside = fixture(&format!("export/expected/{target}.set-aside.csv"));
+        let code = if expected_set_aside.exists() { 1 } else { 0 };
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{target}: {}",
+            stderr_of(&output)
+        );
         assert_eq!(
             std::fs::read(wd.path(&out)).unwrap(),
             std::fs::read(fixture(&format!("export/expected/{target}.csv"))).unwrap(),
@@ -769,4 +777,47 @@ fn segments_score_every_customer_and_take_renamed_names() {
         .map(|v| v.as_u64().unwrap())
         .sum();
     assert_eq!(total as usize, in_rows.len());
+}
+
+/// A target that wants first and last name gets them from a full name (and
+/// one that wants one name gets first + last), row by row; HubSpot takes a
+/// contact with any one of e-mail, first or last name. Only rows whose name
+/// is nowhere are set aside — and then the exit code is 1 unless allowed.
+#[test]
+fn exports_derive_names_row_by_row_and_set_aside_only_what_they_must() {
+    let wd = Workdir::new();
+    wd.write(
+        "in.csv",
+        "Full Name,First Name,Last Name,Email\nJohn Smith,,,john@x.com\n,Ann,Lee,ann@x.com\n,Bo,,\n,,,nobody@x.com\n",
+    );
+    let out = wd.run(&["export", "in.csv", "--target", "salesforce", "-o", "sf.csv"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let (headers, rows) = records(&wd.path("sf.csv"));
+    let last = headers.iter().position(|h| h == "LastName").unwrap();
+    let lasts: Vec<&str> = rows.iter().map(|r| r[last].as_str()).collect();
+    assert_eq!(lasts, ["Smith", "Lee"]);
+    assert_eq!(records(&wd.path("sf.set-aside.csv")).1.len(), 2);
+    let out = wd.run(&[
+        "export",
+        "in.csv",
+        "--target",
+        "salesforce",
+        "-o",
+        "sf2.csv",
+        "--allow-set-aside",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+
+    let out = wd.run(&["export", "in.csv", "--target", "fxiaoke", "-o", "fx.csv"]);
+    let (headers, rows) = records(&wd.path("fx.csv"));
+    let name = headers.iter().position(|h| h == "姓名").unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r[name].as_str()).collect::<Vec<_>>(),
+        ["John Smith", "Ann Lee", "Bo"]
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = wd.run(&["export", "in.csv", "--target", "hubspot", "-o", "hs.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(records(&wd.path("hs.csv")).1.len(), 4);
 }

@@ -219,6 +219,17 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         started.elapsed().as_secs_f64(),
         parts.join(", ")
     ));
+    // Every input row is in an import file or in the set-aside file; a
+    // set-aside row is a customer the CRM will not get, so it is a policy
+    // failure unless the steward allowed it.
+    if !rendered.set_aside.is_empty() && !args.allow_set_aside {
+        log.warn(&format!(
+            "exit 1: {} of {} row(s) set aside (pass --allow-set-aside to accept that)",
+            rendered.set_aside.len(),
+            rendered.set_aside.len() + rendered.stats.rows
+        ));
+        return Ok(Status::Failed);
+    }
     Ok(Status::Success)
 }
 

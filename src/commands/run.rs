@@ -414,6 +414,8 @@ fn execute(
             allow_formulas: false,
             clusters: None,
             merge_plan: None,
+            // The pipeline reports set-aside rows in its summary and log.
+            allow_set_aside: true,
         };
         super::export::run(&export_args, &step_log, progress)?;
         log.info(&format!("exported for {}: {}", e.target, e.file));

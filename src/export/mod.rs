@@ -211,8 +211,32 @@ pub fn render(
     // noise to the importer's mapping screen), unless the target requires
     // them: then the rows are set aside, and the steward sees why.
     let fields: Vec<usize> = (0..profile.fields.len())
-        .filter(|&f| mapping.sources[f] != Source::Missing || profile.fields[f].required)
+        .filter(|&f| {
+            mapping.sources[f] != Source::Missing
+                || profile.fields[f].required
+                || profile.fields[f].required_group.is_some()
+        })
         .collect();
+    let name_column = |role: Role| roles.iter().position(|&r| r == role);
+    let (full, first, last) = (
+        name_column(Role::FullName),
+        name_column(Role::FirstName),
+        name_column(Role::LastName),
+    );
+    // A name field empty in its own column is filled from the row's other
+    // name columns: a last name from the full name, a full name from first
+    // and last — a row is set aside only when the name is nowhere.
+    let name_fallback = |role: Option<Role>, row: usize| -> Option<String> {
+        let get = |c: Option<usize>| c.map_or("", |c| table.columns[c].get(row)).trim();
+        match role? {
+            Role::FirstName if !get(full).is_empty() => Some(split_name(get(full)).0),
+            Role::LastName if !get(full).is_empty() => Some(split_name(get(full)).1),
+            Role::FullName if !get(first).is_empty() || !get(last).is_empty() => {
+                Some(join_name(get(first), get(last)))
+            }
+            _ => None,
+        }
+    };
     let mut header: Vec<String> = fields
         .iter()
         .map(|&f| profile.fields[f].header.clone())
@@ -237,6 +261,11 @@ pub fn render(
                 }
                 Source::Missing => String::new(),
             };
+            let value = if value.trim().is_empty() {
+                name_fallback(profile.fields[f].role, row).unwrap_or(value)
+            } else {
+                value
+            };
             values.push(write::guard(&value, options).into_owned());
         }
         if keep_unmapped {
@@ -244,12 +273,34 @@ pub fn render(
                 values.push(write::guard(table.columns[c].get(row), options).into_owned());
             }
         }
-        let missing: Vec<&str> = fields
+        let mut missing: Vec<String> = fields
             .iter()
             .zip(&values)
             .filter(|&(&f, v)| profile.fields[f].required && v.trim().is_empty())
-            .map(|(&f, _)| profile.fields[f].header.as_str())
+            .map(|(&f, _)| profile.fields[f].header.clone())
             .collect();
+        // Groups of which at least one field must have a value.
+        let mut groups: Vec<&str> = fields
+            .iter()
+            .filter_map(|&f| profile.fields[f].required_group.as_deref())
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        for group in groups {
+            let members: Vec<(usize, &String)> = fields
+                .iter()
+                .zip(&values)
+                .filter(|&(&f, _)| profile.fields[f].required_group.as_deref() == Some(group))
+                .map(|(&f, v)| (f, v))
+                .collect();
+            if members.iter().all(|(_, v)| v.trim().is_empty()) {
+                let names: Vec<&str> = members
+                    .iter()
+                    .map(|&(f, _)| profile.fields[f].header.as_str())
+                    .collect();
+                missing.push(format!("one of {}", names.join(" / ")));
+            }
+        }
         if missing.is_empty() {
             rows.push(values);
         } else {

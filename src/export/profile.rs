@@ -71,6 +71,9 @@ pub struct Field {
     /// Rows without a value here are set aside (the importer rejects them).
     #[serde(default)]
     pub required: bool,
+    /// Rows with no value in *any* field of this group are set aside
+    /// (HubSpot creates a contact from an e-mail, a first or a last name).
+    pub required_group: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
