@@ -149,7 +149,7 @@ fn regressions(target: &str) -> Vec<Vec<u8>> {
 }
 
 /// Replays the regressions, then runs `iterations()` mutated inputs.
-fn fuzz(target: &str, seeds: Vec<Vec<u8>>, check: impl Fn(&[u8])) {
+fn fuzz(target: &str, seeds: Vec<Vec<u8>>, check: impl Fn(&[u8]) + Sync) {
     let run_one = |input: &[u8]| {
         if catch_unwind(AssertUnwindSafe(|| check(input))).is_err() {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz-crashes");
