@@ -20,7 +20,11 @@
 //! address and landline; common names recur. The truth file then gives each
 //! row's entity, for pairwise precision/recall (`scripts/pairwise_f1.py`).
 //!
-//! Usage: `tidyrec-gen --rows N [--seed S] [--duplicates] -o export.csv --truth truth.csv`
+//! With `--duplicates --golden-truth FILE`, also each entity's true values
+//! (names, e-mail, mobile in E.164, birth date, street, city, postcode,
+//! country): what a golden record should say (`scripts/golden_accuracy.py`).
+//!
+//! Usage: `tidyrec-gen --rows N [--seed S] [--duplicates [--golden-truth G.csv]] -o export.csv --truth truth.csv`
 
 use tidyrec::rng::SplitMix;
 
@@ -827,7 +831,13 @@ fn main() {
         std::process::exit(2);
     };
     let result = if args.iter().any(|a| a == "--duplicates") {
-        people::generate(rows, seed, &output, &truth_path)
+        people::generate(
+            rows,
+            seed,
+            &output,
+            &truth_path,
+            value("--golden-truth").as_deref(),
+        )
     } else {
         generate(rows, seed, &output, &truth_path)
     };
@@ -1354,7 +1364,13 @@ mod people {
         }
     }
 
-    pub fn generate(rows: usize, seed: u64, output: &str, truth_path: &str) -> std::io::Result<()> {
+    pub fn generate(
+        rows: usize,
+        seed: u64,
+        output: &str,
+        truth_path: &str,
+        golden_truth: Option<&str>,
+    ) -> std::io::Result<()> {
         let mut rng = Rng::new(seed);
         let mut entities: Vec<Entity> = Vec::new();
         let mut records: Vec<(u32, u8)> = Vec::with_capacity(rows + 8);
@@ -1400,7 +1416,52 @@ mod people {
                 .map_err(std::io::Error::other)?;
         }
         out.flush()?;
-        truth.flush()
+        truth.flush()?;
+        if let Some(path) = golden_truth {
+            write_golden_truth(path, &entities)?;
+        }
+        Ok(())
+    }
+
+    /// Each entity's true values, as a golden record should give them.
+    fn write_golden_truth(path: &str, entities: &[Entity]) -> std::io::Result<()> {
+        let mut out =
+            csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(path)?));
+        out.write_record([
+            "entity",
+            "First Name",
+            "Last Name",
+            "Email",
+            "Mobile",
+            "Date of Birth",
+            "Street",
+            "City",
+            "Postcode",
+            "Country",
+        ])
+        .map_err(std::io::Error::other)?;
+        for (k, entity) in entities.iter().enumerate() {
+            let p = person(entity);
+            let cc = phonenumber::metadata::DATABASE
+                .by_id(p.locale.code)
+                .map(|m| m.country_code())
+                .unwrap_or(0);
+            let (city, postcode) = p.locale.cities[p.city];
+            out.write_record([
+                format!("E{k}"),
+                p.first.clone(),
+                p.last.clone(),
+                format!("{}@{}", p.email_local, p.domain).to_lowercase(),
+                format!("+{cc}{}", p.mobile),
+                iso(p.dob),
+                p.street.clone(),
+                city.to_string(),
+                postcode.to_string(),
+                p.locale.code.to_string(),
+            ])
+            .map_err(std::io::Error::other)?;
+        }
+        out.flush()
     }
 
     /// One record of `person`; copies after the first vary the way records

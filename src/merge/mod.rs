@@ -159,6 +159,15 @@ pub fn merge(
         members[c as usize - 1].push(row);
     }
     let groups = vote::coherent_groups(roles);
+    // Names and places break ties by how common a spelling is in the file
+    // (counted only when something is merged).
+    let any_merged = members.iter().any(|m| m.len() > 1);
+    let in_file: Vec<Option<vote::Frequencies>> = (0..table.columns.len())
+        .map(|c| {
+            (any_merged && vote::uses_frequencies(roles[c]) && votes(rules[c]))
+                .then(|| vote::frequencies(table, c, roles[c]))
+        })
+        .collect();
     // A single record keeps its values; only gaps derivable from its own
     // fields are filled (as they would be were it merged), so a golden row
     // does not change when a later run re-merges it with itself.
@@ -184,7 +193,9 @@ pub fn merge(
                         .collect(),
                 )
             }
-            rows => Decision::Merged(decide(table, rows, rules, recency, roles, &groups)),
+            rows => Decision::Merged(decide(
+                table, rows, rules, recency, roles, &groups, &in_file,
+            )),
         })
         .collect();
     // Each column laid out cluster by cluster (columns in parallel).
@@ -271,6 +282,7 @@ fn decide(
     recency: Option<usize>,
     roles: &[Role],
     groups: &[Vec<usize>],
+    in_file: &[Option<vote::Frequencies>],
 ) -> Vec<Choice> {
     let value = |c: usize, r: usize| table.columns[c].get(r);
     let filled = |c: usize, among: &[usize]| -> Vec<usize> {
@@ -292,7 +304,15 @@ fn decide(
                 pool = filled(c, rows);
             }
             done[c] = true;
-            let Some(winner) = vote::vote(table, c, roles[c], &pool, rules[c], recency) else {
+            let Some(winner) = vote::vote(
+                table,
+                c,
+                roles[c],
+                &pool,
+                rules[c],
+                recency,
+                in_file[c].as_ref(),
+            ) else {
                 continue;
             };
             choices[c] = Choice::Member(winner);
@@ -312,7 +332,15 @@ fn decide(
             continue;
         }
         let winner = if votes(rules[c]) {
-            vote::vote(table, c, roles[c], &filled(c, rows), rules[c], recency)
+            vote::vote(
+                table,
+                c,
+                roles[c],
+                &filled(c, rows),
+                rules[c],
+                recency,
+                in_file[c].as_ref(),
+            )
         } else {
             pick(
                 &table.columns[c],

@@ -22,6 +22,7 @@
 
 use super::Survivorship;
 use crate::matching::features::{email_key, fold_name};
+use crate::matching::nicknames;
 use crate::normalize::{date, email, name, phone};
 use crate::schema::Role;
 use crate::table::Table;
@@ -54,13 +55,14 @@ pub fn well_formed(role: Role, value: &str) -> bool {
 pub fn canonical(role: Role, value: &str) -> String {
     match role {
         Role::Email => email_key(value),
-        Role::FirstName
-        | Role::LastName
-        | Role::FullName
-        | Role::Company
-        | Role::Street
-        | Role::City
-        | Role::Region => {
+        Role::FirstName => {
+            // `Liz`, `Beth` and `Elizabeth` are one first name.
+            let untitled = name::without_titles(value);
+            let folded = fold_name(untitled.as_deref().unwrap_or(value));
+            nicknames::canonical(&folded).replace(' ', "")
+        }
+        Role::Street => street_key(value),
+        Role::LastName | Role::FullName | Role::Company | Role::City | Role::Region => {
             let untitled = name::without_titles(value);
             let folded = fold_name(untitled.as_deref().unwrap_or(value));
             folded.replace(' ', "")
@@ -74,6 +76,34 @@ pub fn canonical(role: Role, value: &str) -> String {
     }
 }
 
+/// A street with its abbreviations spelled out: `Oak Ave` and `Oak
+/// Avenue`, `Hauptstr.` and `Hauptstraße` are one street.
+fn street_key(value: &str) -> String {
+    fold_name(value)
+        .split(' ')
+        .map(|word| {
+            let long = match word {
+                "st" => "street",
+                "rd" => "road",
+                "ave" | "av" => "avenue",
+                "blvd" => "boulevard",
+                "ln" => "lane",
+                "dr" => "drive",
+                "ct" => "court",
+                "pl" => "place",
+                "sq" => "square",
+                "hwy" => "highway",
+                "str" => "strasse",
+                w => w,
+            };
+            match long.strip_suffix("str") {
+                Some(stem) => format!("{stem}strasse"),
+                None => long.to_string(),
+            }
+        })
+        .collect()
+}
+
 /// The member row that wins `column` among `pool` (rows with a value).
 pub fn vote(
     table: &Table,
@@ -82,6 +112,7 @@ pub fn vote(
     pool: &[usize],
     rule: Survivorship,
     recency: Option<usize>,
+    in_file: Option<&Frequencies>,
 ) -> Option<usize> {
     let values = &table.columns[column];
     let valid: Vec<usize> = pool
@@ -99,6 +130,30 @@ pub fn vote(
             None => groups.push((key, vec![r])),
         }
     }
+    // A first-name initial (`M.`) supports the full names it may abbreviate
+    // but is never the spelling chosen while a full name is there.
+    let mut initials: Vec<char> = Vec::new();
+    if role == Role::FirstName {
+        let full_starts: Vec<char> = groups
+            .iter()
+            .filter(|(k, _)| k.chars().count() > 1)
+            .filter_map(|(k, _)| k.chars().next())
+            .collect();
+        groups.retain(|(key, rows)| {
+            let mut chars = key.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if full_starts.contains(&c) => {
+                    initials.extend(std::iter::repeat_n(c, rows.len()));
+                    false
+                }
+                _ => true,
+            }
+        });
+    }
+    let support = |key: &str, rows: &[usize]| -> usize {
+        let first = key.chars().next();
+        rows.len() + initials.iter().filter(|&&c| Some(c) == first).count()
+    };
     let recency_of = |rows: &[usize]| -> &str {
         recency.map_or("", |c| {
             rows.iter()
@@ -108,13 +163,16 @@ pub fn vote(
         })
     };
     let by_recency = rule == Survivorship::MostRecent && recency.is_some();
-    // Most support; then (most-recent) the latest member; then the first.
+    let common = |key: &str| in_file.and_then(|f| f.get(key)).copied().unwrap_or(0);
+    // Most support; then (most-recent) the latest member; then the spelling
+    // more common in the whole column (`Richard` over a one-off `Richrad`,
+    // a first name over a surname in the first-name column); then the first.
     let (_, winners) = groups
         .iter()
         .enumerate()
-        .max_by(|(i, (_, a)), (j, (_, b))| {
-            a.len()
-                .cmp(&b.len())
+        .max_by(|(i, (ka, a)), (j, (kb, b))| {
+            support(ka, a)
+                .cmp(&support(kb, b))
                 .then_with(|| {
                     if by_recency {
                         recency_of(a).cmp(recency_of(b))
@@ -122,26 +180,77 @@ pub fn vote(
                         std::cmp::Ordering::Equal
                     }
                 })
+                .then_with(|| common(ka).cmp(&common(kb)))
                 .then_with(|| j.cmp(i))
         })?;
     let winners = &winners.1;
-    best_spelling(values, winners)
+    best_spelling(values, winners, role)
 }
 
-/// The best-formed spelling among one group's rows.
-fn best_spelling(values: &crate::table::Column, rows: &[usize]) -> Option<usize> {
+/// The best-formed spelling among one group's rows: no title; the formal
+/// first name over a nickname; the spelled-out street over an abbreviation;
+/// then the most frequent exact spelling; then accents over their fold.
+fn best_spelling(values: &crate::table::Column, rows: &[usize], role: Role) -> Option<usize> {
     rows.iter().copied().min_by_key(|&r| {
         let value = values.get(r);
         let titled = name::without_titles(value).is_some();
+        let nickname = role == Role::FirstName && {
+            let folded = fold_name(value).replace(' ', "");
+            nicknames::canonical(&folded) != folded
+        };
+        let spelled_out = if role == Role::Street {
+            value.chars().count()
+        } else {
+            0
+        };
         let frequency = rows.iter().filter(|&&o| values.get(o) == value).count();
         let accents = value.chars().filter(|c| !c.is_ascii()).count();
         (
             titled,
+            nickname,
+            std::cmp::Reverse(spelled_out),
             std::cmp::Reverse(frequency),
             std::cmp::Reverse(accents),
             r,
         )
     })
+}
+
+/// How often each canonical value occurs in a whole column.
+pub type Frequencies = rustc_hash::FxHashMap<String, u32>;
+
+/// Whether a role's ties are broken by how common a value is in the file:
+/// names and places, where a one-off spelling is likely a typo.
+pub fn uses_frequencies(role: Role) -> bool {
+    matches!(
+        role,
+        Role::FirstName | Role::LastName | Role::Street | Role::City | Role::Company
+    )
+}
+
+/// Canonical-value counts of one column (in parallel pieces, merged).
+pub fn frequencies(table: &Table, column: usize, role: Role) -> Frequencies {
+    use rayon::prelude::*;
+    let values = &table.columns[column];
+    let rows = values.len();
+    (0..rows.div_ceil(65_536))
+        .into_par_iter()
+        .map(|k| {
+            let mut counts = Frequencies::default();
+            for r in k * 65_536..((k + 1) * 65_536).min(rows) {
+                let value = values.get(r);
+                if !value.trim().is_empty() {
+                    *counts.entry(canonical(role, value)).or_default() += 1;
+                }
+            }
+            counts
+        })
+        .reduce(Frequencies::default, |mut a, b| {
+            for (key, n) in b {
+                *a.entry(key).or_default() += n;
+            }
+            a
+        })
 }
 
 /// Columns chosen together, anchor first: names, then addresses.
@@ -204,7 +313,7 @@ mod tests {
         let rows: Vec<usize> = (0..values.len())
             .filter(|&r| !values[r].is_empty())
             .collect();
-        vote(&t, 0, role, &rows, Survivorship::MostFrequent, None)
+        vote(&t, 0, role, &rows, Survivorship::MostFrequent, None, None)
     }
 
     #[test]
@@ -235,6 +344,43 @@ mod tests {
             ),
             Some(0)
         );
+    }
+
+    #[test]
+    fn formal_names_and_spelled_out_streets_beat_nicknames_initials_and_abbreviations() {
+        assert_eq!(pick(&["Liz", "Elizabeth"], Role::FirstName), Some(1));
+        assert_eq!(pick(&["M.", "Margaret"], Role::FirstName), Some(1));
+        // The initial supports Margaret against one Tom (and, ambiguous,
+        // both Mary and Margaret: then the earliest).
+        assert_eq!(pick(&["Tom", "M.", "Margaret"], Role::FirstName), Some(2));
+        assert_eq!(pick(&["Mary", "M.", "Margaret"], Role::FirstName), Some(0));
+        assert_eq!(
+            pick(&["192 Oak Ave", "192 Oak Avenue"], Role::Street),
+            Some(1)
+        );
+        assert_eq!(
+            pick(&["Hauptstr. 5", "Hauptstraße 5"], Role::Street),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_spelling_common_in_the_file() {
+        let mut t = table(&["Richrad", "Richard"]);
+        for _ in 0..5 {
+            t.push_row(["Richard"]);
+        }
+        let counts = frequencies(&t, 0, Role::FirstName);
+        let tie = vote(
+            &t,
+            0,
+            Role::FirstName,
+            &[0, 1],
+            Survivorship::MostFrequent,
+            None,
+            Some(&counts),
+        );
+        assert_eq!(tie, Some(1));
     }
 
     #[test]
