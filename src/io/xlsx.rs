@@ -33,6 +33,23 @@ const BOMB_RATIO: u64 = 200;
 const MAX_SHARED_STRINGS_BYTES: u64 = if cfg!(test) { 1 << 20 } else { 512 << 20 };
 
 pub fn read(path: &Path, options: &ReadOptions) -> Result<ReadOutcome, ReadError> {
+    // calamine can panic on a damaged workbook (fuzzing found an integer
+    // overflow on an over-long cell reference: `fixtures/fuzz/xlsx/`): a
+    // damaged file is an input error, never a crash. The default hook is
+    // silenced meanwhile so the user sees our message, not a backtrace.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(|| read_unguarded(path, options));
+    std::panic::set_hook(hook);
+    result.unwrap_or_else(|_| {
+        Err(ReadError::Xlsx {
+            path: path.to_path_buf(),
+            message: "the workbook is damaged (its XML could not be read); open and save it again in a spreadsheet program, or save it as CSV".into(),
+        })
+    })
+}
+
+fn read_unguarded(path: &Path, options: &ReadOptions) -> Result<ReadOutcome, ReadError> {
     let error = |message: String| ReadError::Xlsx {
         path: path.to_path_buf(),
         message,
