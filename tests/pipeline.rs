@@ -821,3 +821,43 @@ fn exports_derive_names_row_by_row_and_set_aside_only_what_they_must() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(records(&wd.path("hs.csv")).1.len(), 4);
 }
+
+/// Consent travels with its polarity: an opt-in column becomes Salesforce's
+/// and Zoho's opt-out field inverted; a target without a consent field
+/// (HubSpot) does not silently drop it.
+#[test]
+fn consent_is_exported_with_the_right_polarity_or_not_lost() {
+    let wd = Workdir::new();
+    wd.write(
+        "in.csv",
+        "First Name,Last Name,Email,Email Opt In\nAnn,Lee,ann@x.com,yes\nBo,Berg,bo@x.com,no\nCy,Dahl,cy@x.com,\n",
+    );
+    for (target, header) in [
+        ("salesforce", "HasOptedOutOfEmail"),
+        ("zoho", "Email Opt Out"),
+    ] {
+        let out = wd.run(&["export", "in.csv", "--target", target, "-o", "out.csv"]);
+        assert_eq!(out.status.code(), Some(0), "{target}: {}", stderr_of(&out));
+        let (headers, rows) = records(&wd.path("out.csv"));
+        let c = headers.iter().position(|h| h == header).unwrap();
+        let values: Vec<&str> = rows.iter().map(|r| r[c].as_str()).collect();
+        assert_eq!(values, ["false", "true", ""], "{target}");
+    }
+    let out = wd.run(&["export", "in.csv", "--target", "hubspot", "-o", "hs.csv"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("Email Opt In"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = wd.run(&[
+        "export",
+        "in.csv",
+        "--target",
+        "hubspot",
+        "-o",
+        "hs.csv",
+        "--keep-unmapped",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}

@@ -219,6 +219,26 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         started.elapsed().as_secs_f64(),
         parts.join(", ")
     ));
+    // A consent column the target cannot take would lose customers' choices.
+    let lost_consent: Vec<String> = mapping
+        .unmapped
+        .iter()
+        .filter(|&&c| crate::export::profile::Consent::of_header(&table.headers[c]).is_some())
+        .map(|&c| format!("`{}`", table.headers[c]))
+        .collect();
+    if !lost_consent.is_empty() && !args.keep_unmapped {
+        log.warn(&format!(
+            "consent column(s) {} have no {} import field: the CRM would not learn these choices; export them with --keep-unmapped",
+            lost_consent.join(", "),
+            profile.name
+        ));
+        if !args.allow_set_aside {
+            log.warn(
+                "exit 1: a consent choice would be lost (pass --allow-set-aside to accept that)",
+            );
+            return Ok(Status::Failed);
+        }
+    }
     // Every input row is in an import file or in the set-aside file; a
     // set-aside row is a customer the CRM will not get, so it is a policy
     // failure unless the steward allowed it.

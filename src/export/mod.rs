@@ -15,7 +15,7 @@ use crate::io::write::{self, CsvOptions};
 use crate::schema::Role;
 use crate::table::Table;
 use anyhow::{bail, Result};
-use profile::{OutputEncoding, PhoneFormat, Profile};
+use profile::{Consent, OutputEncoding, PhoneFormat, Profile};
 use std::path::{Path, PathBuf};
 
 /// Where an import column's value comes from.
@@ -251,9 +251,14 @@ pub fn render(
         let mut values = Vec::with_capacity(header.len());
         for &f in &fields {
             let value = match mapping.sources[f] {
-                Source::Column(c) => {
-                    format_value(table.columns[c].get(row), roles[c], profile, &mut stats)
-                }
+                Source::Column(c) => match profile.fields[f].consent {
+                    Some(target) => consent_value(
+                        table.columns[c].get(row),
+                        Consent::of_header(&table.headers[c]),
+                        target,
+                    ),
+                    None => format_value(table.columns[c].get(row), roles[c], profile, &mut stats),
+                },
                 Source::GivenOf(c) => split_name(table.columns[c].get(row)).0,
                 Source::FamilyOf(c) => split_name(table.columns[c].get(row)).1,
                 Source::Joined { first, last } => {
@@ -319,6 +324,21 @@ pub fn render(
         set_aside,
         stats,
     }
+}
+
+/// A consent value in the target's polarity: the normalized boolean,
+/// inverted when the column says the opposite of the field; empty when the
+/// column's polarity is unknown or the value is not a boolean.
+fn consent_value(value: &str, column: Option<Consent>, target: Consent) -> String {
+    let Some(column) = column else {
+        return String::new();
+    };
+    let flag = match crate::normalize::boolean::normalize(value) {
+        Ok("true") => true,
+        Ok("false") => false,
+        _ => return String::new(),
+    };
+    (if column == target { flag } else { !flag }).to_string()
 }
 
 fn format_value(value: &str, role: Role, profile: &Profile, stats: &mut RenderStats) -> String {

@@ -74,6 +74,61 @@ pub struct Field {
     /// Rows with no value in *any* field of this group are set aside
     /// (HubSpot creates a contact from an e-mail, a first or a last name).
     pub required_group: Option<String>,
+    /// An e-mail consent field, and what `true` means in it: `opt-out`
+    /// (Salesforce `HasOptedOutOfEmail`) or `opt-in`. A consent column of
+    /// the other polarity is inverted; one whose polarity its header does
+    /// not tell is not exported (never guessed).
+    pub consent: Option<Consent>,
+}
+
+/// What `true` means in a consent field or column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Consent {
+    OptOut,
+    OptIn,
+}
+
+impl Consent {
+    /// The polarity a column's header states: `Email Opt Out`,
+    /// `unsubscribed`, `Do Not Email`, `退订` say opt-out; `opt_in`,
+    /// `Marketing Consent`, `subscribed`, `同意` say opt-in.
+    pub fn of_header(header: &str) -> Option<Consent> {
+        let key: String = header
+            .chars()
+            .flat_map(char::to_lowercase)
+            .filter(|c| c.is_alphanumeric())
+            .collect();
+        const OUT: &[&str] = &[
+            "optout",
+            "optedout",
+            "unsub",
+            "donot",
+            "dnc",
+            "nomail",
+            "noemail",
+            "退订",
+            "拒收",
+            "退订邮件",
+        ];
+        const IN: &[&str] = &[
+            "optin",
+            "optedin",
+            "consent",
+            "subscribed",
+            "subscription",
+            "marketingok",
+            "同意",
+            "订阅",
+        ];
+        if OUT.iter().any(|w| key.contains(w)) {
+            Some(Consent::OptOut)
+        } else if IN.iter().any(|w| key.contains(w)) {
+            Some(Consent::OptIn)
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
