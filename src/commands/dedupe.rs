@@ -197,6 +197,20 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     }
     let write_time = write_started.elapsed();
 
+    if !golden.conflicts.is_empty() {
+        log.warn(&format!(
+            "{} merged customer(s) have members with different first names and birth dates (clusters {}{}): each golden row is one member's person, but check them — they may be two people",
+            golden.conflicts.len(),
+            golden
+                .conflicts
+                .iter()
+                .take(10)
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            if golden.conflicts.len() > 10 { ", …; all in --report" } else { "" }
+        ));
+    }
     let mut sizes: BTreeMap<usize, usize> = BTreeMap::new();
     for members in &golden.members {
         *sizes.entry(members.len()).or_default() += 1;
@@ -231,6 +245,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             "candidate_pairs": outcome.stats.candidate_pairs,
             "matched_pairs": outcome.stats.matched_pairs,
             "refused_links": outcome.stats.refused_links,
+            "identity_conflicts": golden.conflicts,
             "model": outcome.model,
             "timings_ms": timings.iter().map(|(k, d)| (k.to_string(), d.as_millis() as u64)).collect::<BTreeMap<_, _>>(),
         });

@@ -141,6 +141,11 @@ pub struct Golden {
     /// For clusters of two or more records, every field's origin; for
     /// single records, the fields derived from their other fields.
     pub lineage: Vec<Lineage>,
+    /// Clusters (1-based) whose members disagree on identity: two members
+    /// with different first names (nicknames aside) *and* different birth
+    /// dates. Their golden row is one member's person, but a steward should
+    /// look: it may be two people.
+    pub conflicts: Vec<u32>,
 }
 
 /// Merges `table` (normalized) by `cluster_of` (1-based, numbered by first
@@ -252,6 +257,7 @@ pub fn merge(
             }
         }
     }
+    let conflicts = identity_conflicts(table, roles, &members);
     Golden {
         table: Table {
             headers: table.headers.clone(),
@@ -259,7 +265,54 @@ pub fn merge(
         },
         members,
         lineage,
+        conflicts,
     }
+}
+
+/// Clusters whose members disagree on first name and birth date at once.
+fn identity_conflicts(table: &Table, roles: &[Role], members: &[Vec<usize>]) -> Vec<u32> {
+    let first = roles.iter().position(|&r| r == Role::FirstName);
+    let birth = (0..roles.len()).find(|&c| {
+        matches!(roles[c], Role::Date)
+            && [
+                "birth",
+                "dob",
+                "出生",
+                "生日",
+                "geburt",
+                "naissance",
+                "nacimiento",
+            ]
+            .iter()
+            .any(|k| table.headers[c].to_lowercase().contains(k))
+    });
+    let (Some(first), Some(birth)) = (first, birth) else {
+        return Vec::new();
+    };
+    let key = |r: usize| {
+        let name = table.columns[first].get(r);
+        let date = table.columns[birth].get(r).trim();
+        (!name.trim().is_empty() && !date.is_empty())
+            .then(|| (vote::canonical(Role::FirstName, name), date))
+    };
+    members
+        .par_iter()
+        .enumerate()
+        .filter(|(_, rows)| rows.len() > 1)
+        .filter(|(_, rows)| {
+            let keys: Vec<(String, &str)> = rows.iter().filter_map(|&r| key(r)).collect();
+            keys.iter().enumerate().any(|(i, (name_a, date_a))| {
+                keys[i + 1..].iter().any(|(name_b, date_b)| {
+                    // An initial agrees with the names it may abbreviate.
+                    let names_differ = name_a != name_b
+                        && !(name_a.chars().count() == 1 && name_b.starts_with(name_a.as_str()))
+                        && !(name_b.chars().count() == 1 && name_a.starts_with(name_b.as_str()));
+                    names_differ && date_a != date_b
+                })
+            })
+        })
+        .map(|(k, _)| k as u32 + 1)
+        .collect()
 }
 
 /// One cluster's outcome: a single record's derived fills, or every
@@ -541,6 +594,35 @@ mod tests {
             pick(&emails, &[0, 1], Survivorship::MostRecent, Some(&updated)),
             Some(1)
         );
+    }
+
+    #[test]
+    fn clusters_that_disagree_on_identity_are_flagged() {
+        let mut t = Table::new(vec!["First".into(), "Date of Birth".into()]);
+        for row in [
+            ["Anna", "1980-01-01"],
+            ["Anna", "1980-01-02"],
+            ["Ben", "1975-05-05"],
+            ["Bob", "1975-05-05"],
+            ["Carl", "1990-01-01"],
+            ["Dora", "1991-02-02"],
+            ["E.", "1970-01-01"],
+            ["Emma", "1970-03-03"],
+        ] {
+            t.push_row(row);
+        }
+        let roles = [Role::FirstName, Role::Date];
+        let merged = merge(
+            &t,
+            &[1, 1, 2, 2, 3, 3, 4, 4],
+            4,
+            &[Survivorship::MostFrequent, Survivorship::Earliest],
+            None,
+            &roles,
+        );
+        // Same name, another date; another name, same date; an initial:
+        // not conflicts. Carl and Dora, born apart: a conflict.
+        assert_eq!(merged.conflicts, [3]);
     }
 
     #[test]
