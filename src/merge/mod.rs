@@ -170,7 +170,7 @@ pub fn merge(
     let in_file: Vec<Option<vote::Frequencies>> = (0..table.columns.len())
         .map(|c| {
             (any_merged && vote::uses_frequencies(roles[c]) && votes(rules[c]))
-                .then(|| vote::frequencies(table, c, roles[c]))
+                .then(|| vote::frequencies(table, c))
         })
         .collect();
     // A single record keeps its values; only gaps derivable from its own

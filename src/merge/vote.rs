@@ -163,7 +163,20 @@ pub fn vote(
         })
     };
     let by_recency = rule == Survivorship::MostRecent && recency.is_some();
-    let common = |key: &str| in_file.and_then(|f| f.get(key)).copied().unwrap_or(0);
+    // How often the group's spellings occur in the whole column.
+    let common = |rows: &[usize]| -> u64 {
+        let Some(counts) = in_file else { return 0 };
+        let mut seen: Vec<&str> = Vec::new();
+        let mut total = 0u64;
+        for &r in rows {
+            let value = values.get(r);
+            if !seen.contains(&value) {
+                seen.push(value);
+                total += u64::from(counts.get(&value_hash(value)).copied().unwrap_or(0));
+            }
+        }
+        total
+    };
     // Most support; then (most-recent) the latest member; then the spelling
     // more common in the whole column (`Richard` over a one-off `Richrad`,
     // a first name over a surname in the first-name column); then the first.
@@ -180,7 +193,7 @@ pub fn vote(
                         std::cmp::Ordering::Equal
                     }
                 })
-                .then_with(|| common(ka).cmp(&common(kb)))
+                .then_with(|| common(a).cmp(&common(b)))
                 .then_with(|| j.cmp(i))
         })?;
     let winners = &winners.1;
@@ -216,8 +229,16 @@ fn best_spelling(values: &crate::table::Column, rows: &[usize], role: Role) -> O
     })
 }
 
-/// How often each canonical value occurs in a whole column.
-pub type Frequencies = rustc_hash::FxHashMap<String, u32>;
+/// How often each exact value occurs in a whole column, by a 64-bit hash of
+/// the value (no copy of the column's text).
+pub type Frequencies = rustc_hash::FxHashMap<u64, u32>;
+
+fn value_hash(value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
 
 /// Whether a role's ties are broken by how common a value is in the file:
 /// names and places, where a one-off spelling is likely a typo.
@@ -228,8 +249,10 @@ pub fn uses_frequencies(role: Role) -> bool {
     )
 }
 
-/// Canonical-value counts of one column (in parallel pieces, merged).
-pub fn frequencies(table: &Table, column: usize, role: Role) -> Frequencies {
+/// Exact-value counts of one column (in parallel pieces, merged). Exact,
+/// not canonical: folding every value of a large file costs more than the
+/// tie-break is worth, and the spellings in a tie are what is compared.
+pub fn frequencies(table: &Table, column: usize) -> Frequencies {
     use rayon::prelude::*;
     let values = &table.columns[column];
     let rows = values.len();
@@ -239,8 +262,8 @@ pub fn frequencies(table: &Table, column: usize, role: Role) -> Frequencies {
             let mut counts = Frequencies::default();
             for r in k * 65_536..((k + 1) * 65_536).min(rows) {
                 let value = values.get(r);
-                if !value.trim().is_empty() {
-                    *counts.entry(canonical(role, value)).or_default() += 1;
+                if !value.is_empty() {
+                    *counts.entry(value_hash(value)).or_default() += 1;
                 }
             }
             counts
@@ -370,7 +393,7 @@ mod tests {
         for _ in 0..5 {
             t.push_row(["Richard"]);
         }
-        let counts = frequencies(&t, 0, Role::FirstName);
+        let counts = frequencies(&t, 0);
         let tie = vote(
             &t,
             0,
