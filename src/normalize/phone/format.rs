@@ -54,6 +54,12 @@ fn with_pattern<T>(source: &str, whole: bool, f: impl FnOnce(&Regex) -> T) -> Op
     })
 }
 
+/// `$1`, `$2` … in a format rule (compiled once).
+fn group_reference() -> &'static Regex {
+    static GROUP: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    GROUP.get_or_init(|| Regex::new(r"\$(\d)").expect("a valid pattern"))
+}
+
 /// The format libphonenumber chooses for `nsn` among `formats`.
 fn choose<'f>(nsn: &str, formats: &'f [NumberFormat]) -> Option<&'f NumberFormat> {
     formats.iter().find(|format| {
@@ -70,7 +76,7 @@ fn grouped(nsn: &str, meta: &Metadata, format: &NumberFormat, national: bool) ->
     let mut rule = format.format().to_string();
     if national {
         if let Some(prefix_rule) = format.national_prefix().filter(|r| !r.is_empty()) {
-            let first_group = Regex::new(r"\$(\d)").expect("a valid pattern");
+            let first_group = group_reference();
             if let Some(group) = first_group.captures(&rule).and_then(|c| c.get(1)) {
                 let with_prefix = prefix_rule
                     .replace("$NP", meta.national_prefix().unwrap_or(""))
@@ -82,8 +88,7 @@ fn grouped(nsn: &str, meta: &Metadata, format: &NumberFormat, national: bool) ->
         }
     }
     // `$1` followed by a digit or letter would read as `$1x`: use `${1}`.
-    let rule = Regex::new(r"\$(\d)")
-        .expect("a valid pattern")
+    let rule = group_reference()
         .replace_all(&rule, "$${${1}}")
         .into_owned();
     with_pattern(format.pattern().as_str(), true, |re| {
