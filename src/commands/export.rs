@@ -223,7 +223,11 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let lost_consent: Vec<String> = mapping
         .unmapped
         .iter()
-        .filter(|&&c| crate::export::profile::Consent::of_header(&table.headers[c]).is_some())
+        .filter(|&&c| {
+            // A choice is a yes/no column (`Consent Date` is not one).
+            roles[c] == Role::Boolean
+                && crate::export::profile::Consent::of_header(&table.headers[c]).is_some()
+        })
         .map(|&c| format!("`{}`", table.headers[c]))
         .collect();
     if !lost_consent.is_empty() && !args.keep_unmapped {

@@ -3,8 +3,8 @@
 //! Guarantees: every cell is read as text exactly as it is in the file (no
 //! type guessing, leading zeros kept), except that the `'` tidyrec's own
 //! formula guard put before a formula-like value is taken off again
-//! ([`write::unguard`]), so tidyrec's outputs read back as what was written; a problem names the file, the line and
-//! the fix; with `lenient` the bad rows are set aside as [`Reject`]s instead of
+//! ([`write::unguard`]), so tidyrec's outputs read back as what was
+//! written; a problem names the file, the line and the fix; with `lenient` the bad rows are set aside as [`Reject`]s instead of
 //! stopping the run. Outputs are written atomically by [`write`].
 
 mod delimited;
@@ -111,9 +111,10 @@ pub enum ReadError {
     Xlsx { path: PathBuf, message: String },
 }
 
+/// ` (N lines are damaged …)` when more than one is.
 fn damaged_lines(count: usize) -> String {
     if count > 1 {
-        format!(" ({count} lines are damaged; the rest of the file is") + " valid)"
+        format!(" ({count} lines are damaged; the rest of the file is valid)")
     } else {
         String::new()
     }

@@ -22,8 +22,6 @@ pub enum WriteError {
     Encode { path: PathBuf, message: String },
     #[error("cannot write `{path}`: tidyrec writes .csv, .tsv or .parquet; for Excel write .csv with --bom")]
     UnsupportedFormat { path: PathBuf },
-    #[error("refusing to write `{path}`: it is the input file; choose another output path (tidyrec never modifies its input)")]
-    WouldOverwriteInput { path: PathBuf },
 }
 
 /// Options for table output.
@@ -164,23 +162,6 @@ pub fn ensure_writable_format(output: &Path) -> Result<(), WriteError> {
         }),
         _ => Ok(()),
     }
-}
-
-/// Refuses an output path that names the input file.
-pub fn ensure_not_input(output: &Path, input: &Path) -> Result<(), WriteError> {
-    if output == Path::new("-") || input == Path::new("-") {
-        return Ok(());
-    }
-    let same = match (std::fs::canonicalize(output), std::fs::canonicalize(input)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => output == input,
-    };
-    if same {
-        return Err(WriteError::WouldOverwriteInput {
-            path: output.to_path_buf(),
-        });
-    }
-    Ok(())
 }
 
 /// Writes a table as CSV or Parquet, chosen by the extension of `path`.
@@ -597,7 +578,13 @@ mod tests {
         let input = dir.path().join("in.csv");
         std::fs::write(&input, "a\n").unwrap();
         let same = dir.path().join(".").join("in.csv");
-        assert!(ensure_not_input(&same, &input).is_err());
-        assert!(ensure_not_input(&dir.path().join("out.csv"), &input).is_ok());
+        // Outputs are checked against inputs by `io::paths` (by identity).
+        let refused = |output: &Path| {
+            let mut plan = crate::io::paths::Plan::new();
+            plan.read("INPUT", Some(&input)).write("-o", Some(output));
+            plan.check().is_err()
+        };
+        assert!(refused(&same));
+        assert!(!refused(&dir.path().join("out.csv")));
     }
 }
