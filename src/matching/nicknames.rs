@@ -158,6 +158,36 @@ pub fn canonical(folded: &str) -> &str {
     table().get(folded).copied().unwrap_or(folded)
 }
 
+/// Every canonical name a folded first name may stand for: `nick` is both
+/// Dominic and Nicholas (the table's [`canonical`] keeps only the first).
+pub fn heads(folded: &str) -> &'static [&'static str] {
+    static HEADS: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    let heads = HEADS.get_or_init(|| {
+        let mut map: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for line in GROUPS.lines() {
+            let mut words = line.split_whitespace();
+            let Some(head) = words.next() else { continue };
+            for word in std::iter::once(head).chain(words) {
+                let entry = map.entry(word).or_default();
+                if !entry.contains(&head) {
+                    entry.push(head);
+                }
+            }
+        }
+        map
+    });
+    heads.get(folded).map_or(&[], Vec::as_slice)
+}
+
+/// Whether a folded first name is a short form of its canonical name
+/// (`kate` of `catherine`, `bill` of `william`), not a spelling or another
+/// language's form of it (`katherine`, `tomas`, `ana`): clearly shorter,
+/// under three quarters of its length.
+pub fn is_diminutive(folded: &str) -> bool {
+    let head = canonical(folded);
+    head != folded && 4 * folded.chars().count() < 3 * head.chars().count()
+}
+
 /// Number of names the table knows (for the report and tests).
 pub fn known() -> usize {
     table().len()
@@ -176,6 +206,18 @@ mod tests {
         assert_eq!(canonical("robert"), "robert");
         assert_eq!(canonical("zork"), "zork");
         assert_eq!(canonical("chao jun"), "chao jun");
+    }
+
+    #[test]
+    fn a_nickname_may_stand_for_several_names() {
+        assert_eq!(heads("nick"), ["dominic", "nicholas"]);
+        assert_eq!(heads("nicholas"), ["nicholas"]);
+        assert!(heads("zork").is_empty());
+        assert!(is_diminutive("kate"));
+        assert!(!is_diminutive("katherine"), "a spelling, not a short form");
+        assert!(!is_diminutive("catherine"));
+        assert!(is_diminutive("bill"));
+        assert!(!is_diminutive("tomas"), "Spanish for Thomas, not a short form");
     }
 
     #[test]

@@ -347,14 +347,27 @@ fn decide(
     };
     let mut choices = vec![Choice::Empty; table.columns.len()];
     let mut done = vec![false; table.columns.len()];
+    // Members whose first and last name are the other way round do not
+    // vote on names.
+    let reversed = reversed_names(table, rows, roles, in_file);
+    let oriented: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|r| !reversed.contains(r))
+        .collect();
     // Coherent groups: each column among the members that agree with the
-    // group's columns chosen before it.
+    // group's columns chosen before it (misspellings agree: `Casron` is
+    // `Carson`).
     for group in groups {
-        let mut agreeing: Vec<usize> = rows.to_vec();
+        let names = group
+            .iter()
+            .any(|&c| matches!(roles[c], Role::FirstName | Role::LastName | Role::FullName));
+        let base: &[usize] = if names { &oriented } else { rows };
+        let mut agreeing: Vec<usize> = base.to_vec();
         for &c in group.iter().filter(|&&c| votes(rules[c])) {
             let mut pool = filled(c, &agreeing);
             if pool.is_empty() {
-                pool = filled(c, rows);
+                pool = filled(c, base);
             }
             done[c] = true;
             let Some(winner) = vote::vote(
@@ -373,7 +386,7 @@ fn decide(
             let same: Vec<usize> = agreeing
                 .iter()
                 .copied()
-                .filter(|&r| vote::canonical(roles[c], value(c, r)) == key)
+                .filter(|&r| vote::variant(roles[c], &vote::canonical(roles[c], value(c, r)), &key))
                 .collect();
             if !same.is_empty() {
                 agreeing = same;
@@ -408,6 +421,67 @@ fn decide(
     }
     derive(table, roles, &mut choices);
     choices
+}
+
+/// The members whose first and last name are swapped (`Dunmore Samantha`
+/// beside `Samantha Dunmore`). Which way round is right is read from the
+/// file: the orientation whose first name is more common among the file's
+/// first names, and last name among its last names, wins; a tie leaves
+/// every member voting.
+fn reversed_names(
+    table: &Table,
+    rows: &[usize],
+    roles: &[Role],
+    in_file: &[Option<vote::Frequencies>],
+) -> Vec<usize> {
+    let column = |role: Role| roles.iter().position(|&r| r == role);
+    let (Some(first), Some(last)) = (column(Role::FirstName), column(Role::LastName)) else {
+        return Vec::new();
+    };
+    let key = |c: usize, r: usize| vote::canonical(Role::LastName, table.columns[c].get(r));
+    let keys: Vec<(String, String)> = rows
+        .iter()
+        .map(|&r| (key(first, r), key(last, r)))
+        .collect();
+    let same =
+        |a: &str, b: &str| !a.is_empty() && !b.is_empty() && vote::variant(Role::LastName, a, b);
+    let swapped_pair = (0..rows.len()).find_map(|i| {
+        (0..rows.len()).find_map(|j| {
+            let ((fi, li), (fj, lj)) = (&keys[i], &keys[j]);
+            (same(fi, lj) && same(li, fj) && !same(fi, fj)).then_some((i, j))
+        })
+    });
+    let Some((i, j)) = swapped_pair else {
+        return Vec::new();
+    };
+    let count = |c: usize, value: &str| -> u64 {
+        in_file[c]
+            .as_ref()
+            .map_or(0, |counts| u64::from(vote::count(counts, value)))
+    };
+    let (fi, li) = (
+        table.columns[first].get(rows[i]),
+        table.columns[last].get(rows[i]),
+    );
+    // Odds that each name is a first rather than a last name in this file
+    // (add-one smoothed), multiplied: `Thomas` is both, `Andrew` nearly
+    // only a first name, so `Andrew Thomas` beats `Thomas Andrew` though
+    // `Thomas` is the commoner first name.
+    let as_is = u128::from(count(first, fi) + 1) * u128::from(count(last, li) + 1);
+    let turned = u128::from(count(first, li) + 1) * u128::from(count(last, fi) + 1);
+    let right = match as_is.cmp(&turned) {
+        std::cmp::Ordering::Greater => i,
+        std::cmp::Ordering::Less => j,
+        std::cmp::Ordering::Equal => return Vec::new(),
+    };
+    let (rf, rl) = &keys[right];
+    (0..rows.len())
+        .filter(|&k| {
+            let (f, l) = &keys[k];
+            same(f, rl) && same(l, rf) && !same(f, rf)
+        })
+        .map(|k| rows[k])
+        .collect()
 }
 
 /// Fills a full name from the chosen first and last name, and a country
@@ -594,6 +668,63 @@ mod tests {
             pick(&emails, &[0, 1], Survivorship::MostRecent, Some(&updated)),
             Some(1)
         );
+    }
+
+    fn names_table(rows: &[[&str; 2]]) -> Table {
+        let mut t = Table::new(vec!["First".into(), "Last".into()]);
+        for row in rows {
+            t.push_row(*row);
+        }
+        t
+    }
+
+    fn golden_names(t: &Table, cluster_of: &[u32], clusters: usize) -> Vec<(String, String)> {
+        let roles = [Role::FirstName, Role::LastName];
+        let rules = [Survivorship::MostFrequent, Survivorship::MostFrequent];
+        let golden = merge(t, cluster_of, clusters, &rules, None, &roles);
+        (0..clusters)
+            .map(|k| {
+                (
+                    golden.table.columns[0].get(k).to_string(),
+                    golden.table.columns[1].get(k).to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn swapped_names_are_turned_by_what_the_file_says_a_first_name_is() {
+        // Two of three records have the names the other way round; the
+        // file's other people say Samantha is a first name.
+        let mut rows = vec![
+            ["Dunmore", "Samantha"],
+            ["Samantha", "Dunmore"],
+            ["Dunmore", "Samantha"],
+        ];
+        rows.extend([
+            ["Samantha", "Lee"],
+            ["Anna", "Dunmore"],
+            ["Samantha", "Roy"],
+        ]);
+        let t = names_table(&rows);
+        let golden = golden_names(&t, &[1, 1, 1, 2, 3, 4], 4);
+        assert_eq!(golden[0], ("Samantha".into(), "Dunmore".into()));
+    }
+
+    #[test]
+    fn a_misspelled_last_name_does_not_take_a_members_first_name_vote() {
+        // The last name is Carson (three of five, with `Casron` and
+        // `Caroon`); the first name is Joseph (three of five): a
+        // misspelled last name still votes for the first name.
+        let t = names_table(&[
+            ["Joseph", "Casron"],
+            ["Jseph", "Carson"],
+            ["Jseph", "Carson"],
+            ["Joseph", "Carson"],
+            ["Joseph", "Caroon"],
+        ]);
+        let golden = golden_names(&t, &[1, 1, 1, 1, 1], 1);
+        assert_eq!(golden[0], ("Joseph".into(), "Carson".into()));
     }
 
     #[test]

@@ -11,10 +11,20 @@
 //!   title over a title, then the most frequent exact spelling, then
 //!   accents over their ASCII fold, then the earliest. Length never breaks
 //!   a tie: a typo is not better for being longer.
+//! - **Misspellings vote with the spelling**: names and places one edit
+//!   apart (two for long ones: `Casron`/`Carson`) join the group with more
+//!   support; a nickname that stands for several names (`Nick`) joins the
+//!   name present (`Nicholas`). Among spellings, one that other people in
+//!   the file share beats one only this cluster has (`Tomás` over
+//!   `Toomás`); a short form never beats the formal name (`Kate` →
+//!   `Katherine`); an extension completes an office number but is noise on
+//!   a mobile.
 //! - **Coherent fields**: last, first and full name are chosen in that
-//!   order, each among the members that agree with the names already
-//!   chosen, so the golden person is one member's person; street, postal
-//!   code, city and region likewise.
+//!   order, each among the members that agree (misspellings agree) with the
+//!   names already chosen, so the golden person is one member's person;
+//!   street, postal code, city and region likewise. Members whose first and
+//!   last name are swapped do not vote on names; which way round is right
+//!   is read from the file (how often each name is a first or a last name).
 //! - **Derived fills**: a full name no member has is built from the chosen
 //!   first and last name (family name first, without a space, in CJK); a
 //!   country no member has comes from a phone's calling code when only one
@@ -67,6 +77,8 @@ pub fn canonical(role: Role, value: &str) -> String {
             let folded = fold_name(untitled.as_deref().unwrap_or(value));
             folded.replace(' ', "")
         }
+        // `+447406656376` and `+447406656376;ext=435` are one number.
+        Role::Phone => value.split(";ext=").next().unwrap_or("").trim().to_string(),
         Role::PostalCode => value
             .chars()
             .filter(char::is_ascii_alphanumeric)
@@ -121,49 +133,7 @@ pub fn vote(
         .filter(|&r| well_formed(role, values.get(r)))
         .collect();
     let pool = if valid.is_empty() { pool } else { &valid[..] };
-    // Groups of variants, in order of first appearance.
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    for &r in pool {
-        let key = canonical(role, values.get(r));
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, rows)) => rows.push(r),
-            None => groups.push((key, vec![r])),
-        }
-    }
-    // A first-name initial (`M.`) supports the full names it may abbreviate
-    // but is never the spelling chosen while a full name is there.
-    let mut initials: Vec<char> = Vec::new();
-    if role == Role::FirstName {
-        let full_starts: Vec<char> = groups
-            .iter()
-            .filter(|(k, _)| k.chars().count() > 1)
-            .filter_map(|(k, _)| k.chars().next())
-            .collect();
-        groups.retain(|(key, rows)| {
-            let mut chars = key.chars();
-            match (chars.next(), chars.next()) {
-                (Some(c), None) if full_starts.contains(&c) => {
-                    initials.extend(std::iter::repeat_n(c, rows.len()));
-                    false
-                }
-                _ => true,
-            }
-        });
-    }
-    let support = |key: &str, rows: &[usize]| -> usize {
-        let first = key.chars().next();
-        rows.len() + initials.iter().filter(|&&c| Some(c) == first).count()
-    };
-    let recency_of = |rows: &[usize]| -> &str {
-        recency.map_or("", |c| {
-            rows.iter()
-                .map(|&r| table.columns[c].get(r))
-                .max()
-                .unwrap_or("")
-        })
-    };
-    let by_recency = rule == Survivorship::MostRecent && recency.is_some();
-    // How often the group's spellings occur in the whole column.
+    // How often a group's spellings occur in the whole column.
     let common = |rows: &[usize]| -> u64 {
         let Some(counts) = in_file else { return 0 };
         let mut seen: Vec<&str> = Vec::new();
@@ -177,6 +147,58 @@ pub fn vote(
         }
         total
     };
+    // Groups of variants, in order of first appearance.
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for &r in pool {
+        let key = canonical(role, values.get(r));
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, rows)) => rows.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    merge_variant_groups(&mut groups, role, values, &common);
+    // A first-name initial (`M.`) supports the full names it may abbreviate
+    // (by their spelling: `L.` supports `Liam`, whose key is `william`) but
+    // is never the spelling chosen while a full name is there.
+    let initial_of = |rows: &[usize]| -> Option<char> {
+        rows.first()
+            .and_then(|&r| fold_name(values.get(r)).chars().next())
+    };
+    let mut initials: Vec<char> = Vec::new();
+    if role == Role::FirstName {
+        let full_starts: Vec<char> = groups
+            .iter()
+            .filter(|(k, _)| k.chars().count() > 1)
+            .filter_map(|(_, rows)| initial_of(rows))
+            .collect();
+        groups.retain(|(key, rows)| {
+            let mut chars = key.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if full_starts.contains(&c) => {
+                    initials.extend(std::iter::repeat_n(c, rows.len()));
+                    false
+                }
+                _ => true,
+            }
+        });
+    }
+    let support = |key: &str, rows: &[usize]| -> usize {
+        let first = if key.chars().count() > 1 {
+            initial_of(rows)
+        } else {
+            key.chars().next()
+        };
+        rows.len() + initials.iter().filter(|&&c| Some(c) == first).count()
+    };
+    let recency_of = |rows: &[usize]| -> &str {
+        recency.map_or("", |c| {
+            rows.iter()
+                .map(|&r| table.columns[c].get(r))
+                .max()
+                .unwrap_or("")
+        })
+    };
+    let by_recency = rule == Survivorship::MostRecent && recency.is_some();
     // Most support; then (most-recent) the latest member; then the spelling
     // more common in the whole column (`Richard` over a one-off `Richrad`,
     // a first name over a surname in the first-name column); then the first.
@@ -197,33 +219,137 @@ pub fn vote(
                 .then_with(|| j.cmp(i))
         })?;
     let winners = &winners.1;
-    best_spelling(values, winners, role)
+    best_spelling(values, winners, role, in_file)
+}
+
+/// Whether two canonical keys are one value misspelled: equal, or (names
+/// and places of four letters or more) one edit apart — two for long
+/// values (`Casron`/`Carson`, `Jseph`/`Joseph`, `Kaaherine`/`Katherine`).
+pub fn variant(role: Role, a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    if !matches!(
+        role,
+        Role::FirstName | Role::LastName | Role::FullName | Role::City | Role::Company
+    ) {
+        return false;
+    }
+    let shorter = a.chars().count().min(b.chars().count());
+    let allowed = match shorter {
+        0..=3 => return false,
+        4..=7 => 1,
+        _ => 2,
+    };
+    strsim::damerau_levenshtein(a, b) <= allowed
+}
+
+/// Folds groups into the group they are a variant of: a misspelling into
+/// the spelling with more support (or, at equal support, the one more
+/// common in the file), and a first-name nickname that stands for several
+/// names (`Nick`) into the group of a name present (`Nicholas`).
+fn merge_variant_groups(
+    groups: &mut Vec<(String, Vec<usize>)>,
+    role: Role,
+    values: &crate::table::Column,
+    common: &dyn Fn(&[usize]) -> u64,
+) {
+    if groups.len() < 2 {
+        return;
+    }
+    if role == Role::FirstName {
+        let mut k = 0;
+        while k < groups.len() {
+            let heads: Vec<&str> = groups[k]
+                .1
+                .iter()
+                .flat_map(|&r| nicknames::heads(&fold_name(values.get(r)).replace(' ', "")))
+                .copied()
+                .collect();
+            let into = (0..groups.len()).find(|&h| h != k && heads.contains(&groups[h].0.as_str()));
+            match into {
+                Some(h) => {
+                    let rows = std::mem::take(&mut groups[k].1);
+                    groups[h].1.extend(rows);
+                    groups.remove(k);
+                }
+                None => k += 1,
+            }
+        }
+    }
+    // Strongest first; each weaker group joins the first stronger variant.
+    let strength: Vec<(usize, u64)> = groups
+        .iter()
+        .map(|(_, rows)| (rows.len(), common(rows)))
+        .collect();
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by(|&a, &b| strength[b].cmp(&strength[a]).then(a.cmp(&b)));
+    let mut target: Vec<Option<usize>> = vec![None; groups.len()];
+    for (i, &g) in order.iter().enumerate() {
+        target[g] = order[..i]
+            .iter()
+            .copied()
+            .filter(|&s| target[s].is_none())
+            .find(|&s| variant(role, &groups[s].0, &groups[g].0));
+    }
+    if target.iter().all(Option::is_none) {
+        return;
+    }
+    for g in 0..groups.len() {
+        if let Some(s) = target[g] {
+            let rows = std::mem::take(&mut groups[g].1);
+            groups[s].1.extend(rows);
+        }
+    }
+    groups.retain(|(_, rows)| !rows.is_empty());
 }
 
 /// The best-formed spelling among one group's rows: no title; the formal
 /// first name over a nickname; the spelled-out street over an abbreviation;
-/// then the most frequent exact spelling; then accents over their fold.
-fn best_spelling(values: &crate::table::Column, rows: &[usize], role: Role) -> Option<usize> {
+/// then the most frequent exact spelling; then accents over their fold;
+/// then the spelling more common in the whole column.
+fn best_spelling(
+    values: &crate::table::Column,
+    rows: &[usize],
+    role: Role,
+    in_file: Option<&Frequencies>,
+) -> Option<usize> {
     rows.iter().copied().min_by_key(|&r| {
         let value = values.get(r);
         let titled = name::without_titles(value).is_some();
-        let nickname = role == Role::FirstName && {
-            let folded = fold_name(value).replace(' ', "");
-            nicknames::canonical(&folded) != folded
-        };
-        let spelled_out = if role == Role::Street {
-            value.chars().count()
-        } else {
-            0
+        let nickname =
+            role == Role::FirstName && nicknames::is_diminutive(&fold_name(value).replace(' ', ""));
+        let file_count = in_file.map_or(0, |counts| count(counts, value));
+        // An extension completes an office number; on a mobile number,
+        // which has none, it is noise.
+        let extension = role == Role::Phone && value.contains(";ext=");
+        let noise = extension && phone_is_mobile(value);
+        let spelled_out = match role {
+            Role::Street => value.chars().count(),
+            Role::Phone => usize::from(extension),
+            _ => 0,
         };
         let frequency = rows.iter().filter(|&&o| values.get(o) == value).count();
+        // A spelling other people in the file share (`Tomás`) beats one
+        // only this cluster has (`Toomás`), whatever the count inside it.
+        let key = canonical(role, value);
+        let seen_elsewhere = in_file.is_some()
+            && rows.iter().any(|&o| {
+                let other = values.get(o);
+                canonical(role, other) == key
+                    && in_file.map_or(0, |counts| count(counts, other) as usize)
+                        > rows.iter().filter(|&&p| values.get(p) == other).count()
+            });
         let accents = value.chars().filter(|c| !c.is_ascii()).count();
         (
+            noise,
             titled,
             nickname,
             std::cmp::Reverse(spelled_out),
+            !seen_elsewhere,
             std::cmp::Reverse(frequency),
             std::cmp::Reverse(accents),
+            std::cmp::Reverse(file_count),
             r,
         )
     })
@@ -232,6 +358,24 @@ fn best_spelling(values: &crate::table::Column, rows: &[usize], role: Role) -> O
 /// How often each exact value occurs in a whole column, by a 64-bit hash of
 /// the value (no copy of the column's text).
 pub type Frequencies = rustc_hash::FxHashMap<u64, u32>;
+
+/// Whether a normalized (E.164) phone value is a mobile number.
+fn phone_is_mobile(value: &str) -> bool {
+    let digits: String = value
+        .split(";ext=")
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    phone::metadata::parse(&digits, true, None)
+        .is_ok_and(|parsed| phone::metadata::is_mobile(&parsed))
+}
+
+/// How often `value` occurs in the column `counts` were taken of.
+pub fn count(counts: &Frequencies, value: &str) -> u32 {
+    counts.get(&value_hash(value)).copied().unwrap_or(0)
+}
 
 fn value_hash(value: &str) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -337,6 +481,79 @@ mod tests {
             .filter(|&r| !values[r].is_empty())
             .collect();
         vote(&t, 0, role, &rows, Survivorship::MostFrequent, None, None)
+    }
+
+    /// `vote` with whole-column frequencies of `file` (the other people).
+    fn pick_in_file(values: &[&str], file: &[&str], role: Role) -> Option<usize> {
+        let mut all: Vec<&str> = values.to_vec();
+        all.extend_from_slice(file);
+        let t = table(&all);
+        let counts = frequencies(&t, 0);
+        let rows: Vec<usize> = (0..values.len())
+            .filter(|&r| !values[r].is_empty())
+            .collect();
+        vote(
+            &t,
+            0,
+            role,
+            &rows,
+            Survivorship::MostFrequent,
+            None,
+            Some(&counts),
+        )
+    }
+
+    #[test]
+    fn misspellings_vote_with_the_spelling_and_the_file_knows_which_is_right() {
+        // `Nicholsa` and `Nichloas` are `Nicholas` misspelled; `Nick` is
+        // (also) Nicholas: four votes for Nicholas, spelled right.
+        assert_eq!(
+            pick_in_file(
+                &["Nick", "Nicholsa", "Nick", "Nicholas", "Nichloas"],
+                &["Nicholas"],
+                Role::FirstName
+            ),
+            Some(3)
+        );
+        // One each: the spelling other people share wins over a one-off.
+        assert_eq!(
+            pick_in_file(&["Toomás", "Tomás"], &["Tomás", "Tomás"], Role::FirstName),
+            Some(1)
+        );
+        // An initial supports the name it abbreviates by its spelling
+        // (`Liam`, whose nickname key is William), and the file breaks the tie.
+        assert_eq!(
+            pick_in_file(&["Lim", "L.", "Liam"], &["Liam"], Role::FirstName),
+            Some(2)
+        );
+        // Short names are not fuzzy: `Ann` and `Amy` stay two names.
+        assert!(!variant(Role::FirstName, "ann", "amy"));
+        assert!(variant(Role::LastName, "carson", "casron"));
+        assert!(!variant(Role::Email, "a@x.com", "a@x.co"));
+    }
+
+    #[test]
+    fn a_formal_spelling_is_not_a_nickname() {
+        // `Katherine` is a spelling of Catherine, `Kate` a short form.
+        assert_eq!(pick(&["Kate", "Katherine"], Role::FirstName), Some(1));
+        assert_eq!(
+            pick(&["Kate", "Kate", "Katherine"], Role::FirstName),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn an_extension_completes_an_office_number_but_not_a_mobile() {
+        // +44 7406 … is a UK mobile: the extension is noise.
+        assert_eq!(
+            pick(&["+447406656376;ext=435", "+447406656376"], Role::Phone),
+            Some(1)
+        );
+        // +44 20 7946 … is a London line: the extension is more complete.
+        assert_eq!(
+            pick(&["+442079460958", "+442079460958;ext=12"], Role::Phone),
+            Some(1)
+        );
     }
 
     #[test]

@@ -58,6 +58,8 @@ struct Compiled {
     general: Desc,
     /// Number-type patterns (mobile and fixed line first).
     types: Vec<Desc>,
+    /// The mobile pattern alone.
+    mobile: Option<Desc>,
     lengths: Vec<u16>,
     local_lengths: Vec<u16>,
 }
@@ -173,6 +175,7 @@ fn compile(meta: &Metadata) -> Option<Compiled> {
             .and_then(|re| anchored(re.as_str(), false)),
         general: desc(descriptors.general())?,
         types: ordered.iter().flatten().filter_map(|d| desc(d)).collect(),
+        mobile: descriptors.mobile().and_then(desc),
         lengths,
         local_lengths,
     })
@@ -408,6 +411,20 @@ pub fn is_valid(number: &Parsed) -> bool {
         }
     }
     false
+}
+
+/// Whether a valid number is a mobile number (libphonenumber's
+/// `getNumberType` = MOBILE or FIXED_LINE_OR_MOBILE).
+pub fn is_mobile(number: &Parsed) -> bool {
+    let Some(candidates) = book().by_code.get(&number.country_code) else {
+        return false;
+    };
+    let nsn = number.national.as_str();
+    candidates.iter().any(|&index| {
+        compiled(index).is_some_and(|region| {
+            has_type(nsn, region) && region.mobile.as_ref().is_some_and(|m| m.matches(nsn))
+        })
+    })
 }
 
 #[cfg(test)]
