@@ -241,6 +241,10 @@ pub struct ExportArgs {
     /// the exit code 1: an import that misses customers is not a success).
     #[arg(long)]
     pub allow_set_aside: bool,
+    /// Write what the export did as JSON: rows, files, set-aside rows by
+    /// reason, derived and placeholder-filled fields, consent, upsert ids.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -825,25 +825,235 @@ fn exports_derive_names_row_by_row_and_set_aside_only_what_they_must() {
 /// Consent travels with its polarity: an opt-in column becomes Salesforce's
 /// and Zoho's opt-out field inverted; a target without a consent field
 /// (HubSpot) does not silently drop it.
+/// Every target on inputs that do not share our headers: full names only,
+/// first + last only, consent in several spellings and polarities, record
+/// and entity ids. No row is set aside when the target's required fields
+/// can be derived; consent keeps its meaning in each target's own field (or
+/// HubSpot's opt-out list); both ids reach the upsert columns.
 #[test]
-fn consent_is_exported_with_the_right_polarity_or_not_lost() {
+fn every_target_exports_every_row_with_consent_and_upsert_ids() {
+    let wd = Workdir::new();
+    // Full names only (Western, "Last, First", CJK), opt-out spelled
+    // "Unsubscribed"; a golden file's cluster_id is the entity id.
+    wd.write(
+        "full.csv",
+        "Customer ID,Name,E-mail,Unsubscribed,cluster_id\nK-1,Ann Lee,ann@x.com,yes,7\nK-2,\"Berg, Bo\",bo@x.com,no,8\nK-3,王伟,wei@x.cn,1,9\n",
+    );
+    // First + last only, opt-in spelled three ways across files.
+    for (file, header) in [
+        ("opt_in.csv", "Email Opt In"),
+        ("consent.csv", "Marketing Consent"),
+        ("zh.csv", "同意营销邮件"),
+    ] {
+        wd.write(
+            file,
+            format!("Contact Ref,First Name,Last Name,Email,{header}\nR1,Ann,Lee,ann@x.com,yes\nR2,Bo,Berg,bo@x.com,no\nR3,伟,王,wei@x.cn,是\n"),
+        );
+    }
+    // What each row should say: opted out (Ann: unsubscribed / did not opt in? see below).
+    // full.csv: Unsubscribed yes/no/1 → Ann out, Bo in, Wei out.
+    // opt-in files: yes/no/是 → Ann in, Bo out, Wei in.
+    let cases: [(&str, [bool; 3]); 4] = [
+        ("full.csv", [true, false, true]),
+        ("opt_in.csv", [false, true, false]),
+        ("consent.csv", [false, true, false]),
+        ("zh.csv", [false, true, false]),
+    ];
+    // target, consent field (None: opt-out list), labels for opted out / in,
+    // name fields, record-id field, entity-id field.
+    struct Target {
+        name: &'static str,
+        consent: Option<&'static str>,
+        labels: [&'static str; 2],
+        names: &'static [&'static str],
+        record: &'static str,
+        entity: &'static str,
+    }
+    let targets = [
+        Target {
+            name: "salesforce",
+            consent: Some("HasOptedOutOfEmail"),
+            labels: ["true", "false"],
+            names: &["FirstName", "LastName"],
+            record: "TidyRec_Record_Id__c",
+            entity: "TidyRec_Entity_Id__c",
+        },
+        Target {
+            name: "salesforce-leads",
+            consent: Some("HasOptedOutOfEmail"),
+            labels: ["true", "false"],
+            names: &["FirstName", "LastName"],
+            record: "TidyRec_Record_Id__c",
+            entity: "TidyRec_Entity_Id__c",
+        },
+        Target {
+            name: "hubspot",
+            consent: None,
+            labels: ["", ""],
+            names: &["First Name", "Last Name"],
+            record: "TidyRec Record ID",
+            entity: "TidyRec Entity ID",
+        },
+        Target {
+            name: "dynamics",
+            consent: Some("Do not allow Bulk Emails"),
+            labels: ["Do Not Allow", "Allow"],
+            names: &["First Name", "Last Name"],
+            record: "TidyRec Record ID",
+            entity: "TidyRec Entity ID",
+        },
+        Target {
+            name: "zoho",
+            consent: Some("Email Opt Out"),
+            labels: ["true", "false"],
+            names: &["First Name", "Last Name"],
+            record: "TidyRec Record ID",
+            entity: "TidyRec Entity ID",
+        },
+        Target {
+            name: "zoho-leads",
+            consent: Some("Email Opt Out"),
+            labels: ["true", "false"],
+            names: &["First Name", "Last Name"],
+            record: "TidyRec Record ID",
+            entity: "TidyRec Entity ID",
+        },
+        Target {
+            name: "fxiaoke",
+            consent: Some("邮件退订"),
+            labels: ["是", "否"],
+            names: &["姓名"],
+            record: "TidyRec 记录ID",
+            entity: "TidyRec 实体ID",
+        },
+    ];
+    for target in &targets {
+        for (input, opted_out) in &cases {
+            let what = format!("{} on {input}", target.name);
+            let out = wd.run(&[
+                "export",
+                input,
+                "--target",
+                target.name,
+                "-o",
+                "out.csv",
+                "--report",
+                "out.json",
+            ]);
+            assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr_of(&out));
+            let (headers, rows) = records(&wd.path("out.csv"));
+            assert_eq!(rows.len(), 3, "{what}: every row exported");
+            let column = |h: &str| {
+                headers
+                    .iter()
+                    .position(|x| x == h)
+                    .unwrap_or_else(|| panic!("{what}: no `{h}` in {headers:?}"))
+            };
+            for name in target.names {
+                let c = column(name);
+                assert!(
+                    rows.iter().all(|r| !r[c].is_empty()),
+                    "{what}: {name} {rows:?}"
+                );
+            }
+            if target.names == ["姓名"] {
+                assert_eq!(rows[2][column("姓名")], "王伟", "{what}");
+            } else {
+                assert_eq!(rows[1][column(target.names[1])], "Berg", "{what}");
+                assert_eq!(rows[2][column(target.names[1])], "王", "{what}");
+            }
+            match target.consent {
+                Some(field) => {
+                    let c = column(field);
+                    let got: Vec<&str> = rows.iter().map(|r| r[c].as_str()).collect();
+                    let want: Vec<&str> = opted_out
+                        .iter()
+                        .map(|&o| {
+                            if o {
+                                target.labels[0]
+                            } else {
+                                target.labels[1]
+                            }
+                        })
+                        .collect();
+                    assert_eq!(got, want, "{what}");
+                }
+                None => {
+                    let (list_headers, list) = records(&wd.path("out.opt-out.csv"));
+                    assert_eq!(list_headers, ["Email"], "{what}");
+                    let got: Vec<&str> = list.iter().map(|r| r[0].as_str()).collect();
+                    let want: Vec<&str> = ["ann@x.com", "bo@x.com", "wei@x.cn"]
+                        .iter()
+                        .zip(opted_out)
+                        .filter(|(_, &o)| o)
+                        .map(|(e, _)| *e)
+                        .collect();
+                    assert_eq!(got, want, "{what}");
+                }
+            }
+            let record = column(target.record);
+            let ids: Vec<&str> = rows.iter().map(|r| r[record].as_str()).collect();
+            if *input == "full.csv" {
+                assert_eq!(ids, ["K-1", "K-2", "K-3"], "{what}");
+                let entity = column(target.entity);
+                let entities: Vec<&str> = rows.iter().map(|r| r[entity].as_str()).collect();
+                assert_eq!(entities, ["7", "8", "9"], "{what}");
+            } else {
+                assert_eq!(ids, ["R1", "R2", "R3"], "{what}");
+            }
+            let report: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(wd.path("out.json")).unwrap())
+                    .unwrap();
+            assert_eq!(report["rows"], 3, "{what}");
+            assert_eq!(report["set_aside"], 0, "{what}");
+            assert_eq!(report["consent"]["exported"], true, "{what}");
+            assert_eq!(
+                report["consent"]["opted_out"],
+                opted_out.iter().filter(|&&o| o).count(),
+                "{what}"
+            );
+        }
+    }
+    // Leads without a company keep the lead with Salesforce's placeholder.
+    let out = wd.run(&[
+        "export",
+        "full.csv",
+        "--target",
+        "salesforce-leads",
+        "-o",
+        "l.csv",
+        "--report",
+        "l.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (headers, rows) = records(&wd.path("l.csv"));
+    let company = headers.iter().position(|h| h == "Company").unwrap();
+    assert!(rows.iter().all(|r| r[company] == "[not provided]"));
+    assert!(
+        stderr_of(&out).contains("[not provided]"),
+        "{}",
+        stderr_of(&out)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path("l.json")).unwrap()).unwrap();
+    assert_eq!(report["filled"]["Company"], 3);
+    assert_eq!(report["derived"]["LastName"], 3);
+}
+
+/// A consent column whose target has no consent field (a user's profile)
+/// makes the exit code 1: the CRM would not learn the choices.
+#[test]
+fn a_consent_column_a_target_cannot_take_is_not_lost_silently() {
     let wd = Workdir::new();
     wd.write(
         "in.csv",
-        "First Name,Last Name,Email,Email Opt In\nAnn,Lee,ann@x.com,yes\nBo,Berg,bo@x.com,no\nCy,Dahl,cy@x.com,\n",
+        "First Name,Last Name,Email,Email Opt In\nAnn,Lee,ann@x.com,yes\n",
     );
-    for (target, header) in [
-        ("salesforce", "HasOptedOutOfEmail"),
-        ("zoho", "Email Opt Out"),
-    ] {
-        let out = wd.run(&["export", "in.csv", "--target", target, "-o", "out.csv"]);
-        assert_eq!(out.status.code(), Some(0), "{target}: {}", stderr_of(&out));
-        let (headers, rows) = records(&wd.path("out.csv"));
-        let c = headers.iter().position(|h| h == header).unwrap();
-        let values: Vec<&str> = rows.iter().map(|r| r[c].as_str()).collect();
-        assert_eq!(values, ["false", "true", ""], "{target}");
-    }
-    let out = wd.run(&["export", "in.csv", "--target", "hubspot", "-o", "hs.csv"]);
+    wd.write(
+        "mycrm.toml",
+        "name = \"mycrm\"\nencoding = \"utf-8\"\ndate-format = \"%Y-%m-%d\"\nphone-format = \"e164\"\nmax-rows = 100\nmax-bytes = 100000\n[[field]]\nheader = \"Email\"\nrole = \"email\"\n[[field]]\nheader = \"Last\"\nrole = \"last_name\"\n",
+    );
+    let out = wd.run(&["export", "in.csv", "--target", "mycrm.toml", "-o", "o.csv"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert!(
         stderr_of(&out).contains("Email Opt In"),
@@ -854,9 +1064,9 @@ fn consent_is_exported_with_the_right_polarity_or_not_lost() {
         "export",
         "in.csv",
         "--target",
-        "hubspot",
+        "mycrm.toml",
         "-o",
-        "hs.csv",
+        "o.csv",
         "--keep-unmapped",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));

@@ -11,7 +11,8 @@ use super::normalize::{build_plan, resolve_region, resolve_roles};
 use super::{Log, Status};
 use crate::cli::ExportArgs;
 use crate::config::RuleFile;
-use crate::export::{self, merge_plan, profile::OutputEncoding, profile::Profile};
+use crate::export::profile::{OutputEncoding, Profile};
+use crate::export::{self, merge_plan, ConsentOutcome, ExportOutcome, FileRows, UpsertOutcome};
 use crate::io::{self, write};
 use crate::progress::Progress;
 use crate::schema::Role;
@@ -35,16 +36,16 @@ pub const EXAMPLES: &str = "Examples:
   tidyrec export sf-export.csv --target salesforce -o contacts.csv \\
       --clusters clusters.csv --merge-plan merge-plan.csv";
 
-/// Columns tidyrec itself adds (golden records, pipelines).
-const BOOKKEEPING: [&str; 5] = [
-    "cluster_id",
-    "member_count",
-    "member_ids",
-    "source",
-    "record_id",
-];
-
 pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
+    execute(args, log, progress).map(|(status, _)| status)
+}
+
+/// The export, with what it did (for `--report` and a pipeline's summary).
+pub fn execute(
+    args: &ExportArgs,
+    log: &Log,
+    progress: &dyn Progress,
+) -> Result<(Status, ExportOutcome)> {
     let started = Instant::now();
     let input_path = &args.input.input;
     let output_path = &args.output;
@@ -74,6 +75,13 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             .and_then(|s| s.to_str())
             .unwrap_or("export")
     ));
+    let opt_out_path = output_path.with_file_name(format!(
+        "{}.opt-out.csv",
+        output_path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("export")
+    ));
     let mut paths = super::path_plan(&args.input, output_path);
     paths
         .read("--rules", args.rules.as_deref())
@@ -85,6 +93,14 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         .write("-o", Some(output_path))
         .write("--merge-plan", args.merge_plan.as_deref())
         .write("set-aside file", Some(&set_aside_path))
+        .write(
+            "opt-out list",
+            profile
+                .opt_out_list
+                .is_some()
+                .then_some(opt_out_path.as_path()),
+        )
+        .write("--report", args.report.as_deref())
         .check()?;
     if args.merge_plan.is_some() != args.clusters.is_some() {
         bail!("--merge-plan needs --clusters (the clusters file of `tidyrec dedupe` on this export), and the other way round");
@@ -140,11 +156,6 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
                 row
             }),
         )?;
-        log.warn(&format!(
-            "{} row(s) set aside in `{}`: the target requires a field they lack",
-            rendered.set_aside.len(),
-            set_aside_path.display()
-        ));
     }
     super::write_rejects(
         &super::rejects_path(&args.input, output_path),
@@ -156,6 +167,59 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         let calls = write_merge_plan(plan_path, clusters_path, raw, &profile, args)?;
         log.info(&format!("{calls} merge call(s) → {}", plan_path.display()));
     }
+
+    // E-mail consent: into the target's consent field, or (HubSpot) into an
+    // opt-out list file; either way the polarity is kept.
+    let consent = export::consent_column(table, &roles).map(|(c, column_means)| {
+        let field = profile.fields.iter().enumerate().find(|(f, field)| {
+            field.consent.is_some() && mapping.sources[*f] == export::Source::Column(c)
+        });
+        let opted_out = (0..table.row_count())
+            .filter(|&r| export::opted_out(table.columns[c].get(r), column_means) == Some(true))
+            .count();
+        ConsentOutcome {
+            column: table.headers[c].clone(),
+            column_means,
+            field: field.map(|(_, f)| f.header.clone()),
+            field_means: field.and_then(|(_, f)| f.consent),
+            inverted: field.is_some_and(|(_, f)| f.consent != Some(column_means)),
+            opt_out_list: None,
+            opted_out,
+            exported: field.is_some() || args.keep_unmapped,
+        }
+    });
+    let consent = match (consent, &profile.opt_out_list) {
+        (Some(mut consent), Some(list_header)) if consent.field.is_none() => {
+            let (c, means) = export::consent_column(table, &roles).expect("found above");
+            let email = roles.iter().position(|&r| r == Role::Email);
+            let mut addresses: Vec<String> = Vec::new();
+            if let Some(email) = email {
+                for r in 0..table.row_count() {
+                    let address = table.columns[email].get(r).trim();
+                    if !address.is_empty()
+                        && export::opted_out(table.columns[c].get(r), means) == Some(true)
+                        && !addresses.iter().any(|a| a == address)
+                    {
+                        addresses.push(address.to_string());
+                    }
+                }
+            }
+            write::records(
+                &opt_out_path,
+                &[list_header.as_str()],
+                addresses
+                    .iter()
+                    .map(|a| vec![write::guard(a, options).into_owned()]),
+            )?;
+            consent.opt_out_list = Some(FileRows {
+                file: opt_out_path.display().to_string(),
+                rows: addresses.len(),
+            });
+            consent.exported = email.is_some();
+            Some(consent)
+        }
+        (consent, _) => consent,
+    };
 
     if log.is_verbose() {
         log.detail(&format!(
@@ -183,14 +247,24 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let left_out: Vec<String> = mapping
         .unmapped
         .iter()
-        .filter(|&&c| !BOOKKEEPING.contains(&table.headers[c].as_str()))
-        .map(|&c| format!("`{}`", table.headers[c]))
+        .filter(|&&c| !export::BOOKKEEPING.contains(&table.headers[c].as_str()))
+        .map(|&c| table.headers[c].clone())
+        // A consent column that went into an opt-out list is not lost.
+        .filter(|h| {
+            consent
+                .as_ref()
+                .is_none_or(|k| k.opt_out_list.is_none() || &k.column != h)
+        })
         .collect();
     if !left_out.is_empty() && !args.keep_unmapped {
         let message = format!(
             "column(s) with no {} import field, not exported: {} (add them with --keep-unmapped)",
             profile.name,
-            left_out.join(", ")
+            left_out
+                .iter()
+                .map(|h| format!("`{h}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         // A pipeline exports the same columns every night: say it once in
         // --verbose, not as a nightly warning.
@@ -206,6 +280,59 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             rendered.stats.dates_not_converted
         ));
     }
+    let counts = |map: &std::collections::BTreeMap<String, usize>| -> String {
+        map.iter()
+            .map(|(k, n)| format!("{k} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !rendered.stats.derived.is_empty() {
+        log.info(&format!(
+            "filled from the row's other name columns: {}",
+            counts(&rendered.stats.derived)
+        ));
+    }
+    for (field, n) in &rendered.stats.filled {
+        let placeholder = profile
+            .fields
+            .iter()
+            .find(|f| &f.header == field)
+            .and_then(|f| f.when_empty.clone())
+            .unwrap_or_default();
+        log.warn(&format!(
+            "{n} row(s) had no {field}, which {} requires: written as `{placeholder}` (the importer's placeholder)",
+            profile.name
+        ));
+    }
+    if !rendered.set_aside.is_empty() {
+        log.warn(&format!(
+            "{} row(s) set aside in `{}`: {}",
+            rendered.set_aside.len(),
+            set_aside_path.display(),
+            counts(&rendered.stats.set_aside_reasons)
+        ));
+    }
+    let upsert: Vec<UpsertOutcome> = profile
+        .fields
+        .iter()
+        .zip(&mapping.sources)
+        .filter_map(|(field, source)| {
+            field.upsert.map(|carries| UpsertOutcome {
+                field: field.header.clone(),
+                carries,
+                column: match *source {
+                    export::Source::Column(c) => Some(table.headers[c].clone()),
+                    _ => None,
+                },
+            })
+        })
+        .collect();
+    if !upsert.is_empty() && upsert.iter().all(|u| u.column.is_none()) {
+        log.warn(&format!(
+            "the input has no id column: a later import into {} cannot update these records (give the input an id column, or export golden records)",
+            profile.name
+        ));
+    }
     let parts: Vec<String> = written
         .parts
         .iter()
@@ -219,28 +346,59 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         started.elapsed().as_secs_f64(),
         parts.join(", ")
     ));
+    if let Some(consent) = &consent {
+        match (&consent.field, &consent.opt_out_list) {
+            (Some(field), _) => log.info(&format!(
+                "e-mail consent: `{}` → {field}{} ({} opted out)",
+                consent.column,
+                if consent.inverted { ", inverted" } else { "" },
+                consent.opted_out
+            )),
+            (None, Some(list)) => log.info(&format!(
+                "e-mail consent: {} opted-out address(es) → {} (import it as an opt-out list)",
+                list.rows, list.file
+            )),
+            (None, None) => {}
+        }
+    }
+    let outcome = ExportOutcome {
+        version: 1,
+        target: profile.name.clone(),
+        input_rows: table.row_count(),
+        rows: rendered.stats.rows,
+        files: written
+            .parts
+            .iter()
+            .map(|(p, n)| FileRows {
+                file: p.display().to_string(),
+                rows: *n,
+            })
+            .collect(),
+        set_aside: rendered.set_aside.len(),
+        set_aside_reasons: rendered.stats.set_aside_reasons.clone(),
+        set_aside_file: (!rendered.set_aside.is_empty())
+            .then(|| set_aside_path.display().to_string()),
+        derived: rendered.stats.derived.clone(),
+        filled: rendered.stats.filled.clone(),
+        consent,
+        upsert,
+        unmapped: left_out,
+        dates_not_converted: rendered.stats.dates_not_converted,
+    };
+    if let Some(report) = &args.report {
+        write::json(report, &outcome)?;
+    }
     // A consent column the target cannot take would lose customers' choices.
-    let lost_consent: Vec<String> = mapping
-        .unmapped
-        .iter()
-        .filter(|&&c| {
-            // A choice is a yes/no column (`Consent Date` is not one).
-            roles[c] == Role::Boolean
-                && crate::export::profile::Consent::of_header(&table.headers[c]).is_some()
-        })
-        .map(|&c| format!("`{}`", table.headers[c]))
-        .collect();
-    if !lost_consent.is_empty() && !args.keep_unmapped {
+    if let Some(consent) = outcome.consent.as_ref().filter(|c| !c.exported) {
         log.warn(&format!(
-            "consent column(s) {} have no {} import field: the CRM would not learn these choices; export them with --keep-unmapped",
-            lost_consent.join(", "),
-            profile.name
+            "consent column `{}` has no {} import field: the CRM would not learn these choices; export it with --keep-unmapped",
+            consent.column, profile.name
         ));
         if !args.allow_set_aside {
             log.warn(
                 "exit 1: a consent choice would be lost (pass --allow-set-aside to accept that)",
             );
-            return Ok(Status::Failed);
+            return Ok((Status::Failed, outcome));
         }
     }
     // Every input row is in an import file or in the set-aside file; a
@@ -252,9 +410,9 @@ pub fn run(args: &ExportArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             rendered.set_aside.len(),
             rendered.set_aside.len() + rendered.stats.rows
         ));
-        return Ok(Status::Failed);
+        return Ok((Status::Failed, outcome));
     }
-    Ok(Status::Success)
+    Ok((Status::Success, outcome))
 }
 
 /// Reads the clusters file, groups the export's records by cluster and

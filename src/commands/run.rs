@@ -416,10 +416,48 @@ fn execute(
             merge_plan: None,
             // The pipeline reports set-aside rows in its summary and log.
             allow_set_aside: true,
+            report: None,
         };
-        super::export::run(&export_args, &step_log, progress)?;
-        log.info(&format!("exported for {}: {}", e.target, e.file));
-        exports.push(json!({ "target": e.target, "file": e.file }));
+        let (_, outcome) = super::export::execute(&export_args, &step_log, progress)?;
+        let aside = if outcome.set_aside > 0 {
+            format!(
+                ", {} set aside ({})",
+                outcome.set_aside,
+                outcome
+                    .set_aside_reasons
+                    .iter()
+                    .map(|(reason, n)| format!("{reason}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            String::new()
+        };
+        log.info(&format!(
+            "exported for {}: {} ({} rows{aside})",
+            e.target, e.file, outcome.rows
+        ));
+        // Paths in the summary are the published ones, not the staging's.
+        let mut entry = serde_json::to_value(&outcome)?;
+        entry["file"] = json!(e.file);
+        if let Some(map) = entry.as_object_mut() {
+            map.remove("files");
+            map.remove("version");
+            if outcome.set_aside_file.is_some() {
+                map.insert(
+                    "set_aside_file".into(),
+                    json!(published_beside(&e.file, "set-aside")),
+                );
+            }
+            if let Some(list) = map
+                .get_mut("consent")
+                .and_then(|c| c.get_mut("opt_out_list"))
+                .filter(|l| !l.is_null())
+            {
+                list["file"] = json!(published_beside(&e.file, "opt-out"));
+            }
+        }
+        exports.push(entry);
         timings.push(("export", step.elapsed()));
     }
 
@@ -671,4 +709,13 @@ fn print_plan(pipeline: &Pipeline, files: &[Vec<PathBuf>]) -> Result<Status> {
     }
     writeln!(out, "configuration OK; nothing was written (--dry-run)")?;
     Ok(Status::Success)
+}
+
+/// The published name of a file export writes beside `file`:
+/// `crm/x.csv` → `crm/x.set-aside.csv`.
+fn published_beside(file: &str, kind: &str) -> String {
+    match file.rsplit_once('.') {
+        Some((stem, _)) if !stem.ends_with('/') => format!("{stem}.{kind}.csv"),
+        _ => format!("{file}.{kind}.csv"),
+    }
 }

@@ -16,6 +16,7 @@ use crate::schema::Role;
 use crate::table::Table;
 use anyhow::{bail, Result};
 use profile::{Consent, OutputEncoding, PhoneFormat, Profile};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Where an import column's value comes from.
@@ -41,6 +42,17 @@ pub struct Mapping {
     pub sources: Vec<Source>,
     pub unmapped: Vec<usize>,
 }
+
+/// Columns tidyrec itself adds (golden records, pipelines): taken only by
+/// a field that names them exactly (the upsert ids), never by role.
+pub const BOOKKEEPING: [&str; 6] = [
+    "cluster_id",
+    "member_count",
+    "member_ids",
+    "source",
+    "record_id",
+    "entity_id",
+];
 
 /// Lower-case letters and digits only: `Date_of Birth` → `dateofbirth`.
 fn squash(text: &str) -> String {
@@ -92,13 +104,16 @@ pub fn map_columns(profile: &Profile, headers: &[String], roles: &[Role]) -> Map
             sources[f] = Source::Column(c);
         }
     }
+    // Then by role; a field with exact headers falls back to its role (the
+    // record-id upsert column: `record_id`, else the input's id column).
     for (f, field) in profile.fields.iter().enumerate() {
         let Some(role) = field.role else { continue };
-        if !field.keywords.is_empty() || !field.headers.is_empty() || sources[f] != Source::Missing
-        {
+        if !field.keywords.is_empty() || sources[f] != Source::Missing {
             continue;
         }
-        if let Some(c) = (0..headers.len()).find(|&c| !used[c] && roles[c] == role) {
+        if let Some(c) = (0..headers.len())
+            .find(|&c| !used[c] && roles[c] == role && !BOOKKEEPING.contains(&headers[c].trim()))
+        {
             used[c] = true;
             sources[f] = Source::Column(c);
         }
@@ -179,8 +194,106 @@ pub fn join_name(first: &str, last: &str) -> String {
 pub struct RenderStats {
     pub rows: usize,
     pub set_aside: usize,
+    /// Set-aside rows by reason (`LastName empty`).
+    pub set_aside_reasons: BTreeMap<String, usize>,
+    /// Per import field, the rows whose empty value was derived from the
+    /// row's other name columns (a last name split from the full name).
+    pub derived: BTreeMap<String, usize>,
+    /// Per import field, the rows filled with the profile's `when-empty`
+    /// placeholder.
+    pub filled: BTreeMap<String, usize>,
     /// Dates that were not ISO (not normalizable) and were written as they are.
     pub dates_not_converted: usize,
+}
+
+/// The consent column of a table, with the polarity its header states: a
+/// yes/no column (`Email Opt Out`, `opt_in`, `退订`); `Consent Date` is not
+/// one.
+pub fn consent_column(table: &Table, roles: &[Role]) -> Option<(usize, Consent)> {
+    (0..table.headers.len()).find_map(|c| {
+        (roles[c] == Role::Boolean)
+            .then(|| Consent::of_header(&table.headers[c]))
+            .flatten()
+            .map(|polarity| (c, polarity))
+    })
+}
+
+/// Whether a row's consent value says the person opted out of e-mail.
+pub fn opted_out(value: &str, column: Consent) -> Option<bool> {
+    let flag = match crate::normalize::boolean::normalize(value) {
+        Ok("true") => true,
+        Ok("false") => false,
+        _ => return None,
+    };
+    Some(if column == Consent::OptOut {
+        flag
+    } else {
+        !flag
+    })
+}
+
+/// What one export did, for the log, `--report` and a pipeline's summary.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportOutcome {
+    /// The report format's version.
+    pub version: u32,
+    pub target: String,
+    pub input_rows: usize,
+    /// Rows written to the import file(s).
+    pub rows: usize,
+    pub files: Vec<FileRows>,
+    /// Rows left out because a required field is empty, by reason; they
+    /// are in `set_aside_file`.
+    pub set_aside: usize,
+    pub set_aside_reasons: BTreeMap<String, usize>,
+    pub set_aside_file: Option<String>,
+    /// Per import field, rows whose empty value came from the row's other
+    /// name columns (`LastName` split from the full name).
+    pub derived: BTreeMap<String, usize>,
+    /// Per import field, rows filled with the target's placeholder.
+    pub filled: BTreeMap<String, usize>,
+    /// How e-mail consent reached the target (None: the input has no
+    /// consent column).
+    pub consent: Option<ConsentOutcome>,
+    /// The upsert id columns and the input columns that fill them.
+    pub upsert: Vec<UpsertOutcome>,
+    /// Input columns no import field takes (left out unless --keep-unmapped).
+    pub unmapped: Vec<String>,
+    pub dates_not_converted: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileRows {
+    pub file: String,
+    pub rows: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConsentOutcome {
+    /// The input's consent column and what `true` means in it.
+    pub column: String,
+    pub column_means: Consent,
+    /// The import field it fills (with the field's polarity), or None.
+    pub field: Option<String>,
+    pub field_means: Option<Consent>,
+    /// Whether values were inverted (an opt-in column into an opt-out field).
+    pub inverted: bool,
+    /// The opt-out list file (HubSpot) and how many addresses it holds.
+    pub opt_out_list: Option<FileRows>,
+    /// Rows opted out of e-mail.
+    pub opted_out: usize,
+    /// Whether the choices reach the target (false: the exit code is 1
+    /// unless allowed).
+    pub exported: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UpsertOutcome {
+    pub field: String,
+    pub carries: profile::Upsert,
+    /// The input column, or None when the input has none (then the field
+    /// is not written).
+    pub column: Option<String>,
 }
 
 /// A row left out of the import, with why.
@@ -256,6 +369,7 @@ pub fn render(
                         table.columns[c].get(row),
                         Consent::of_header(&table.headers[c]),
                         target,
+                        profile.fields[f].labels.as_ref(),
                     ),
                     None => format_value(table.columns[c].get(row), roles[c], profile, &mut stats),
                 },
@@ -266,8 +380,28 @@ pub fn render(
                 }
                 Source::Missing => String::new(),
             };
+            let field = &profile.fields[f];
+            let split_or_joined = matches!(
+                mapping.sources[f],
+                Source::GivenOf(_) | Source::FamilyOf(_) | Source::Joined { .. }
+            );
+            if split_or_joined && !value.trim().is_empty() {
+                *stats.derived.entry(field.header.clone()).or_default() += 1;
+            }
             let value = if value.trim().is_empty() {
-                name_fallback(profile.fields[f].role, row).unwrap_or(value)
+                match name_fallback(field.role, row) {
+                    Some(derived) if !derived.trim().is_empty() => {
+                        *stats.derived.entry(field.header.clone()).or_default() += 1;
+                        derived
+                    }
+                    _ => match &field.when_empty {
+                        Some(placeholder) if field.required => {
+                            *stats.filled.entry(field.header.clone()).or_default() += 1;
+                            placeholder.clone()
+                        }
+                        _ => value,
+                    },
+                }
             } else {
                 value
             };
@@ -309,6 +443,12 @@ pub fn render(
         if missing.is_empty() {
             rows.push(values);
         } else {
+            for field in &missing {
+                *stats
+                    .set_aside_reasons
+                    .entry(format!("{field} empty"))
+                    .or_default() += 1;
+            }
             set_aside.push(SetAside {
                 row: row + 1,
                 reason: format!("required import field(s) empty: {}", missing.join(", ")),
@@ -329,16 +469,23 @@ pub fn render(
 /// A consent value in the target's polarity: the normalized boolean,
 /// inverted when the column says the opposite of the field; empty when the
 /// column's polarity is unknown or the value is not a boolean.
-fn consent_value(value: &str, column: Option<Consent>, target: Consent) -> String {
+fn consent_value(
+    value: &str,
+    column: Option<Consent>,
+    target: Consent,
+    labels: Option<&[String; 2]>,
+) -> String {
     let Some(column) = column else {
         return String::new();
     };
-    let flag = match crate::normalize::boolean::normalize(value) {
-        Ok("true") => true,
-        Ok("false") => false,
-        _ => return String::new(),
+    let Some(out) = opted_out(value, column) else {
+        return String::new();
     };
-    (if column == target { flag } else { !flag }).to_string()
+    let flag = if target == Consent::OptOut { out } else { !out };
+    match labels {
+        Some([yes, no]) => if flag { yes } else { no }.clone(),
+        None => flag.to_string(),
+    }
 }
 
 fn format_value(value: &str, role: Role, profile: &Profile, stats: &mut RenderStats) -> String {

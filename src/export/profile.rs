@@ -47,6 +47,11 @@ pub struct Profile {
     pub max_bytes: u64,
     /// Records one merge call can take (Salesforce: 3), for `--merge-plan`.
     pub merge_batch: Option<usize>,
+    /// The target takes e-mail opt-outs as a separate list, not as a field
+    /// (HubSpot: "Import an opt-out list"): the e-mail addresses whose
+    /// consent column says opted out are written to `OUTPUT.opt-out.csv`
+    /// under this header.
+    pub opt_out_list: Option<String>,
     #[serde(rename = "field")]
     pub fields: Vec<Field>,
 }
@@ -79,10 +84,28 @@ pub struct Field {
     /// the other polarity is inverted; one whose polarity its header does
     /// not tell is not exported (never guessed).
     pub consent: Option<Consent>,
+    /// How `true` and `false` are written in this field (Dynamics 365:
+    /// `["Do Not Allow", "Allow"]`); default `true` / `false`.
+    pub labels: Option<[String; 2]>,
+    /// Written when a required field is empty and cannot be derived, the
+    /// importer's own placeholder (Salesforce leads without a company:
+    /// `[not provided]`); the rows filled are counted in the summary.
+    pub when_empty: Option<String>,
+    /// An id column for upserts: `record` (the source record's id) or
+    /// `entity` (tidyrec's entity id), reported in the summary.
+    pub upsert: Option<Upsert>,
+}
+
+/// Which id an upsert column carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Upsert {
+    Record,
+    Entity,
 }
 
 /// What `true` means in a consent field or column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Consent {
     OptOut,

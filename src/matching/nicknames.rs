@@ -217,7 +217,10 @@ mod tests {
         assert!(!is_diminutive("katherine"), "a spelling, not a short form");
         assert!(!is_diminutive("catherine"));
         assert!(is_diminutive("bill"));
-        assert!(!is_diminutive("tomas"), "Spanish for Thomas, not a short form");
+        assert!(
+            !is_diminutive("tomas"),
+            "Spanish for Thomas, not a short form"
+        );
     }
 
     #[test]

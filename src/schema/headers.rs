@@ -231,6 +231,14 @@ const CONTAINS: &[(&[&str], Role)] = &[
             "isactive",
             "active",
             "verified",
+            // Chinese consent and yes/no headers: 退订 (unsubscribed), 同意
+            // (agreed), 订阅 (subscribed), 拒收 (refuses mail), and 是否
+            // ("whether": 是否退订邮件, 是否会员) — before 邮件 makes them e-mail.
+            "退订",
+            "同意",
+            "订阅",
+            "拒收",
+            "是否",
         ],
         Role::Boolean,
     ),

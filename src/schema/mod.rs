@@ -113,6 +113,8 @@ struct Shape {
     email: usize,
     phone: usize,
     date: usize,
+    /// Yes/no values (`yes`, `N`, `是`, `true`, `0`).
+    boolean: usize,
 }
 
 const SAMPLE: usize = 400;
@@ -125,6 +127,9 @@ fn shape<'a>(values: impl Iterator<Item = &'a str>) -> Shape {
         .take(SAMPLE)
     {
         shape.sampled += 1;
+        if crate::normalize::boolean::normalize(value).is_ok() {
+            shape.boolean += 1;
+        }
         if value.contains('@') && email::normalize(value).is_ok() {
             shape.email += 1;
         } else if !value.bytes().all(|b| b.is_ascii_digit())
@@ -192,6 +197,18 @@ pub fn infer<'a>(header: &str, values: impl Iterator<Item = &'a str>) -> Inferre
             role: content,
             source: Source::Content,
         },
+        // A yes/no column whose header only looks like a contact field
+        // (`同意营销邮件`, "agreed to marketing e-mail"): its values say what
+        // it is. Only against a header: a header-less column of 0/1 stays
+        // text, since counts and codes look the same.
+        (Some(role @ (Role::Email | Role::Phone | Role::Date | Role::Datetime)), None)
+            if contradicts(role, &shape) && majority(shape.boolean, &shape) =>
+        {
+            Inferred {
+                role: Role::Boolean,
+                source: Source::Content,
+            }
+        }
         (Some(role), _) => Inferred {
             role,
             source: Source::Header,
@@ -287,6 +304,9 @@ mod tests {
             ("Created Date", Role::Date),
             ("created_at", Role::Datetime),
             ("Email Opt Out", Role::Boolean),
+            ("退订", Role::Boolean),
+            ("是否退订邮件", Role::Boolean),
+            ("同意营销邮件", Role::Boolean),
             ("is_active", Role::Boolean),
             ("Lifetime Value", Role::Money),
             ("Annual Revenue", Role::Money),
@@ -304,6 +324,21 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn yes_no_values_under_a_contact_header_are_a_flag_but_0_1_alone_are_not() {
+        assert_eq!(
+            role("Newsletter E-mail", &["yes", "no", "Y", "no"]),
+            Role::Boolean
+        );
+        assert_eq!(role("营销邮件", &["是", "否", "是"]), Role::Boolean);
+        assert_eq!(
+            role("Email", &["a@x.com", "b@y.org", "c@z.net"]),
+            Role::Email
+        );
+        // A column without a header meaning keeps 0/1 as text (counts).
+        assert_eq!(role("Orders", &["0", "1", "1", "0"]), Role::Text);
     }
 
     #[test]
