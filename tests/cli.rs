@@ -920,7 +920,9 @@ fn golden_records_turn_swapped_names_and_prefer_the_formal_spelling() {
          10,Samantha,Roy,,s.roy@example.org,+44 7700 900456,GB\n\
          11,Samantha,Okafor,,s.okafor@example.org,+44 7700 900789,GB\n\
          12,Anna,Dunmore,,a.dunmore@example.org,+44 7700 900321,GB\n\
-         13,Nicholas,Hale,,n.hale@example.org,+44 7700 900654,GB\n",
+         13,Nicholas,Hale,,n.hale@example.org,+44 7700 900654,GB\n\
+         14,,,Grace Hopper,g.hopper@example.org,+44 7700 900999,GB\n\
+         15,,,Gabriel García Márquez,ggm@example.org,+44 7700 900888,GB\n",
     );
     let out = wd.run(&["dedupe", "in.csv", "-o", "g.csv", "--lineage", "l.csv"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
@@ -944,6 +946,31 @@ fn golden_records_turn_swapped_names_and_prefer_the_formal_spelling() {
     assert_eq!(nicholas[col("First Name")], "Nicholas");
     let wang = row_of("8;9");
     assert_eq!(wang[col("Full Name")], "王伟");
+    // First and last name from a full name where the split is certain;
+    // two readings (García Márquez) leave them empty.
+    let grace = row_of("14");
+    assert_eq!(
+        (
+            grace[col("First Name")].as_str(),
+            grace[col("Last Name")].as_str()
+        ),
+        ("Grace", "Hopper")
+    );
+    let gabriel = row_of("15");
+    assert_eq!(
+        (
+            gabriel[col("First Name")].as_str(),
+            gabriel[col("Last Name")].as_str()
+        ),
+        ("", "")
+    );
+    let (_, lineage) = records(&wd.path("l.csv"));
+    assert!(
+        lineage
+            .iter()
+            .any(|l| l[1] == "First Name" && l[2] == "Grace" && l[4] == "derived"),
+        "{lineage:?}"
+    );
 }
 
 #[test]

@@ -156,22 +156,11 @@ fn is_cjk(text: &str) -> bool {
         })
 }
 
-/// (given, family) of a full name as written: `Smith, John`, `John Smith`,
-/// `王伟` (family name first).
+/// (given, family) of a full name as written ([`crate::normalize::name::split_full`]):
+/// an import field that must be filled takes the likeliest reading.
 pub fn split_name(full: &str) -> (String, String) {
-    let full = full.trim();
-    if is_cjk(full) {
-        let mut chars = full.chars();
-        let family: String = chars.next().into_iter().collect();
-        return (chars.collect(), family);
-    }
-    if let Some((last, first)) = full.split_once(',') {
-        return (first.trim().to_string(), last.trim().to_string());
-    }
-    match full.rsplit_once(' ') {
-        Some((first, last)) => (first.trim().to_string(), last.to_string()),
-        None => (String::new(), full.to_string()),
-    }
+    let parts = crate::normalize::name::split_full(full);
+    (parts.given, parts.family)
 }
 
 /// A full name from its parts: `John Smith`; `王伟` (CJK: family first, no space).

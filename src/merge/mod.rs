@@ -497,6 +497,25 @@ fn derive(table: &Table, roles: &[Role], choices: &mut [Choice]) {
     };
     let first_of = |role: Role| roles.iter().position(|&r| r == role);
     if let (Some(first), Some(last)) = (first_of(Role::FirstName), first_of(Role::LastName)) {
+        // First and last name from the full name, where both are empty
+        // (one of them known would make the split a guess against it).
+        let full = (0..roles.len())
+            .filter(|&c| roles[c] == Role::FullName)
+            .find_map(|c| chosen(c, choices));
+        if choices[first] == Choice::Empty && choices[last] == Choice::Empty {
+            // Only a certain split: `Gabriel García Márquez` is not guessed.
+            if let Some(parts) = full
+                .map(|f| crate::normalize::name::split_full(&f))
+                .filter(|p| p.certain)
+            {
+                if !parts.given.is_empty() {
+                    choices[first] = Choice::Derived(parts.given);
+                }
+                if !parts.family.is_empty() {
+                    choices[last] = Choice::Derived(parts.family);
+                }
+            }
+        }
         if let (Some(f), Some(l)) = (chosen(first, choices), chosen(last, choices)) {
             for c in (0..roles.len()).filter(|&c| roles[c] == Role::FullName) {
                 if choices[c] == Choice::Empty {

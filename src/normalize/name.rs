@@ -110,9 +110,96 @@ fn recase_word(word: &str, out: &mut String) {
     }
 }
 
+/// A full name's given and family name, and whether the split is certain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameParts {
+    pub given: String,
+    pub family: String,
+    /// False when the split is one reading of several (`Gabriel García
+    /// Márquez`, an unspaced 4-character CJK name): fine for an import
+    /// field that must be filled, not for a golden record's own fields.
+    pub certain: bool,
+}
+
+/// Chinese two-character family names (复姓).
+const COMPOUND_SURNAMES: &[&str] = &[
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "令狐", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里", "呼延", "澹台", "司空", "钟离",
+    "歐陽", "諸葛", "東方", "長孫", "軒轅", "獨孤", "鍾離",
+];
+
+fn is_cjk_char(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x3040..=0x30FF | 0xAC00..=0xD7AF)
+        || c == '·'
+}
+
+/// Splits a full name as written, titles removed: `Smith, John`; `John
+/// Smith`; `Ludwig van Beethoven` (particles stay with the family name);
+/// CJK family name first — `鈴木 翼` at its space, `王伟` and `王小明` after
+/// one character, `欧阳娜娜` after a compound surname. A single word is a
+/// family name (what an import that requires one needs).
+pub fn split_full(full: &str) -> NameParts {
+    let untitled = strip_titles(full);
+    let full = untitled.as_deref().unwrap_or(full).trim();
+    let parts = |given: &str, family: &str, certain: bool| NameParts {
+        given: given.trim().to_string(),
+        family: family.trim().to_string(),
+        certain,
+    };
+    if full.is_empty() {
+        return parts("", "", true);
+    }
+    if full.chars().any(is_cjk_char) && full.chars().all(|c| is_cjk_char(c) || c.is_whitespace()) {
+        let words: Vec<&str> = full.split_whitespace().collect();
+        if let [family, given] = words[..] {
+            return parts(given, family, true);
+        }
+        if words.len() > 2 {
+            return parts("", full, false);
+        }
+        if let Some(compound) = COMPOUND_SURNAMES
+            .iter()
+            .find(|s| full.starts_with(**s) && full.chars().count() > 2)
+        {
+            return parts(&full[compound.len()..], compound, true);
+        }
+        let count = full.chars().count();
+        let first_len = full.chars().next().map_or(0, char::len_utf8);
+        // Kana or four characters: Japanese (2 + 1, 2 + 2) or a compound
+        // name we do not know — one reading of several.
+        let kana = full.chars().any(|c| matches!(c as u32, 0x3040..=0x30FF));
+        if (2..=3).contains(&count) && !kana {
+            return parts(&full[first_len..], &full[..first_len], true);
+        }
+        // Not knowing where the family name ends, the whole name is the
+        // family name (an importer's last name keeps it intact).
+        return parts("", full, false);
+    }
+    if let Some((family, given)) = full.split_once(',') {
+        return parts(given, family, !given.trim().is_empty());
+    }
+    let words: Vec<&str> = full.split_whitespace().collect();
+    match words.len() {
+        1 => parts("", words[0], false),
+        2 => parts(words[0], words[1], true),
+        n => {
+            // The family name starts at the first particle after the first
+            // word (`Juan Carlos de la Cruz`), else it is the last word.
+            let start = (1..n - 1)
+                .find(|&k| PARTICLES.contains(&words[k].to_lowercase().as_str()))
+                .unwrap_or(n - 1);
+            parts(
+                &words[..start].join(" "),
+                &words[start..].join(" "),
+                start < n - 1,
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::normalize;
+    use super::{normalize, split_full};
 
     #[test]
     fn recases_all_caps_and_all_lower() {
@@ -159,5 +246,40 @@ mod tests {
         assert_eq!(normalize("王先生", true), "王");
         assert_eq!(normalize("张伟 女士", true), "张伟");
         assert_eq!(normalize("Dr", true), "Dr");
+    }
+
+    #[test]
+    fn full_names_split_where_it_is_certain() {
+        let split = |s: &str| {
+            let p = split_full(s);
+            (p.given, p.family, p.certain)
+        };
+        let yes = |g: &str, f: &str| (g.to_string(), f.to_string(), true);
+        let maybe = |g: &str, f: &str| (g.to_string(), f.to_string(), false);
+        assert_eq!(split("John Smith"), yes("John", "Smith"));
+        assert_eq!(split("Smith, John"), yes("John", "Smith"));
+        assert_eq!(split("Dr. John Smith"), yes("John", "Smith"));
+        assert_eq!(
+            split("Ludwig van Beethoven"),
+            yes("Ludwig", "van Beethoven")
+        );
+        assert_eq!(
+            split("Juan Carlos de la Cruz"),
+            yes("Juan Carlos", "de la Cruz")
+        );
+        assert_eq!(
+            split("Gabriel García Márquez"),
+            maybe("Gabriel García", "Márquez")
+        );
+        assert_eq!(split("Madonna"), maybe("", "Madonna"));
+        assert_eq!(split("王伟"), yes("伟", "王"));
+        assert_eq!(split("王小明"), yes("小明", "王"));
+        assert_eq!(split("欧阳娜娜"), yes("娜娜", "欧阳"));
+        assert_eq!(split("鈴木 翼様"), yes("翼", "鈴木"));
+        assert_eq!(split("김민준"), yes("민준", "김"));
+        assert_eq!(split("佐々木希"), maybe("", "佐々木希"));
+        assert_eq!(split("さとう はなこ"), yes("はなこ", "さとう"));
+        assert_eq!(split("司马相如"), yes("相如", "司马"));
+        assert_eq!(split("田中太郎"), maybe("", "田中太郎"));
     }
 }
