@@ -475,6 +475,12 @@ fn execute(
         };
         super::segment::run(&segment_args, &step_log, progress)?;
         segments = read_json(&report)?;
+        // The published name, not the staging copy the step read.
+        segments["input"] = json!(if golden.is_some() {
+            &c.outputs.golden
+        } else {
+            &c.outputs.cleaned
+        });
         log.info(&format!(
             "segmented {} customers → {}",
             segments["customers"], s.file
