@@ -6,20 +6,26 @@
 //! touched. Exit 1 with `--fail-on-duplicates` when a cluster has two or
 //! more records.
 
-use super::normalize::{build_plan, resolve_region, resolve_roles};
 use super::{Log, Status};
 use crate::cli::DedupeArgs;
 use crate::config::RuleFile;
 use crate::io::{self, write};
-use crate::matching::{self, features, model::Model, Settings};
+use crate::matching::{self, features, Settings};
+use crate::matching::{load_model, DEFAULT_THRESHOLD};
+use crate::merge::survivorship_rules;
 use crate::merge::{self, Survivorship};
+use crate::normalize::plan::{build_plan, resolve_region};
 use crate::progress::Progress;
-use crate::schema::{self, Role};
+use crate::report::phase_timings;
+use crate::schema::resolve::{
+    check_unique_ids, default_id_column, identifier_columns, resolve_roles,
+};
+use crate::schema::Role;
 use crate::table::{Column, Table};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub const EXAMPLES: &str = "Examples:
   # Zero configuration: golden records plus the cluster of every input record
@@ -34,9 +40,6 @@ pub const EXAMPLES: &str = "Examples:
 
   # CI: fail the job when the export holds duplicates
   tidyrec dedupe export.csv -o /tmp/golden.csv --fail-on-duplicates --report dedupe.json";
-
-/// Match probability from which two records are one entity, by default.
-pub const DEFAULT_THRESHOLD: f64 = 0.99;
 
 /// Columns added to the golden file.
 const GOLDEN_COLUMNS: [&str; 3] = ["cluster_id", "member_count", "member_ids"];
@@ -229,7 +232,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     );
     if let Some(path) = &args.report {
         let report = serde_json::json!({
-            "version": 1,
+            "version": crate::report::VERSION,
             "command": "dedupe",
             "input": input_path,
             "output": output_path,
@@ -303,123 +306,6 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         return Ok(Status::Failed);
     }
     Ok(Status::Success)
-}
-
-/// Other systems' ids for the person (a social security or loyalty number):
-/// columns that look like ids (inferred again, since `--id-column` turns
-/// the others to text), are not this file's record id, have no role from
-/// the rule file, and repeat some value. A column whose values never repeat
-/// is some system's record id (a source's customer number in a pipeline):
-/// it can never link two records, only make every pair look different.
-pub(crate) fn identifier_columns(
-    table: &Table,
-    rules: &RuleFile,
-    id_column: Option<usize>,
-) -> Vec<usize> {
-    (0..table.headers.len())
-        .filter(|&c| Some(c) != id_column)
-        .filter(|&c| {
-            rules
-                .columns
-                .get(&table.headers[c])
-                .and_then(|o| o.role)
-                .is_none()
-                && schema::infer(&table.headers[c], table.columns[c].iter()).role == Role::Id
-                && {
-                    let mut seen = std::collections::HashSet::new();
-                    table.columns[c]
-                        .iter()
-                        .filter(|v| !v.trim().is_empty())
-                        .any(|v| !seen.insert(v))
-                }
-        })
-        .collect()
-}
-
-/// Each column's survivorship rule: the rule file's, else the default for
-/// its role and header.
-pub(crate) fn survivorship_rules(
-    headers: &[String],
-    roles: &[Role],
-    rules: &RuleFile,
-    has_recency: bool,
-) -> Vec<Survivorship> {
-    headers
-        .iter()
-        .zip(roles)
-        .map(|(header, &role)| {
-            rules
-                .columns
-                .get(header)
-                .and_then(|o| o.survivorship)
-                .unwrap_or_else(|| merge::default_rule(role, header, has_recency))
-        })
-        .collect()
-}
-
-/// Phase timings of a matching command, in order, ending with the total.
-pub(crate) fn phase_timings(
-    before: [(&'static str, Duration); 3],
-    matching: &matching::Stats,
-    after: [(&'static str, Duration); 2],
-    total: Duration,
-) -> Vec<(&'static str, Duration)> {
-    let mut timings = before.to_vec();
-    timings.extend(matching.timings.iter().copied());
-    timings.extend(after);
-    timings.push(("total", total));
-    timings
-}
-
-/// Each record's cluster (1-based) from the matching engine with default
-/// settings: what `validate` and `profile` use to estimate duplicates.
-/// `None` when the table has nothing to match on.
-pub(crate) fn cluster_rows(
-    raw: &Table,
-    normalized: &Table,
-    roles: &[Role],
-    rules: &RuleFile,
-    threshold: f64,
-    progress: &dyn Progress,
-) -> Result<Option<Vec<u32>>> {
-    let id_column = default_id_column(raw, roles);
-    let identifiers = identifier_columns(raw, rules, id_column);
-    let sources = features::Sources::from_roles(&normalized.headers, roles, &identifiers);
-    let features = features::Features::compute(normalized, &sources);
-    if features.kinds.is_empty() {
-        return Ok(None);
-    }
-    let settings = Settings {
-        threshold,
-        max_block: rules.dedupe.max_block.unwrap_or(matching::MAX_BLOCK),
-        model: None,
-        blocking: rules.dedupe.blocking.clone(),
-        anchors: 0,
-    };
-    let outcome = matching::run(&features, &settings, progress)?;
-    Ok(Some(outcome.clusters.cluster_of))
-}
-
-pub(crate) fn default_id_column(table: &Table, roles: &[Role]) -> Option<usize> {
-    (0..table.headers.len()).find(|&c| {
-        roles[c] == Role::Id && {
-            let mut seen = std::collections::HashSet::new();
-            table.columns[c]
-                .iter()
-                .all(|v| !v.trim().is_empty() && seen.insert(v))
-        }
-    })
-}
-
-pub(crate) fn load_model(path: &Path) -> Result<Model> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading the model `{}`", path.display()))?;
-    serde_json::from_str(&text).with_context(|| {
-        format!(
-            "`{}` is not a tidyrec model (write one with --save-model)",
-            path.display()
-        )
-    })
 }
 
 /// The golden rows plus `cluster_id`, `member_count`, `member_ids` (the
@@ -540,58 +426,4 @@ fn write_lineage(
         rows,
     )
     .with_context(|| format!("writing the lineage to `{}`", path.display()))
-}
-
-/// A record id column must name every record once: an empty or repeated id
-/// would put one id in two clusters. The error names rows, not values
-/// (customer data stays out of logs).
-pub(crate) fn check_unique_ids(
-    table: &crate::table::Table,
-    column: usize,
-    path: &std::path::Path,
-) -> Result<()> {
-    let header = &table.headers[column];
-    let mut first_row: rustc_hash::FxHashMap<&str, usize> = Default::default();
-    for (row, id) in table.columns[column].iter().enumerate() {
-        if id.trim().is_empty() {
-            bail!(
-                "`{}` row {} (line {} of a CSV with one header line): the id column `{header}` is empty; give every record an id, or leave out --id-column to name records by row number",
-                path.display(),
-                row + 1,
-                row + 2
-            );
-        }
-        if let Some(first) = first_row.insert(id, row) {
-            bail!(
-                "`{}`: rows {} and {} have the same id in `{header}`; an id column must be unique (choose another with --id-column, or leave it out to name records by row number)",
-                path.display(),
-                first + 1,
-                row + 1
-            );
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_id_columns_that_repeat_a_value_are_person_identifiers() {
-        let mut table = Table::new(vec![
-            "record".into(),
-            "Customer ID".into(),
-            "soc_sec_id".into(),
-            "Name".into(),
-        ]);
-        table.push_row(["1", "C-1", "3919359", "Ann Lee"]);
-        table.push_row(["2", "C-2", "3919359", "Ann Lee"]);
-        table.push_row(["3", "C-3", "2182752", "Bo Chan"]);
-        let rules = RuleFile::default();
-        let ssn = table.column_index("soc_sec_id").unwrap();
-        // A source system's customer numbers never repeat: they cannot link
-        // two records, so they are no evidence either way.
-        assert_eq!(identifier_columns(&table, &rules, Some(0)), vec![ssn]);
-    }
 }

@@ -7,14 +7,15 @@
 //! `--clusters`, also writes the merge calls for the clusters found in an
 //! export of the target (Salesforce: a master and two duplicates per call).
 
-use super::normalize::{build_plan, resolve_region, resolve_roles};
 use super::{Log, Status};
 use crate::cli::ExportArgs;
 use crate::config::RuleFile;
 use crate::export::profile::{OutputEncoding, Profile};
 use crate::export::{self, merge_plan, ConsentOutcome, ExportOutcome, FileRows, UpsertOutcome};
 use crate::io::{self, write};
+use crate::normalize::plan::{build_plan, resolve_region};
 use crate::progress::Progress;
+use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
@@ -362,7 +363,7 @@ pub fn execute(
         }
     }
     let outcome = ExportOutcome {
-        version: 1,
+        version: crate::report::VERSION,
         target: profile.name.clone(),
         input_rows: table.row_count(),
         rows: rendered.stats.rows,

@@ -13,7 +13,6 @@
 //! The crosswalk maps every record id the master knows to its entity id,
 //! with, for this batch, how the record was placed and why.
 
-use super::normalize::{build_plan, resolve_region, resolve_roles};
 use super::{Log, Status};
 use crate::cli::LinkArgs;
 use crate::config::RuleFile;
@@ -21,7 +20,9 @@ use crate::io::{self, paths, write};
 use crate::link::{explanation, IdAllocator};
 use crate::matching::{self, compare, features, Settings};
 use crate::merge;
+use crate::normalize::plan::{build_plan, resolve_region};
 use crate::progress::Progress;
+use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
 use crate::table::{Column, Table};
 use anyhow::{bail, Context, Result};
@@ -99,7 +100,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     let saved_model = args
         .model
         .as_deref()
-        .map(super::dedupe::load_model)
+        .map(crate::matching::load_model)
         .transpose()?;
 
     // Master: its data columns, entity ids and member ids.
@@ -214,7 +215,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
     let batch_id_col = match id_in_batch {
         Some(name) => aligned_batch.column_index(name),
-        None => super::dedupe::default_id_column(&aligned_batch, &roles),
+        None => crate::schema::resolve::default_id_column(&aligned_batch, &roles),
     };
     let batch_ids: Vec<String> = (0..batch_rows)
         .map(|row| match batch_id_col {
@@ -299,7 +300,8 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
             column.push(extra.get(row));
         }
     }
-    let identifiers = super::dedupe::identifier_columns(&matching_table, &rules, batch_id_col);
+    let identifiers =
+        crate::schema::resolve::identifier_columns(&matching_table, &rules, batch_id_col);
     let sources = features::Sources::from_roles(&headers, &roles, &identifiers);
     let features = features::Features::compute(&matching_table, &sources);
     let features_time = features_started.elapsed();
@@ -312,7 +314,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     let threshold = args
         .threshold
         .or(rules.dedupe.threshold)
-        .unwrap_or(super::dedupe::DEFAULT_THRESHOLD);
+        .unwrap_or(crate::matching::DEFAULT_THRESHOLD);
     let settings = Settings {
         threshold,
         max_block: args
@@ -378,7 +380,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     // Survivorship over each touched or new entity: golden row + new records.
     let recency = merge::recency_column(&headers, &roles);
     let survivorship =
-        super::dedupe::survivorship_rules(&headers, &roles, &rules, recency.is_some());
+        crate::merge::survivorship_rules(&headers, &roles, &rules, recency.is_some());
     let mut to_merge = Table::new(headers.clone());
     let mut group_of: Vec<u32> = Vec::new();
     let groups = gained.len() + new_entities.len();
@@ -632,7 +634,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
         count(Placement::Attached),
         count(Placement::New),
     );
-    let timings = super::dedupe::phase_timings(
+    let timings = crate::report::phase_timings(
         [
             ("read", read_time),
             ("normalize", normalize_time),
@@ -644,7 +646,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     );
     if let Some(path) = &args.report {
         let report = serde_json::json!({
-            "version": 1,
+            "version": crate::report::VERSION,
             "command": "link",
             "master": master_path,
             "input": batch_path,

@@ -9,11 +9,13 @@ use super::{Log, Status};
 use crate::cli::{DateOrderArg, NormalizeArgs};
 use crate::config::RuleFile;
 use crate::io::{self, write};
-use crate::normalize::{self, date, phone, ColumnPlan, Plan};
+use crate::normalize::plan::{build_plan, resolve_region};
+use crate::normalize::{self, date};
 use crate::progress::Progress;
 use crate::report::normalize as report;
-use crate::schema::{self, Inferred, Role, Source};
-use anyhow::{bail, Context, Result};
+use crate::schema::resolve::resolve_roles;
+use crate::schema::{Inferred, Role};
+use anyhow::{Context, Result};
 use std::path::Path;
 use std::time::Instant;
 
@@ -113,123 +115,6 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     }
     log.info(&report::text(&summary));
     Ok(Status::Success)
-}
-
-/// The stage plan from the resolved roles and the rule file's options.
-pub(crate) fn build_plan(
-    table: &crate::table::Table,
-    roles: &[Inferred],
-    rules: &RuleFile,
-    default_region: Option<&'static str>,
-    date_order: Option<date::Order>,
-) -> Plan {
-    Plan {
-        columns: roles
-            .iter()
-            .zip(&table.headers)
-            .map(|(inferred, header)| {
-                let options = rules.columns.get(header);
-                ColumnPlan {
-                    role: inferred.role,
-                    enabled: options.and_then(|o| o.normalize).unwrap_or(true),
-                    date_order: options.and_then(|o| o.date_order),
-                    strip_honorifics: options.is_some_and(|o| o.strip_honorifics),
-                    empty_invalid: options
-                        .and_then(|o| o.on_invalid)
-                        .or(rules.normalize.on_invalid)
-                        .unwrap_or_default()
-                        == crate::config::OnInvalid::Empty,
-                }
-            })
-            .collect(),
-        country_column: roles.iter().position(|r| r.role == Role::Country),
-        default_region,
-        date_order: date_order.or(rules.normalize.date_order),
-        date_format: rules.normalize.date_format.clone(),
-        phone_format: rules.normalize.phone_format.unwrap_or_default(),
-        extension_style: rules
-            .normalize
-            .phone_extension
-            .map(Into::into)
-            .unwrap_or_default(),
-        placeholders: rules.normalize.placeholders.clone(),
-    }
-}
-
-/// `--default-region` (or the rule file's), checked; US when neither is set.
-pub(crate) fn resolve_region(flag: Option<&str>, rules: &RuleFile) -> Result<Option<&'static str>> {
-    let raw = flag.or(rules.normalize.default_region.as_deref());
-    match raw {
-        Some(value) => match normalize::country::lookup(value) {
-            Some(code) => {
-                if phone::region(code).is_none() {
-                    bail!("--default-region `{value}` ({code}) has no phone numbering plan; use the country the numbers belong to");
-                }
-                Ok(Some(code))
-            }
-            None => bail!("--default-region `{value}` is not a country; use an ISO code such as US, GB, DE or CN"),
-        },
-        // Without a hint, national numbers are read as US numbers, as most CRMs do.
-        None => Ok(Some("US")),
-    }
-}
-
-/// Roles per column: rule file > `--id-column` > header and content.
-pub(crate) fn resolve_roles(
-    table: &crate::table::Table,
-    rules: &RuleFile,
-    id_column: Option<&str>,
-    input: &Path,
-) -> Result<Vec<Inferred>> {
-    for name in rules.columns.keys() {
-        if table.column_index(name).is_none() {
-            bail!(
-                "column `{name}` named in the rule file is not in `{}` (columns: {}); fix the name in [columns.\"…\"]",
-                input.display(),
-                table.headers.join(", ")
-            );
-        }
-    }
-    if let Some(id) = id_column {
-        if table.column_index(id).is_none() {
-            bail!(
-                "--id-column `{id}` is not in `{}` (columns: {})",
-                input.display(),
-                table.headers.join(", ")
-            );
-        }
-    }
-    let mut roles: Vec<Inferred> = table
-        .headers
-        .iter()
-        .zip(&table.columns)
-        .map(
-            |(header, column)| match rules.columns.get(header).and_then(|o| o.role) {
-                Some(role) => Inferred {
-                    role,
-                    source: Source::Rule,
-                },
-                None if id_column == Some(header.as_str()) => Inferred {
-                    role: Role::Id,
-                    source: Source::Rule,
-                },
-                None => schema::infer(header, column.iter()),
-            },
-        )
-        .collect();
-    // `--id-column` names the one id column: other columns inferred as ids
-    // (without a rule saying so) are treated as text.
-    if id_column.is_some() {
-        for (inferred, header) in roles.iter_mut().zip(&table.headers) {
-            if inferred.role == Role::Id
-                && Some(header.as_str()) != id_column
-                && inferred.source != Source::Rule
-            {
-                inferred.role = Role::Text;
-            }
-        }
-    }
-    Ok(roles)
 }
 
 fn write_audit(

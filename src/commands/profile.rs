@@ -6,14 +6,15 @@
 //! rate from the matching engine. Prints a table on stdout; writes JSON and
 //! a self-contained HTML page on request; compares with an earlier JSON.
 
-use super::normalize::{build_plan, resolve_region, resolve_roles};
 use super::{Log, Status};
 use crate::cli::ProfileArgs;
 use crate::config::RuleFile;
 use crate::io::{self, write};
+use crate::normalize::plan::{build_plan, resolve_region};
 use crate::profile;
 use crate::progress::Progress;
 use crate::report::profile::{self as report, Profile};
+use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -84,7 +85,7 @@ pub fn run(args: &ProfileArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         None
     } else {
         let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
-        super::dedupe::cluster_rows(raw, &normalized.table, &roles, &rules, 0.99, progress)?
+        crate::matching::cluster_rows(raw, &normalized.table, &roles, &rules, 0.99, progress)?
             .map(|clusters| profile::duplicates(&clusters))
     };
     let match_time = match_started.elapsed();

@@ -509,7 +509,7 @@ fn execute(
     outputs.push(c.outputs.summary.clone());
     outputs.sort();
     let summary = json!({
-        "version": 1,
+        "version": crate::report::VERSION,
         "pipeline": c.pipeline.name,
         "pipeline_file": pipeline.file,
         "started_at": started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

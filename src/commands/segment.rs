@@ -7,12 +7,13 @@
 //! rule file's `[segment]` names them; segment names can be renamed there.
 //! Every input row is written, in order, with its columns unchanged.
 
-use super::normalize::{build_plan, resolve_region, resolve_roles};
 use super::{Log, Status};
 use crate::cli::SegmentArgs;
 use crate::config::RuleFile;
 use crate::io::{self, write};
+use crate::normalize::plan::{build_plan, resolve_region};
 use crate::progress::Progress;
+use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
 use crate::segment::{self, Dimension, Scores};
 use crate::table::Column;
@@ -224,7 +225,7 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         missing: values.iter().filter(|v| v.is_none()).count(),
     };
     let report = serde_json::json!({
-        "version": 1,
+        "version": crate::report::VERSION,
         "command": "segment",
         "input": input_path,
         "customers": table.row_count(),

@@ -6,13 +6,14 @@
 //! Exit 0 when every `error` check passes, 1 when one fails, 2 on usage,
 //! rule-file or input errors.
 
-use super::normalize::{build_plan, resolve_region, resolve_roles};
 use super::{Log, Status};
 use crate::cli::{ValidateArgs, ValidateFormat};
 use crate::config::RuleFile;
 use crate::io::{self, write};
+use crate::normalize::plan::{build_plan, resolve_region};
 use crate::progress::Progress;
 use crate::report::validate::{self as report, Report};
+use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
 use crate::validate::{self, Kind};
 use anyhow::{bail, Context, Result};
@@ -152,7 +153,7 @@ pub fn run(args: &ValidateArgs, log: &Log, progress: &dyn Progress) -> Result<St
                 _ => None,
             })
             .unwrap_or(0.99);
-        let clusters = super::dedupe::cluster_rows(
+        let clusters = crate::matching::cluster_rows(
             raw,
             &normalized.table,
             &roles,

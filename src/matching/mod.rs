@@ -398,6 +398,51 @@ pub fn explain(features: &Features, outcome: &Outcome, i: usize) -> Vec<f64> {
     weights
 }
 
+/// Match probability from which two records are one entity, by default.
+pub const DEFAULT_THRESHOLD: f64 = 0.99;
+
+/// Each record's cluster (1-based) from the matching engine with default
+/// settings: what `validate` and `profile` use to estimate duplicates.
+/// `None` when the table has nothing to match on.
+pub fn cluster_rows(
+    raw: &crate::table::Table,
+    normalized: &crate::table::Table,
+    roles: &[crate::schema::Role],
+    rules: &crate::config::RuleFile,
+    threshold: f64,
+    progress: &dyn Progress,
+) -> Result<Option<Vec<u32>>> {
+    let id_column = crate::schema::resolve::default_id_column(raw, roles);
+    let identifiers = crate::schema::resolve::identifier_columns(raw, rules, id_column);
+    let sources = features::Sources::from_roles(&normalized.headers, roles, &identifiers);
+    let features = features::Features::compute(normalized, &sources);
+    if features.kinds.is_empty() {
+        return Ok(None);
+    }
+    let settings = Settings {
+        threshold,
+        max_block: rules.dedupe.max_block.unwrap_or(MAX_BLOCK),
+        model: None,
+        blocking: rules.dedupe.blocking.clone(),
+        anchors: 0,
+    };
+    let outcome = run(&features, &settings, progress)?;
+    Ok(Some(outcome.clusters.cluster_of))
+}
+
+/// A model saved by `--save-model`.
+pub fn load_model(path: &std::path::Path) -> anyhow::Result<Model> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the model `{}`", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "`{}` is not a tidyrec model (write one with --save-model)",
+            path.display()
+        )
+    })
+}
+
 #[cfg(test)]
 mod exhaustive_tests;
 

@@ -65,6 +65,27 @@ impl Survivorship {
     }
 }
 
+/// Each column's survivorship rule: the rule file's, else the default for
+/// its role and header.
+pub fn survivorship_rules(
+    headers: &[String],
+    roles: &[Role],
+    rules: &crate::config::RuleFile,
+    has_recency: bool,
+) -> Vec<Survivorship> {
+    headers
+        .iter()
+        .zip(roles)
+        .map(|(header, &role)| {
+            rules
+                .columns
+                .get(header)
+                .and_then(|o| o.survivorship)
+                .unwrap_or_else(|| default_rule(role, header, has_recency))
+        })
+        .collect()
+}
+
 /// The default rule for a column, from its role and header.
 pub fn default_rule(role: Role, header: &str, has_recency: bool) -> Survivorship {
     let h = header.to_lowercase();

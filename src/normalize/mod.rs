@@ -15,6 +15,7 @@ pub mod money;
 pub mod name;
 pub mod phone;
 pub mod placeholder;
+pub mod plan;
 pub mod postal;
 pub mod text;
 

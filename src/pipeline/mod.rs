@@ -9,10 +9,11 @@
 pub mod config;
 pub mod publish;
 
-use crate::commands::normalize::{build_plan, resolve_region, resolve_roles};
 use crate::config::RuleFile;
 use crate::io::{self, Reject};
+use crate::normalize::plan::{build_plan, resolve_region};
 use crate::progress::Progress;
+use crate::schema::resolve::resolve_roles;
 use crate::table::{Column, Table};
 use anyhow::{bail, Context, Result};
 use config::Pipeline;
@@ -101,7 +102,7 @@ pub fn gather(
                         path.display()
                     )
                 })?),
-                None => crate::commands::dedupe::default_id_column(&raw, &roles),
+                None => crate::schema::resolve::default_id_column(&raw, &roles),
             };
             let file_name = path
                 .file_name()

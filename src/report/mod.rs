@@ -52,6 +52,20 @@ pub fn escape_markup(text: &str) -> String {
     out
 }
 
+/// Phase timings of a matching command, in order, ending with the total.
+pub fn phase_timings(
+    before: [(&'static str, std::time::Duration); 3],
+    matching: &crate::matching::Stats,
+    after: [(&'static str, std::time::Duration); 2],
+    total: std::time::Duration,
+) -> Vec<(&'static str, std::time::Duration)> {
+    let mut timings = before.to_vec();
+    timings.extend(matching.timings.iter().copied());
+    timings.extend(after);
+    timings.push(("total", total));
+    timings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
