@@ -26,4 +26,4 @@ pub mod segment;
 pub mod table;
 pub mod validate;
 
-pub use commands::main_exit_code;
+pub use cli::main_exit_code;

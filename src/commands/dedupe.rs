@@ -6,8 +6,8 @@
 //! touched. Exit 1 with `--fail-on-duplicates` when a cluster has two or
 //! more records.
 
+use super::args::{parse_max_block, parse_probability, InputArgs, OutputArgs};
 use super::{Log, Status};
-use crate::cli::DedupeArgs;
 use crate::config::RuleFile;
 use crate::io::{self, write};
 use crate::matching::{self, features, Settings};
@@ -23,9 +23,62 @@ use crate::schema::resolve::{
 use crate::schema::Role;
 use crate::table::{Column, Table};
 use anyhow::{bail, Context, Result};
+use clap::Args;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct DedupeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Golden records: one row per entity (CSV or Parquet by extension).
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// The column that identifies a record (default: the first id column
+    /// whose values are unique, else the row number).
+    #[arg(long, value_name = "COLUMN")]
+    pub id_column: Option<String>,
+    /// Rule file: roles, normalization options, survivorship per column.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Match probability from which two records are the same entity
+    /// [default: 0.99, or `threshold` in the rule file's [dedupe]].
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub threshold: Option<f64>,
+    /// Write every input record's cluster (id, cluster_id, cluster_size, match_probability).
+    #[arg(long, value_name = "FILE")]
+    pub clusters: Option<PathBuf>,
+    /// Write every scored candidate pair with per-field levels and weights.
+    #[arg(long, value_name = "FILE")]
+    pub pairs: Option<PathBuf>,
+    /// Write, for each field of each merged golden row, the member it came from.
+    #[arg(long, value_name = "FILE")]
+    pub lineage: Option<PathBuf>,
+    /// Write a JSON report (counts, blocking, model, timings).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Save the trained model (JSON) to score later runs the same way.
+    #[arg(long, value_name = "FILE")]
+    pub save_model: Option<PathBuf>,
+    /// Score with a saved model instead of training one.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Match the values as they are (the input is already normalized).
+    #[arg(long)]
+    pub no_normalize: bool,
+    /// Exit 1 when any cluster has more than one record (for CI checks).
+    #[arg(long)]
+    pub fail_on_duplicates: bool,
+    /// Blocks with more records than this are skipped and reported
+    /// [default: 50, or `max-block` in the rule file's [dedupe]; 2–5000].
+    #[arg(long, value_name = "N", value_parser = parse_max_block)]
+    pub max_block: Option<usize>,
+    /// Country for phones of rows without one (ISO code or name).
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+}
 
 pub const EXAMPLES: &str = "Examples:
   # Zero configuration: golden records plus the cluster of every input record

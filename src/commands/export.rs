@@ -7,8 +7,8 @@
 //! `--clusters`, also writes the merge calls for the clusters found in an
 //! export of the target (Salesforce: a master and two duplicates per call).
 
+use super::args::InputArgs;
 use super::{Log, Status};
-use crate::cli::ExportArgs;
 use crate::config::RuleFile;
 use crate::export::profile::{OutputEncoding, Profile};
 use crate::export::{self, merge_plan, ConsentOutcome, ExportOutcome, FileRows, UpsertOutcome};
@@ -18,9 +18,62 @@ use crate::progress::Progress;
 use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
 use anyhow::{bail, Context, Result};
+use clap::Args;
 use std::collections::HashMap;
 use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Target: salesforce, hubspot, dynamics, zoho, fxiaoke (contacts),
+    /// salesforce-leads, zoho-leads, or a profile file (.toml).
+    #[arg(long, short, value_name = "TARGET")]
+    pub target: String,
+    /// Import file to write (.csv); split outputs are OUTPUT-part1.csv, -part2 …
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Output encoding instead of the profile's: utf-8, utf-8-bom, gbk, gb18030.
+    #[arg(long, value_name = "NAME")]
+    pub out_encoding: Option<String>,
+    /// Rows per file instead of the profile's limit.
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<usize>,
+    /// Bytes per file instead of the profile's limit.
+    #[arg(long, value_name = "BYTES")]
+    pub max_bytes: Option<u64>,
+    /// Also export the columns no import field takes, under their own headers.
+    #[arg(long)]
+    pub keep_unmapped: bool,
+    /// Rule file (TOML) that sets column roles and options.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Export the values as they are (the input is already normalized).
+    #[arg(long)]
+    pub no_normalize: bool,
+    /// Country for rows without one (phone region, date order), e.g. US, GB, CN.
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+    /// Do not neutralize values that a spreadsheet would run as formulas.
+    #[arg(long)]
+    pub allow_formulas: bool,
+    /// Clusters file of `tidyrec dedupe` on this export (for --merge-plan).
+    #[arg(long, value_name = "FILE")]
+    pub clusters: Option<PathBuf>,
+    /// Write the merge calls (master + duplicates, at the target's batch size).
+    #[arg(long, value_name = "FILE")]
+    pub merge_plan: Option<PathBuf>,
+    /// Exit 0 even when rows are set aside (by default set-aside rows make
+    /// the exit code 1: an import that misses customers is not a success).
+    #[arg(long)]
+    pub allow_set_aside: bool,
+    /// Write what the export did as JSON: rows, files, set-aside rows by
+    /// reason, derived and placeholder-filled fields, consent, upsert ids.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
 
 pub const EXAMPLES: &str = "Examples:
   # Golden records as a Salesforce Data Import Wizard file (split at 50,000 rows)

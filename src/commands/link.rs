@@ -13,8 +13,8 @@
 //! The crosswalk maps every record id the master knows to its entity id,
 //! with, for this batch, how the record was placed and why.
 
+use super::args::{parse_max_block, parse_probability, InputArgs};
 use super::{Log, Status};
-use crate::cli::LinkArgs;
 use crate::config::RuleFile;
 use crate::io::{self, paths, write};
 use crate::link::{explanation, IdAllocator};
@@ -26,10 +26,68 @@ use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
 use crate::table::{Column, Table};
 use anyhow::{bail, Context, Result};
+use clap::Args;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The new batch of source records.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The golden master (the -o of `tidyrec dedupe` or of an earlier `link`).
+    #[arg(long, value_name = "FILE")]
+    pub master: PathBuf,
+    /// The updated master (CSV or Parquet by extension).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Write every record id with its entity id (and, for this batch, how it was placed).
+    #[arg(long, value_name = "FILE")]
+    pub crosswalk: Option<PathBuf>,
+    /// An earlier crosswalk whose entity ids are never handed out again
+    /// [default: the --crosswalk file, when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub previous_crosswalk: Option<PathBuf>,
+    /// The master's entity id column [default: cluster_id, else entity_id].
+    #[arg(long, value_name = "COLUMN")]
+    pub entity_column: Option<String>,
+    /// The batch's record id column (default: the first id column whose values are unique).
+    #[arg(long, value_name = "COLUMN")]
+    pub id_column: Option<String>,
+    /// Rule file: roles, normalization options, survivorship, [dedupe] settings.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Match probability from which a record joins an entity [default: 0.99].
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub threshold: Option<f64>,
+    /// Score with a saved model (from `dedupe --save-model`) instead of training one.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Save the model used (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub save_model: Option<PathBuf>,
+    /// Write a JSON report (counts, blocking, model, timings).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Blocks with more records than this are skipped [default: 50; 2–5000].
+    #[arg(long, value_name = "N", value_parser = parse_max_block)]
+    pub max_block: Option<usize>,
+    /// Normalize the master's values too (when it is not a tidyrec golden file).
+    #[arg(long)]
+    pub normalize_master: bool,
+    /// Country for phones of rows without one (ISO code or name).
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+    /// Start CSV output with a UTF-8 byte-order mark (for Excel).
+    #[arg(long)]
+    pub bom: bool,
+    /// Do not neutralize values that a spreadsheet would run as formulas.
+    #[arg(long)]
+    pub allow_formulas: bool,
+}
 
 pub const EXAMPLES: &str = "Examples:
   # Nightly: attach tonight's web sign-ups to the customer master

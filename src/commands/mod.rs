@@ -3,6 +3,7 @@
 //! what they share: messages on stderr, the progress bar, dispatch and the
 //! rendering of errors as exit codes.
 
+pub mod args;
 pub mod dedupe;
 pub mod export;
 pub mod link;
@@ -13,9 +14,8 @@ pub mod run;
 pub mod segment;
 pub mod validate;
 
-use crate::cli::{GlobalArgs, InputArgs, LogFormat};
 use crate::io::{paths, write, ReadOptions, Reject};
-use clap::Parser;
+use args::{GlobalArgs, InputArgs, LogFormat};
 use std::path::{Path, PathBuf};
 
 /// Reading options from the input flags every command shares.
@@ -205,88 +205,4 @@ impl Log {
             eprintln!("{message}");
         }
     }
-}
-
-/// `--threads` is capped at this many threads per core.
-const MAX_THREADS_PER_CORE: usize = 4;
-
-/// Runs tidyrec with the process arguments and returns the exit code
-/// (0 success, 1 check failed, 2 usage/config/input/I/O error).
-pub fn main_exit_code() -> u8 {
-    let cli = match crate::cli::Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(err) => {
-            let code = if err.use_stderr() { 2 } else { 0 };
-            let _ = err.print();
-            return code;
-        }
-    };
-    if let Some(mut threads) = cli.global.threads {
-        if threads == 0 {
-            eprintln!("error: --threads must be at least 1");
-            return 2;
-        }
-        // More threads than a few per core only add memory and contention
-        // (output is the same for any count): cap them, and say so.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let cap = MAX_THREADS_PER_CORE * cores;
-        if threads > cap {
-            if !cli.global.quiet {
-                eprintln!(
-                    "warning: --threads {threads} is more than {MAX_THREADS_PER_CORE}× the {cores} core(s) here; using {cap}"
-                );
-            }
-            threads = cap;
-        }
-        if let Err(err) = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-        {
-            eprintln!("error: cannot start {threads} threads: {err}");
-            return 2;
-        }
-    }
-    let log = Log::new(&cli.global);
-    let progress = progress_bar::Bar::boxed(!cli.global.quiet && !cli.global.no_progress);
-    let result = match &cli.command {
-        crate::cli::Command::Normalize(args) => normalize::run(args, &log, progress.as_ref()),
-        crate::cli::Command::Dedupe(args) => dedupe::run(args, &log, progress.as_ref()),
-        crate::cli::Command::Validate(args) => validate::run(args, &log, progress.as_ref()),
-        crate::cli::Command::Profile(args) => profile::run(args, &log, progress.as_ref()),
-        crate::cli::Command::Export(args) => export::run(args, &log, progress.as_ref()),
-        crate::cli::Command::Link(args) => link::run(args, &log, progress.as_ref()),
-        crate::cli::Command::Run(args) => run::run(args, &log, progress.as_ref()),
-        crate::cli::Command::Segment(args) => segment::run(args, &log, progress.as_ref()),
-    };
-    match result {
-        Ok(Status::Success) => 0,
-        Ok(Status::Failed) => 1,
-        Err(err) => {
-            if is_broken_pipe(&err) {
-                return 0;
-            }
-            let mut message = format!("error: {err}");
-            for cause in err.chain().skip(1) {
-                message.push_str(&format!("\n  caused by: {cause}"));
-            }
-            let message = crate::report::escape_terminal(&message).into_owned();
-            if cli.global.log_format == crate::cli::LogFormat::Json {
-                eprintln!(
-                    "{}",
-                    serde_json::json!({ "level": "error", "message": message })
-                );
-            } else {
-                eprintln!("{message}");
-            }
-            2
-        }
-    }
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }

@@ -5,8 +5,8 @@
 //! audit lists every changed or rejected cell with its original value; the
 //! summary on stderr and the JSON report give per-column counts.
 
+use super::args::{DateOrderArg, InputArgs, OutputArgs};
 use super::{Log, Status};
-use crate::cli::{DateOrderArg, NormalizeArgs};
 use crate::config::RuleFile;
 use crate::io::{self, write};
 use crate::normalize::plan::{build_plan, resolve_region};
@@ -16,8 +16,36 @@ use crate::report::normalize as report;
 use crate::schema::resolve::resolve_roles;
 use crate::schema::{Inferred, Role};
 use anyhow::{Context, Result};
+use clap::Args;
 use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct NormalizeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Rule file (TOML) that sets column roles and options.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Write one row per changed or rejected cell (CSV).
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
+    /// Write a JSON report (roles, per-column counts, timings).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Country for rows without one (phone region, date order), e.g. US, GB, CN.
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+    /// Day/month order for all date columns (default: per row from its country).
+    #[arg(long, value_enum)]
+    pub date_order: Option<DateOrderArg>,
+    /// Column holding the record id (default: inferred).
+    #[arg(long, value_name = "COLUMN")]
+    pub id_column: Option<String>,
+}
 
 pub const EXAMPLES: &str = "Examples:
   # Zero configuration: roles are inferred, each row's country decides phone region and date order

@@ -6,8 +6,8 @@
 //! rate from the matching engine. Prints a table on stdout; writes JSON and
 //! a self-contained HTML page on request; compares with an earlier JSON.
 
+use super::args::InputArgs;
 use super::{Log, Status};
-use crate::cli::ProfileArgs;
 use crate::config::RuleFile;
 use crate::io::{self, write};
 use crate::normalize::plan::{build_plan, resolve_region};
@@ -17,8 +17,34 @@ use crate::report::profile::{self as report, Profile};
 use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
 use anyhow::{Context, Result};
+use clap::Args;
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write the profile as JSON (stable, versioned; input of --compare).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report with charts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// An earlier `--json` profile: show what got better or worse.
+    #[arg(long, value_name = "OLD.json")]
+    pub compare: Option<PathBuf>,
+    /// Rule file (TOML) that sets column roles and options.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Skip the duplicate estimate (the slowest part on large files).
+    #[arg(long)]
+    pub no_duplicates: bool,
+    /// Country for rows without one (phone region, date order), e.g. US, GB, CN.
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+}
 
 pub const EXAMPLES: &str = "Examples:
   # The table in the terminal, and a report to open in a browser

@@ -9,21 +9,36 @@
 //! Exit 0 success, 1 a check failed (with `stop-on-failure`, nothing is
 //! published), 2 configuration, input or I/O error.
 
+use super::args::{InputArgs, OutputArgs};
+use super::dedupe::DedupeArgs;
+use super::export::ExportArgs;
+use super::link::LinkArgs;
+use super::segment::SegmentArgs;
+use super::validate::{ValidateArgs, ValidateFormat};
 use super::{Log, Status};
-use crate::cli::{
-    DedupeArgs, ExportArgs, InputArgs, LinkArgs, OutputArgs, RunArgs, SegmentArgs, ValidateArgs,
-    ValidateFormat,
-};
 use crate::io::{self, write};
 use crate::pipeline::config::{MatchMode, Pipeline};
 use crate::pipeline::publish::{self, Staging};
 use crate::pipeline::{self, RECORD_ID};
 use crate::progress::Progress;
 use anyhow::{Context, Result};
+use clap::Args;
 use serde_json::{json, Value};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The pipeline file (TOML).
+    pub pipeline: PathBuf,
+    /// Check the configuration and print what would be read and written; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// When another run of this pipeline holds the lock, wait for it instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
+}
 
 pub const EXAMPLES: &str = "Examples:
   # The demo pipeline: two sources, validation, dedupe, Salesforce and HubSpot files

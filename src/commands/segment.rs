@@ -7,8 +7,8 @@
 //! rule file's `[segment]` names them; segment names can be renamed there.
 //! Every input row is written, in order, with its columns unchanged.
 
+use super::args::InputArgs;
 use super::{Log, Status};
-use crate::cli::SegmentArgs;
 use crate::config::RuleFile;
 use crate::io::{self, write};
 use crate::normalize::plan::{build_plan, resolve_region};
@@ -18,7 +18,27 @@ use crate::schema::Role;
 use crate::segment::{self, Dimension, Scores};
 use crate::table::Column;
 use anyhow::{bail, Context, Result};
+use clap::Args;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output: the input's rows and columns plus rfm_* and segment.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Rule file: [segment] columns and segment names.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Count recency up to this date, YYYY-MM-DD (default: the latest purchase in the file).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Write a JSON report: quintile boundaries, customers per segment.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
 
 pub const EXAMPLES: &str = "Examples:
   # Segments of the golden records (recency as of the latest purchase in the file)

@@ -6,8 +6,8 @@
 //! Exit 0 when every `error` check passes, 1 when one fails, 2 on usage,
 //! rule-file or input errors.
 
+use super::args::InputArgs;
 use super::{Log, Status};
-use crate::cli::{ValidateArgs, ValidateFormat};
 use crate::config::RuleFile;
 use crate::io::{self, write};
 use crate::normalize::plan::{build_plan, resolve_region};
@@ -17,8 +17,49 @@ use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
 use crate::validate::{self, Kind};
 use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Rule file (TOML) with [[check]] tables.
+    #[arg(long, value_name = "FILE")]
+    pub rules: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write every failing row (row, id, check, severity, column, value, reason) as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub failures: Option<PathBuf>,
+    /// Column holding the record id shown with failures (default: inferred).
+    #[arg(long, value_name = "COLUMN")]
+    pub id_column: Option<String>,
+    /// Country for rows without one (phone region, date order), e.g. US, GB, CN.
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+    /// "Today" for freshness checks, as YYYY-MM-DD (default: the current UTC date).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// A readable table.
+    Text,
+    /// The versioned JSON report.
+    Json,
+    /// JUnit XML, one test case per check.
+    Junit,
+    /// GitHub Actions annotations.
+    Github,
+}
 
 pub const EXAMPLES: &str = "Examples:
   # A CI gate: red build with a readable reason when the export breaks a rule
