@@ -56,10 +56,12 @@ pub struct ReadOutcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("cannot read `{path}`: {source}")]
+    // Not a `source`: the message already says it, and the error chain
+    // would print it twice.
+    #[error("cannot read `{path}`: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
         "unknown encoding `{label}`; use one of utf-8, utf-16, gbk, gb18030, latin1, windows-1252"
@@ -172,9 +174,9 @@ pub fn read_delimited(
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
-    let io_err = |source| ReadError::Io {
+    let io_err = |error| ReadError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     if path == Path::new("-") {
         let mut bytes = Vec::new();

@@ -16,9 +16,9 @@ pub fn read(path: &Path) -> Result<ReadOutcome, ReadError> {
         path: path.to_path_buf(),
         message,
     };
-    let file = std::fs::File::open(path).map_err(|source| ReadError::Io {
+    let file = std::fs::File::open(path).map_err(|error| ReadError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let frame = ParquetReader::new(file)
         .finish()

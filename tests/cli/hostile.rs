@@ -4,9 +4,7 @@
 //! a pipeline killed while publishing is finished by the next run, and
 //! nothing a customer typed reaches the terminal as an escape sequence.
 
-mod common;
-
-use common::{fixture, records, stderr_of, Workdir};
+use crate::common::{fixture, records, stderr_of, Workdir};
 
 const CONTACTS: &str = "Customer ID,First Name,Last Name,Email,Phone,Country\n\
 C-1,Anna,Schmidt,anna@example.de,030 1234567,DE\n\

@@ -3,10 +3,8 @@
 //! agreement with `dedupe`), `run` (idempotent re-runs, dry run, lock,
 //! stop on failed checks, a killed run publishes nothing) and `segment`.
 
-mod common;
-
+use crate::common::*;
 use assert_cmd::Command;
-use common::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 

@@ -2,9 +2,7 @@
 //! (text and JUnit as insta snapshots), the JSON report's shape, the failing
 //! rows file, and rule-file errors.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// A work dir holding the validate fixtures under short relative names, so
 /// reports (which name the files) are the same on every machine.

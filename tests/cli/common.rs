@@ -1,5 +1,5 @@
-//! Helpers shared by the CLI test files: a temp working directory that runs
-//! the real binary, fixture paths, and CSV parsing.
+//! Helpers shared by the test modules: a temp working directory that runs
+//! the real binary in a clean environment, fixture paths, and CSV parsing.
 #![allow(dead_code)]
 
 use assert_cmd::Command;
@@ -31,10 +31,13 @@ impl Workdir {
         self.command().args(args).output().expect("run tidyrec")
     }
 
+    /// The binary in this directory, with an empty environment (nothing of
+    /// the developer's or CI's shell — `TIDYREC_*`, `RUST_BACKTRACE`, a
+    /// locale — can change what a test sees) but `NO_COLOR`.
     pub fn command(&self) -> Command {
         let mut cmd = Command::cargo_bin("tidyrec").expect("binary");
         cmd.current_dir(self.dir.path())
-            .env_remove("RUST_BACKTRACE")
+            .env_clear()
             .env("NO_COLOR", "1");
         cmd
     }

@@ -2,9 +2,7 @@
 //! `--compare`, and the HTML report's content (rendering in a real browser is
 //! checked by scripts/check_html_report.sh).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn profile_json(wd: &Workdir, input: &str, json: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["profile", input, "--json", json];

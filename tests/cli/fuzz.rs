@@ -14,8 +14,7 @@
 //! CI runs a few thousand inputs per target. Long runs (see docs/fuzzing.md):
 //!   FUZZ_ITERATIONS=10000000 cargo test --profile fuzz --test fuzz -- --test-threads 2
 
-mod common;
-
+use crate::common;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use tidyrec::io::{self, ReadOptions};

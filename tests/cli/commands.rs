@@ -1,10 +1,8 @@
 //! CLI tests: run the real binary on fixtures and check outputs (parsed back
 //! into records), stderr and the exit code. Each test gets a fresh temp dir.
 
-mod common;
-
+use crate::common::*;
 use assert_cmd::Command;
-use common::*;
 use std::path::Path;
 
 #[test]
