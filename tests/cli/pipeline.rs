@@ -4,7 +4,6 @@
 //! stop on failed checks, a killed run publishes nothing) and `segment`.
 
 use crate::common::*;
-use assert_cmd::Command;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -173,21 +172,15 @@ fn salesforce_merge_plan_chains_calls_of_three() {
 // ---------------------------------------------------------------- link
 
 fn generate(wd: &Workdir, rows: usize, seed: u64, name: &str) {
-    let status = Command::cargo_bin("tidyrec-gen")
-        .unwrap()
-        .current_dir(wd.path("."))
-        .args(["--rows", &rows.to_string(), "--seed", &seed.to_string()])
-        .args([
-            "--duplicates",
-            "-o",
-            name,
-            "--truth",
-            &format!("{name}.truth"),
-        ])
-        .output()
-        .unwrap()
-        .status;
-    assert!(status.success());
+    let path = |n: &str| wd.path(n).to_string_lossy().into_owned();
+    tidyrec_gen::people::generate(
+        rows,
+        seed,
+        &path(name),
+        &path(&format!("{name}.truth")),
+        None,
+    )
+    .expect("generate test data");
 }
 
 /// Splits a CSV file's records: every `n`-th record (from `offset`) to
