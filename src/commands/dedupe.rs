@@ -9,10 +9,10 @@
 use super::args::{parse_max_block, parse_probability, InputArgs, OutputArgs};
 use super::{Log, Status};
 use crate::config::RuleFile;
+use crate::dedupe::{self, DedupeError, DedupeSettings, Deduped, GOLDEN_COLUMNS};
 use crate::io::{self, write};
-use crate::matching::{self, features, Settings};
-use crate::matching::{load_model, DEFAULT_THRESHOLD};
-use crate::merge::survivorship_rules;
+use crate::matching::load_model;
+use crate::matching::{self, features};
 use crate::merge::{self, Survivorship};
 use crate::normalize::plan::{build_plan, resolve_region};
 use crate::progress::Progress;
@@ -21,7 +21,7 @@ use crate::schema::resolve::{
     check_unique_ids, default_id_column, identifier_columns, resolve_roles,
 };
 use crate::schema::Role;
-use crate::table::{Column, Table};
+use crate::table::Table;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::collections::BTreeMap;
@@ -94,9 +94,6 @@ pub const EXAMPLES: &str = "Examples:
   # CI: fail the job when the export holds duplicates
   tidyrec dedupe export.csv -o /tmp/golden.csv --fail-on-duplicates --report dedupe.json";
 
-/// Columns added to the golden file.
-const GOLDEN_COLUMNS: [&str; 3] = ["cluster_id", "member_count", "member_ids"];
-
 pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
     let started = Instant::now();
     let input_path = &args.input.input;
@@ -121,106 +118,50 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     super::note_read(log, input_path, &read);
     let rejects = read.rejects;
     let raw = read.table;
-    for name in GOLDEN_COLUMNS {
-        if raw.column_index(name).is_some() {
-            bail!(
-                "`{}` already has a column named `{name}`, which dedupe adds to the golden file; rename it",
-                input_path.display()
-            );
-        }
-    }
-    let inferred = resolve_roles(&raw, &rules, args.id_column.as_deref(), input_path)?;
-    let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
-    let id_column = match &args.id_column {
-        Some(name) => {
-            let column = raw.column_index(name).with_context(|| {
-                format!(
-                    "--id-column `{name}` is not a column of `{}` (columns: {})",
-                    input_path.display(),
-                    raw.headers.join(", ")
-                )
-            })?;
-            check_unique_ids(&raw, column, input_path)?;
-            Some(column)
-        }
-        None => default_id_column(&raw, &roles),
-    };
-    let identifiers = identifier_columns(&raw, &rules, id_column);
-    // Record ids as written (before normalization), for every output.
-    let id_header = id_column.map_or("row".to_string(), |c| raw.headers[c].clone());
-    let ids: Vec<String> = (0..raw.row_count())
-        .map(|row| match id_column {
-            Some(c) => raw.columns[c].get(row).to_string(),
-            None => (row + 1).to_string(),
-        })
-        .collect();
+    let Records {
+        inferred,
+        roles,
+        identifiers,
+        id_header,
+        ids,
+    } = records(&raw, &rules, args.id_column.as_deref(), input_path)?;
     let read_time = started.elapsed();
 
-    let normalize_started = Instant::now();
-    // The values as read are not needed once normalized: free them (the
-    // largest file-sized allocation) before matching.
-    let table: Table = if args.no_normalize {
-        raw
-    } else {
-        let plan = build_plan(&raw, &inferred, &rules, default_region, None);
-        let normalized = crate::normalize::run(&raw, &plan, false, progress).table;
-        drop(raw);
-        normalized
-    };
-    let table = &table;
-    let normalize_time = normalize_started.elapsed();
-
-    let sources = features::Sources::from_roles(&table.headers, &roles, &identifiers);
-    let features_started = Instant::now();
-    let features = features::Features::compute(table, &sources);
-    let features_time = features_started.elapsed();
-    if features.kinds.is_empty() {
-        bail!(
+    let settings = DedupeSettings::resolve(
+        args.threshold,
+        args.max_block,
+        &rules,
+        saved_model,
+        args.pairs.is_some(),
+    );
+    let plan =
+        (!args.no_normalize).then(|| build_plan(&raw, &inferred, &rules, default_region, None));
+    let deduped = match dedupe::deduplicate(
+        raw,
+        plan.as_ref(),
+        &roles,
+        &identifiers,
+        &rules,
+        &settings,
+        progress,
+    ) {
+        Err(DedupeError::NothingToMatch) => bail!(
             "`{}` has no column to match on (names, e-mail, phone, birth date, address…); set roles in a rule file ([columns.\"…\"] role = \"email\")",
             input_path.display()
-        );
-    }
-    let threshold = args
-        .threshold
-        .or(rules.dedupe.threshold)
-        .unwrap_or(DEFAULT_THRESHOLD);
-    let max_block = args
-        .max_block
-        .or(rules.dedupe.max_block)
-        .unwrap_or(matching::MAX_BLOCK)
-        .max(2);
-    let settings = Settings {
-        threshold,
-        max_block,
-        model: saved_model,
-        blocking: rules.dedupe.blocking.clone(),
-        anchors: 0,
+        ),
+        other => other?,
     };
-    let mut outcome = matching::run(&features, &settings, progress)?;
-    // Pairs, their levels and weights, and the features only explain pairs:
-    // without --pairs, free them (a few hundred MB at 1.5M records) before
-    // the golden table is built.
-    let features = if args.pairs.is_some() {
-        Some(features)
-    } else {
-        outcome.pairs = Vec::new();
-        outcome.levels = Vec::new();
-        outcome.weights = Vec::new();
-        None
-    };
-
-    let merge_started = Instant::now();
-    let recency = merge::recency_column(&table.headers, &roles);
-    let survivorship = survivorship_rules(&table.headers, &roles, &rules, recency.is_some());
-    let mut golden = merge::merge(
+    let Deduped {
         table,
-        &outcome.clusters.cluster_of,
-        outcome.clusters.count,
-        &survivorship,
-        recency,
-        &roles,
-    );
-    let merge_time = merge_started.elapsed();
+        matches: outcome,
+        features,
+        mut golden,
+        survivorship,
+        timings_before: [normalize_time, features_time],
+        merge_time,
+    } = deduped;
+    let table = &table;
+    let (threshold, max_block) = (settings.threshold, settings.max_block);
 
     let write_started = Instant::now();
     let id_header = id_header.as_str();
@@ -228,7 +169,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         bom: args.output.bom,
         allow_formulas: args.output.allow_formulas,
     };
-    let golden_rows = golden_table(&mut golden, &ids);
+    let golden_rows = dedupe::golden_table(&mut golden, &ids);
     // The golden and clusters files are independent: write them side by side.
     let (golden_written, clusters_written) = rayon::join(
         || write::table(output_path, &golden_rows, csv_options),
@@ -253,20 +194,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     }
     let write_time = write_started.elapsed();
 
-    if !golden.conflicts.is_empty() {
-        log.warn(&format!(
-            "{} merged customer(s) have members with different first names and birth dates (clusters {}{}): each golden row is one member's person, but check them — they may be two people",
-            golden.conflicts.len(),
-            golden
-                .conflicts
-                .iter()
-                .take(10)
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            if golden.conflicts.len() > 10 { ", …; all in --report" } else { "" }
-        ));
-    }
+    warn_conflicts(log, &golden);
     let mut sizes: BTreeMap<usize, usize> = BTreeMap::new();
     for members in &golden.members {
         *sizes.entry(members.len()).or_default() += 1;
@@ -274,11 +202,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let records = table.row_count();
     let duplicates = records - outcome.clusters.count;
     let timings = phase_timings(
-        [
-            ("read", read_time),
-            ("normalize", normalize_time),
-            ("features", features_time),
-        ],
+        [("read", read_time), normalize_time, features_time],
         &outcome.stats,
         [("merge", merge_time), ("write", write_time)],
         started.elapsed(),
@@ -361,24 +285,83 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     Ok(Status::Success)
 }
 
-/// The golden rows plus `cluster_id`, `member_count`, `member_ids` (the
-/// merged table is moved out of `golden`, not copied).
-fn golden_table(golden: &mut merge::Golden, ids: &[String]) -> Table {
-    let mut table = std::mem::take(&mut golden.table);
-    let mut cluster_id = Column::default();
-    let mut count = Column::default();
-    let mut member_ids = Column::default();
-    for (k, members) in golden.members.iter().enumerate() {
-        cluster_id.push(&(k + 1).to_string());
-        count.push(&members.len().to_string());
-        let joined: Vec<&str> = members.iter().map(|&r| ids[r].as_str()).collect();
-        member_ids.push(&joined.join(";"));
+/// The roles and ids of a table to dedupe: roles resolved (rule file >
+/// `--id-column` > inference), the record id column (named and checked
+/// unique, else the first unique id column, else row numbers), other
+/// systems' person identifiers, and each row's id as written.
+pub(crate) struct Records {
+    pub inferred: Vec<crate::schema::Inferred>,
+    pub roles: Vec<Role>,
+    pub identifiers: Vec<usize>,
+    pub id_header: String,
+    pub ids: Vec<String>,
+}
+
+pub(crate) fn records(
+    raw: &Table,
+    rules: &RuleFile,
+    id_column: Option<&str>,
+    input_path: &Path,
+) -> Result<Records> {
+    for name in GOLDEN_COLUMNS {
+        if raw.column_index(name).is_some() {
+            bail!(
+                "`{}` already has a column named `{name}`, which dedupe adds to the golden file; rename it",
+                input_path.display()
+            );
+        }
     }
-    table
-        .headers
-        .extend(GOLDEN_COLUMNS.iter().map(|s| s.to_string()));
-    table.columns.extend([cluster_id, count, member_ids]);
-    table
+    let inferred = resolve_roles(raw, rules, id_column, input_path)?;
+    let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
+    let id_column = match id_column {
+        Some(name) => {
+            let column = raw.column_index(name).with_context(|| {
+                format!(
+                    "--id-column `{name}` is not a column of `{}` (columns: {})",
+                    input_path.display(),
+                    raw.headers.join(", ")
+                )
+            })?;
+            check_unique_ids(raw, column, input_path)?;
+            Some(column)
+        }
+        None => default_id_column(raw, &roles),
+    };
+    let identifiers = identifier_columns(raw, rules, id_column);
+    // Record ids as written (before normalization), for every output.
+    let id_header = id_column.map_or("row".to_string(), |c| raw.headers[c].clone());
+    let ids: Vec<String> = (0..raw.row_count())
+        .map(|row| match id_column {
+            Some(c) => raw.columns[c].get(row).to_string(),
+            None => (row + 1).to_string(),
+        })
+        .collect();
+    Ok(Records {
+        inferred,
+        roles,
+        identifiers,
+        id_header,
+        ids,
+    })
+}
+
+/// Says which merged customers may be two people.
+pub(crate) fn warn_conflicts(log: &Log, golden: &crate::merge::Golden) {
+    if golden.conflicts.is_empty() {
+        return;
+    }
+    log.warn(&format!(
+        "{} merged customer(s) have members with different first names and birth dates (clusters {}{}): each golden row is one member's person, but check them — they may be two people",
+        golden.conflicts.len(),
+        golden
+            .conflicts
+            .iter()
+            .take(10)
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        if golden.conflicts.len() > 10 { ", …; all in --report" } else { "" }
+    ));
 }
 
 fn write_clusters(

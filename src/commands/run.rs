@@ -9,8 +9,7 @@
 //! Exit 0 success, 1 a check failed (with `stop-on-failure`, nothing is
 //! published), 2 configuration, input or I/O error.
 
-use super::args::{InputArgs, OutputArgs};
-use super::dedupe::DedupeArgs;
+use super::args::InputArgs;
 use super::export::ExportArgs;
 use super::link::LinkArgs;
 use super::segment::SegmentArgs;
@@ -218,7 +217,8 @@ fn execute(
     let cleaned_path = staging.path(&c.outputs.cleaned)?;
     write::table(&cleaned_path, &gathered.table, write::CsvOptions::default())?;
     let records = gathered.table.row_count();
-    drop(gathered.table);
+    // Kept for an in-memory dedupe step; otherwise freed now.
+    let mut cleaned_table = c.matching.is_some().then_some(gathered.table);
     // Rows a lenient input could not read are published, never lost.
     for ((source, path, rejects), stats) in gathered.rejects.iter().zip(&gathered.inputs) {
         if rejects.is_empty() {
@@ -326,6 +326,8 @@ fn execute(
         let report = work.join("match.json");
         match (m.mode, master) {
             (MatchMode::Link, Some(master)) => {
+                // `link` reads the cleaned file itself (for now).
+                drop(cleaned_table.take());
                 let previous_crosswalk = pipeline.output_dir.join(&c.outputs.crosswalk);
                 let link_args = LinkArgs {
                     input: input_args(&cleaned_path),
@@ -368,31 +370,32 @@ fn execute(
                 if mode == MatchMode::Link {
                     log.info("no master yet: this first run dedupes the inputs into one");
                 }
-                let clusters = work.join("clusters.csv");
-                let dedupe_args = DedupeArgs {
-                    input: input_args(&cleaned_path),
-                    output: OutputArgs {
-                        output: golden_path.clone(),
-                        bom: false,
-                        allow_formulas: false,
+                // In memory: the cleaned table as gathered, no re-read.
+                let cleaned = cleaned_table
+                    .take()
+                    .context("internal: the cleaned table was not kept for matching")?;
+                let deduped = dedupe_in_memory(
+                    cleaned,
+                    &cleaned_path,
+                    rules.as_deref(),
+                    model.as_deref(),
+                    m.threshold,
+                    c.pipeline.default_region.as_deref(),
+                    &golden_path,
+                    &crosswalk_path,
+                    &step_log,
+                    progress,
+                )?;
+                let r = json!({
+                    "records": deduped.records,
+                    "clusters": deduped.entities,
+                    "duplicate_records": deduped.records - deduped.entities,
+                    "duplicate_rate": if deduped.records == 0 {
+                        0.0
+                    } else {
+                        (deduped.records - deduped.entities) as f64 / deduped.records as f64
                     },
-                    id_column: Some(RECORD_ID.into()),
-                    rules,
-                    threshold: m.threshold,
-                    clusters: Some(clusters.clone()),
-                    pairs: None,
-                    lineage: None,
-                    report: Some(report.clone()),
-                    save_model: None,
-                    model,
-                    no_normalize: true,
-                    fail_on_duplicates: false,
-                    max_block: None,
-                    default_region: c.pipeline.default_region.clone(),
-                };
-                super::dedupe::run(&dedupe_args, &step_log, progress)?;
-                crosswalk_from_clusters(&clusters, &crosswalk_path)?;
-                let r = read_json(&report)?;
+                });
                 log.info(&format!(
                     "deduplicated: {} records → {} entities ({} duplicate records)",
                     r["records"], r["clusters"], r["duplicate_records"]
@@ -548,13 +551,61 @@ fn execute(
     })
 }
 
-/// The crosswalk of a run that deduped from scratch: every record and its
-/// entity (cluster), all new.
-fn crosswalk_from_clusters(clusters: &Path, crosswalk: &Path) -> Result<()> {
-    let table = io::read(clusters, &io::ReadOptions::default())?.table;
-    let p = table.column_index("match_probability");
+/// What the pipeline's in-memory dedupe step made.
+struct DedupedStep {
+    records: usize,
+    entities: usize,
+}
+
+/// The pipeline's dedupe step on the gathered table, in memory: the same
+/// roles, settings and outputs as `tidyrec dedupe --no-normalize
+/// --id-column record_id` on the cleaned file, without writing and
+/// re-reading it; writes the golden records and the crosswalk.
+#[allow(clippy::too_many_arguments)]
+fn dedupe_in_memory(
+    cleaned: crate::table::Table,
+    cleaned_path: &Path,
+    rules: Option<&Path>,
+    model: Option<&Path>,
+    threshold: Option<f64>,
+    default_region: Option<&str>,
+    golden_path: &Path,
+    crosswalk_path: &Path,
+    log: &Log,
+    progress: &dyn Progress,
+) -> Result<DedupedStep> {
+    let rules = crate::config::RuleFile::load_optional(rules)?;
+    crate::normalize::plan::resolve_region(default_region, &rules)?;
+    let model = model.map(crate::matching::load_model).transpose()?;
+    let super::dedupe::Records {
+        roles,
+        identifiers,
+        ids,
+        ..
+    } = super::dedupe::records(&cleaned, &rules, Some(RECORD_ID), cleaned_path)?;
+    let settings = crate::dedupe::DedupeSettings::resolve(threshold, None, &rules, model, false);
+    let mut deduped = match crate::dedupe::deduplicate(
+        cleaned,
+        None,
+        &roles,
+        &identifiers,
+        &rules,
+        &settings,
+        progress,
+    ) {
+        Err(crate::dedupe::DedupeError::NothingToMatch) => anyhow::bail!(
+            "`{}` has no column to match on (names, e-mail, phone, birth date, address…); set roles in a rule file ([columns.\"…\"] role = \"email\")",
+            cleaned_path.display()
+        ),
+        other => other?,
+    };
+    let records = deduped.table.row_count();
+    let entities = deduped.matches.clusters.count;
+    let golden_rows = crate::dedupe::golden_table(&mut deduped.golden, &ids);
+    write::table(golden_path, &golden_rows, write::CsvOptions::default())?;
+    let clusters = &deduped.matches.clusters;
     write::records(
-        crosswalk,
+        crosswalk_path,
         &[
             "record_id",
             "entity_id",
@@ -562,17 +613,18 @@ fn crosswalk_from_clusters(clusters: &Path, crosswalk: &Path) -> Result<()> {
             "match_probability",
             "explanation",
         ],
-        (0..table.row_count()).map(|row| {
+        ids.iter().enumerate().map(|(row, id)| {
             [
-                table.columns[0].get(row).to_string(),
-                table.columns[1].get(row).to_string(),
+                id.clone(),
+                clusters.cluster_of[row].to_string(),
                 "new".to_string(),
-                p.map_or(String::new(), |c| table.columns[c].get(row).to_string()),
+                clusters.best_probability[row].map_or(String::new(), |p| format!("{p:.6}")),
                 String::new(),
             ]
         }),
     )?;
-    Ok(())
+    super::dedupe::warn_conflicts(log, &deduped.golden);
+    Ok(DedupedStep { records, entities })
 }
 
 /// One line per run, appended: text, or JSON with `--log-format json`.

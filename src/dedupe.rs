@@ -1,0 +1,178 @@
+//! The dedupe stage as one call: a table (normalized here unless the
+//! caller already did) → per-record features → matching (blocking,
+//! comparison, Fellegi–Sunter, clustering) → golden records by
+//! survivorship. Files, flags and messages belong to the caller (`tidyrec
+//! dedupe`, a pipeline's dedupe step); this module only computes.
+//!
+//! Guarantees: the result is the same for any thread count; every input
+//! row is in exactly one cluster; each golden row is one member's person
+//! (see [`crate::merge`]); pairs, levels and weights are kept only when
+//! asked for (a few hundred MB at 1.5M records).
+
+use crate::config::RuleFile;
+use crate::matching::{self, features, model::Model};
+use crate::merge::{self, Survivorship};
+use crate::normalize::Plan;
+use crate::progress::Progress;
+use crate::schema::Role;
+use crate::table::{Column, Table};
+use std::time::{Duration, Instant};
+
+/// Why a dedupe run could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum DedupeError {
+    #[error("there is no column to match on (names, e-mail, phone, birth date, address…); set roles in a rule file ([columns.\"…\"] role = \"email\")")]
+    NothingToMatch,
+    #[error(transparent)]
+    Matching(#[from] anyhow::Error),
+}
+
+/// Columns a golden table adds after the input's.
+pub const GOLDEN_COLUMNS: [&str; 3] = ["cluster_id", "member_count", "member_ids"];
+
+/// What a dedupe run is told, resolved from flags, the rule file and
+/// defaults before a row is read.
+#[derive(Debug, Clone)]
+pub struct DedupeSettings {
+    /// Match probability from which two records are one entity.
+    pub threshold: f64,
+    /// Blocks larger than this are skipped (other rules still pair them).
+    pub max_block: usize,
+    /// A saved model to score with instead of training on the file.
+    pub model: Option<Model>,
+    /// Keep pairs, levels, weights and features (for `--pairs`).
+    pub keep_pairs: bool,
+}
+
+impl DedupeSettings {
+    /// Flag over rule file over default, for threshold and block size.
+    pub fn resolve(
+        threshold: Option<f64>,
+        max_block: Option<usize>,
+        rules: &RuleFile,
+        model: Option<Model>,
+        keep_pairs: bool,
+    ) -> DedupeSettings {
+        DedupeSettings {
+            threshold: threshold
+                .or(rules.dedupe.threshold)
+                .unwrap_or(matching::DEFAULT_THRESHOLD),
+            max_block: max_block
+                .or(rules.dedupe.max_block)
+                .unwrap_or(matching::MAX_BLOCK)
+                .max(2),
+            model,
+            keep_pairs,
+        }
+    }
+}
+
+/// What a dedupe run found and made.
+pub struct Deduped {
+    /// The table matched and merged (normalized).
+    pub table: Table,
+    pub matches: matching::Outcome,
+    /// The features, when pairs were kept (they explain each pair).
+    pub features: Option<features::Features>,
+    pub golden: merge::Golden,
+    /// Each column's survivorship rule.
+    pub survivorship: Vec<Survivorship>,
+    /// normalize, features (the matching phases are in `matches.stats`).
+    pub timings_before: [(&'static str, Duration); 2],
+    pub merge_time: Duration,
+}
+
+/// Dedupes `raw` (normalized first with `plan`, when given). `roles` are
+/// the resolved roles; `identifiers` other systems' person ids (evidence).
+/// An error when the table has nothing to match on.
+pub fn deduplicate(
+    raw: Table,
+    plan: Option<&Plan>,
+    roles: &[Role],
+    identifiers: &[usize],
+    rules: &RuleFile,
+    settings: &DedupeSettings,
+    progress: &dyn Progress,
+) -> Result<Deduped, DedupeError> {
+    let normalize_started = Instant::now();
+    // The values as read are not needed once normalized: free them (the
+    // largest file-sized allocation) before matching.
+    let table = match plan {
+        Some(plan) => {
+            let normalized = crate::normalize::run(&raw, plan, false, progress).table;
+            drop(raw);
+            normalized
+        }
+        None => raw,
+    };
+    let normalize_time = normalize_started.elapsed();
+
+    let sources = features::Sources::from_roles(&table.headers, roles, identifiers);
+    let features_started = Instant::now();
+    let features = features::Features::compute(&table, &sources);
+    let features_time = features_started.elapsed();
+    if features.kinds.is_empty() {
+        return Err(DedupeError::NothingToMatch);
+    }
+    let matching_settings = matching::Settings {
+        threshold: settings.threshold,
+        max_block: settings.max_block,
+        model: settings.model.clone(),
+        blocking: rules.dedupe.blocking.clone(),
+        anchors: 0,
+    };
+    let mut matches = matching::run(&features, &matching_settings, progress)?;
+    // Pairs, their levels and weights, and the features only explain pairs:
+    // unless asked for, free them before the golden table is built.
+    let features = if settings.keep_pairs {
+        Some(features)
+    } else {
+        matches.pairs = Vec::new();
+        matches.levels = Vec::new();
+        matches.weights = Vec::new();
+        None
+    };
+
+    let merge_started = Instant::now();
+    let recency = merge::recency_column(&table.headers, roles);
+    let survivorship = merge::survivorship_rules(&table.headers, roles, rules, recency.is_some());
+    let golden = merge::merge(
+        &table,
+        &matches.clusters.cluster_of,
+        matches.clusters.count,
+        &survivorship,
+        recency,
+        roles,
+    );
+    let merge_time = merge_started.elapsed();
+    Ok(Deduped {
+        table,
+        matches,
+        features,
+        golden,
+        survivorship,
+        timings_before: [("normalize", normalize_time), ("features", features_time)],
+        merge_time,
+    })
+}
+
+/// The golden rows plus `cluster_id`, `member_count`, `member_ids` (the
+/// merged table is moved out of `golden`, not copied); `ids` name the
+/// input rows.
+pub fn golden_table(golden: &mut merge::Golden, ids: &[String]) -> Table {
+    let mut table = std::mem::take(&mut golden.table);
+    let mut cluster_id = Column::default();
+    let mut count = Column::default();
+    let mut member_ids = Column::default();
+    for (k, members) in golden.members.iter().enumerate() {
+        cluster_id.push(&(k + 1).to_string());
+        count.push(&members.len().to_string());
+        let joined: Vec<&str> = members.iter().map(|&r| ids[r].as_str()).collect();
+        member_ids.push(&joined.join(";"));
+    }
+    table
+        .headers
+        .extend(GOLDEN_COLUMNS.iter().map(|s| s.to_string()));
+    table.columns.extend([cluster_id, count, member_ids]);
+    table
+}
