@@ -13,7 +13,6 @@ use super::args::InputArgs;
 use super::export::ExportArgs;
 use super::link::LinkArgs;
 use super::segment::SegmentArgs;
-use super::validate::{ValidateArgs, ValidateFormat};
 use super::{Log, Status};
 use crate::io::{self, write};
 use crate::pipeline::config::{MatchMode, Pipeline};
@@ -218,7 +217,8 @@ fn execute(
     write::table(&cleaned_path, &gathered.table, write::CsvOptions::default())?;
     let records = gathered.table.row_count();
     // Kept for an in-memory dedupe step; otherwise freed now.
-    let mut cleaned_table = c.matching.is_some().then_some(gathered.table);
+    // Kept for the in-memory validate and dedupe steps.
+    let mut cleaned_table = Some(gathered.table);
     // Rows a lenient input could not read are published, never lost.
     for ((source, path, rejects), stats) in gathered.rejects.iter().zip(&gathered.inputs) {
         if rejects.is_empty() {
@@ -253,24 +253,54 @@ fn execute(
     let mut validation = Value::Null;
     if let Some(v) = &c.validate {
         let step = Instant::now();
-        let scratch = work.join("validation.json");
-        let validate_args = ValidateArgs {
-            input: input_args(&cleaned_path),
-            rules: pipeline.base.join(&v.rules),
-            format: ValidateFormat::Json,
-            output: Some(scratch.clone()),
-            failures: None,
-            id_column: Some(RECORD_ID.into()),
-            default_region: c.pipeline.default_region.clone(),
-            as_of: None,
+        // In memory, on the gathered table; the report names the published
+        // files, not the staging ones.
+        let rules_path = pipeline.base.join(&v.rules);
+        let rules = crate::config::RuleFile::load(&rules_path)?;
+        if rules.checks.is_empty() {
+            anyhow::bail!(
+                "rule file `{}` has no [[check]] tables; add one, e.g.\n\n[[check]]\ntype = \"required\"\ncolumn = \"Email\"",
+                rules_path.display()
+            );
+        }
+        let default_region =
+            crate::normalize::plan::resolve_region(c.pipeline.default_region.as_deref(), &rules)?;
+        let table = cleaned_table
+            .as_ref()
+            .context("internal: the cleaned table was not kept for validation")?;
+        let published_input = pipeline.output_dir.join(&c.outputs.cleaned);
+        let validated = crate::validate::stage::validate_table(
+            table,
+            &rules,
+            Some(RECORD_ID),
+            default_region,
+            chrono::Utc::now().date_naive(),
+            &published_input,
+            &rules_path,
+            progress,
+        )?;
+        for message in &validated.not_applicable {
+            step_log.warn(message);
+        }
+        let report = crate::report::validate::Report {
+            input: &published_input,
+            rules_path: &rules_path,
+            table,
+            id_column: table.column_index(RECORD_ID),
+            checks: &validated.checks,
+            results: &validated.results,
         };
-        let outcome = super::validate::run(&validate_args, &step_log, progress)?;
-        // The published report names the published file, not the staging
-        // path, so the same inputs give the same report.
-        let mut json = read_json(&scratch)?;
-        json["input"] = json!(pipeline.output_dir.join(&c.outputs.cleaned));
-        json["rules"] = json!(pipeline.base.join(&v.rules));
+        let json = crate::report::validate::json(&report);
         write::json(&staging.path(&v.report)?, &json)?;
+        let outcome = if validated
+            .results
+            .iter()
+            .any(|r| r.status == crate::validate::Status::Fail)
+        {
+            Status::Failed
+        } else {
+            Status::Success
+        };
         let counts = &json["summary"];
         log.info(&format!(
             "validation {}: {} passed, {} warned, {} failed ({} checks, {})",
@@ -412,6 +442,8 @@ fn execute(
         golden = Some(golden_path);
         timings.push(("match", step.elapsed()));
     }
+
+    drop(cleaned_table);
 
     // 4. Exports of the golden records (or of the cleaned ones).
     let export_input = golden.clone().unwrap_or_else(|| cleaned_path.clone());

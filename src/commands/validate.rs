@@ -10,12 +10,12 @@ use super::args::InputArgs;
 use super::{Log, Status};
 use crate::config::RuleFile;
 use crate::io::{self, write};
-use crate::normalize::plan::{build_plan, resolve_region};
+use crate::normalize::plan::resolve_region;
 use crate::progress::Progress;
 use crate::report::validate::{self as report, Report};
-use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
-use crate::validate::{self, Kind};
+use crate::validate;
+use crate::validate::stage::{validate_table, Validated};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -106,126 +106,26 @@ pub fn run(args: &ValidateArgs, log: &Log, progress: &dyn Progress) -> Result<St
             read.rejects.len()
         ));
     }
-    // Every header a check names must exist: all missing ones at once.
-    let missing: Vec<String> = rules
-        .checks
-        .iter()
-        .flat_map(|check| {
-            check
-                .kind
-                .columns()
-                .into_iter()
-                .filter(|name| {
-                    crate::config::checks::placeholder_role(name).is_none()
-                        && raw.column_index(name).is_none()
-                })
-                .map(|name| format!("`{name}` (line {}, check `{}`)", check.line, check.name))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "rule file `{}` names {} column(s) that `{}` does not have: {}; its columns are: {}. Fix the names, or name columns by role (`role = \"email\"`) so the rule file runs on any export",
-            args.rules.display(),
-            missing.len(),
-            input_path.display(),
-            missing.join(", "),
-            raw.headers.join(", ")
-        );
-    }
-    let inferred = resolve_roles(raw, &rules, args.id_column.as_deref(), input_path)?;
-    let mut roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
-    // Checks that name a role run on this file's columns of that role.
-    let expanded = validate::expand_roles(&rules.checks, &raw.headers, &roles);
-    for (name, line, asked) in &expanded.not_applicable {
-        let asked: Vec<&str> = asked.iter().map(|r| r.name()).collect();
-        log.warn(&format!(
-            "check `{name}` (line {line}) does not apply: no column of role {} in `{}`",
-            asked.join(" or "),
-            input_path.display()
-        ));
-    }
-    let checks = expanded.checks;
-    // A check can decide how its column is read (a phone format check on a
-    // column inferred as text judges phones).
-    for check in &checks {
-        for name in check.kind.columns() {
-            let c = raw.column_index(name).expect("checked above");
-            if let Some(role) = check.kind.required_role(roles[c]) {
-                roles[c] = role;
-            }
-        }
-    }
     let read_time = started.elapsed();
-
-    // Normalize only what the checks read (everything when matching).
-    let matching = checks
-        .iter()
-        .any(|c| matches!(c.kind, Kind::DuplicateRate { .. }));
-    let used: Vec<bool> = (0..raw.headers.len())
-        .map(|c| {
-            matching
-                || checks
-                    .iter()
-                    .any(|check| check.kind.columns().contains(&raw.headers[c].as_str()))
-        })
-        .collect();
-    let mut adjusted = inferred.clone();
-    for (inferred, &role) in adjusted.iter_mut().zip(&roles) {
-        inferred.role = role;
-    }
-    let mut plan = build_plan(raw, &adjusted, &rules, default_region, None);
-    // Checks compare ISO dates, whatever the rule file writes for normalize.
-    plan.date_format = None;
-    for (column_plan, &used) in plan.columns.iter_mut().zip(&used) {
-        column_plan.enabled &= used;
-    }
-    let normalize_started = Instant::now();
-    let normalized = crate::normalize::run(raw, &plan, false, progress);
-    let normalize_time = normalize_started.elapsed();
-
-    let match_started = Instant::now();
-    let clusters = if matching {
-        let threshold = rules
-            .checks
-            .iter()
-            .find_map(|c| match c.kind {
-                Kind::DuplicateRate { match_probability } => Some(match_probability),
-                _ => None,
-            })
-            .unwrap_or(0.99);
-        let clusters = crate::matching::cluster_rows(
-            raw,
-            &normalized.table,
-            &roles,
-            &rules,
-            threshold,
-            progress,
-        )?;
-        if clusters.is_none() {
-            bail!(
-                "rule file `{}`: the duplicate-rate check needs columns to match on (names, e-mail, phone, birth date, address), and `{}` has none; set roles in [columns.\"…\"]",
-                args.rules.display(),
-                input_path.display()
-            );
-        }
-        clusters
-    } else {
-        None
-    };
-    let match_time = match_started.elapsed();
-
-    let check_started = Instant::now();
-    let input = validate::Input {
+    let Validated {
+        checks,
+        results,
+        roles,
+        not_applicable,
+        timings: [normalize_time, match_time, check_time],
+    } = validate_table(
         raw,
-        normalized: &normalized.table,
-        roles: &roles,
-        rejected: &normalized.rejected,
-        clusters: clusters.as_deref(),
+        &rules,
+        args.id_column.as_deref(),
+        default_region,
         as_of,
-    };
-    let results = validate::run(&checks, &input);
-    let check_time = check_started.elapsed();
+        input_path,
+        &args.rules,
+        progress,
+    )?;
+    for message in &not_applicable {
+        log.warn(message);
+    }
 
     let id_column = match &args.id_column {
         Some(name) => raw.column_index(name),
@@ -269,9 +169,9 @@ pub fn run(args: &ValidateArgs, log: &Log, progress: &dyn Progress) -> Result<St
         .count();
     log.timings(&[
         ("read", read_time),
-        ("normalize", normalize_time),
-        ("match", match_time),
-        ("checks", check_time),
+        normalize_time,
+        match_time,
+        check_time,
         ("total", started.elapsed()),
     ]);
     // The rendered report went to a file: say the outcome on stderr too.

@@ -15,6 +15,7 @@
 
 mod checks;
 mod roles;
+pub mod stage;
 
 pub use roles::{expand_roles, Expanded};
 
