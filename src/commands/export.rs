@@ -120,22 +120,17 @@ pub fn execute(
             format!("--out-encoding `{label}` is not one of utf-8, utf-8-bom, gbk, gb18030")
         })?;
     }
-    let max_rows = args.max_rows.unwrap_or(profile.max_rows).max(1);
-    let max_bytes = args.max_bytes.unwrap_or(profile.max_bytes).max(1024);
-    let set_aside_path = output_path.with_file_name(format!(
-        "{}.set-aside.csv",
-        output_path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("export")
-    ));
-    let opt_out_path = output_path.with_file_name(format!(
-        "{}.opt-out.csv",
-        output_path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("export")
-    ));
+    let settings = ExportSettings {
+        max_rows: args.max_rows.unwrap_or(profile.max_rows).max(1),
+        max_bytes: args.max_bytes.unwrap_or(profile.max_bytes).max(1024),
+        profile,
+        output: output_path.clone(),
+        keep_unmapped: args.keep_unmapped,
+        allow_formulas: args.allow_formulas,
+        allow_set_aside: args.allow_set_aside,
+        report: args.report.clone(),
+    };
+    let (set_aside_path, opt_out_path) = (settings.set_aside_path(), settings.opt_out_path());
     let mut paths = super::path_plan(&args.input, output_path);
     paths
         .read("--rules", args.rules.as_deref())
@@ -149,7 +144,8 @@ pub fn execute(
         .write("set-aside file", Some(&set_aside_path))
         .write(
             "opt-out list",
-            profile
+            settings
+                .profile
                 .opt_out_list
                 .is_some()
                 .then_some(opt_out_path.as_path()),
@@ -175,34 +171,93 @@ pub fn execute(
         normalized = crate::normalize::run(raw, &plan, false, progress).table;
         &normalized
     };
+    let (status, outcome) = export_table(table, &roles, &settings, &paths, started, log)?;
+    super::write_rejects(
+        &super::rejects_path(&args.input, output_path),
+        &read.rejects,
+        raw.row_count(),
+        log,
+    )?;
+    if let (Some(plan_path), Some(clusters_path)) = (&args.merge_plan, &args.clusters) {
+        let calls = write_merge_plan(plan_path, clusters_path, raw, &settings.profile, args)?;
+        log.info(&format!("{calls} merge call(s) → {}", plan_path.display()));
+    }
+    Ok((status, outcome))
+}
 
-    let mapping = export::map_columns(&profile, &table.headers, &roles);
+/// An export's settings, resolved from the flags and the target's profile
+/// before a row is read.
+pub struct ExportSettings {
+    pub profile: Profile,
+    /// The import file (split parts are `OUTPUT-part1.csv` …).
+    pub output: std::path::PathBuf,
+    pub max_rows: usize,
+    pub max_bytes: u64,
+    pub keep_unmapped: bool,
+    pub allow_formulas: bool,
+    pub allow_set_aside: bool,
+    pub report: Option<std::path::PathBuf>,
+}
+
+impl ExportSettings {
+    /// `OUTPUT.set-aside.csv`: the rows the importer would reject.
+    pub fn set_aside_path(&self) -> std::path::PathBuf {
+        self.beside("set-aside")
+    }
+
+    /// `OUTPUT.opt-out.csv`: a target's opt-out list (HubSpot).
+    pub fn opt_out_path(&self) -> std::path::PathBuf {
+        self.beside("opt-out")
+    }
+
+    fn beside(&self, kind: &str) -> std::path::PathBuf {
+        let stem = self
+            .output
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("export");
+        self.output.with_file_name(format!("{stem}.{kind}.csv"))
+    }
+}
+
+/// Exports a table (normalized, with its roles): maps its columns onto the
+/// profile, writes the import file(s), the set-aside rows and an opt-out
+/// list, logs what happened and returns it. `paths` guards the files read.
+pub(crate) fn export_table(
+    table: &crate::table::Table,
+    roles: &[Role],
+    settings: &ExportSettings,
+    paths: &crate::io::paths::Plan,
+    started: Instant,
+    log: &Log,
+) -> Result<(Status, ExportOutcome)> {
+    let mapping = export::map_columns(&settings.profile, &table.headers, roles);
     let options = write::CsvOptions {
         bom: false,
-        allow_formulas: args.allow_formulas,
+        allow_formulas: settings.allow_formulas,
     };
     let rendered = export::render(
         table,
-        &roles,
-        &profile,
+        roles,
+        &settings.profile,
         &mapping,
-        args.keep_unmapped,
+        settings.keep_unmapped,
         options,
     );
     let written = export::write_parts(
-        output_path,
+        &settings.output,
         &rendered,
-        profile.encoding,
-        max_rows,
-        max_bytes,
-        &paths,
+        settings.profile.encoding,
+        settings.max_rows,
+        settings.max_bytes,
+        paths,
     )?;
     if !rendered.set_aside.is_empty() {
         let mut header = vec!["row".to_string(), "reason".to_string()];
         header.extend(rendered.header.iter().cloned());
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
         write::records(
-            &set_aside_path,
+            &settings.set_aside_path(),
             &header,
             rendered.set_aside.iter().map(|s| {
                 let mut row = vec![s.row.to_string(), s.reason.clone()];
@@ -211,23 +266,18 @@ pub fn execute(
             }),
         )?;
     }
-    super::write_rejects(
-        &super::rejects_path(&args.input, output_path),
-        &read.rejects,
-        raw.row_count(),
-        log,
-    )?;
-    if let (Some(plan_path), Some(clusters_path)) = (&args.merge_plan, &args.clusters) {
-        let calls = write_merge_plan(plan_path, clusters_path, raw, &profile, args)?;
-        log.info(&format!("{calls} merge call(s) → {}", plan_path.display()));
-    }
 
     // E-mail consent: into the target's consent field, or (HubSpot) into an
     // opt-out list file; either way the polarity is kept.
-    let consent = export::consent_column(table, &roles).map(|(c, column_means)| {
-        let field = profile.fields.iter().enumerate().find(|(f, field)| {
-            field.consent.is_some() && mapping.sources[*f] == export::Source::Column(c)
-        });
+    let consent = export::consent_column(table, roles).map(|(c, column_means)| {
+        let field = settings
+            .profile
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(f, field)| {
+                field.consent.is_some() && mapping.sources[*f] == export::Source::Column(c)
+            });
         let opted_out = (0..table.row_count())
             .filter(|&r| export::opted_out(table.columns[c].get(r), column_means) == Some(true))
             .count();
@@ -239,12 +289,12 @@ pub fn execute(
             inverted: field.is_some_and(|(_, f)| f.consent != Some(column_means)),
             opt_out_list: None,
             opted_out,
-            exported: field.is_some() || args.keep_unmapped,
+            exported: field.is_some() || settings.keep_unmapped,
         }
     });
-    let consent = match (consent, &profile.opt_out_list) {
+    let consent = match (consent, &settings.profile.opt_out_list) {
         (Some(mut consent), Some(list_header)) if consent.field.is_none() => {
-            let (c, means) = export::consent_column(table, &roles).expect("found above");
+            let (c, means) = export::consent_column(table, roles).expect("found above");
             let email = roles.iter().position(|&r| r == Role::Email);
             let mut addresses: Vec<String> = Vec::new();
             if let Some(email) = email {
@@ -259,14 +309,14 @@ pub fn execute(
                 }
             }
             write::records(
-                &opt_out_path,
+                &settings.opt_out_path(),
                 &[list_header.as_str()],
                 addresses
                     .iter()
                     .map(|a| vec![write::guard(a, options).into_owned()]),
             )?;
             consent.opt_out_list = Some(FileRows {
-                file: opt_out_path.display().to_string(),
+                file: settings.opt_out_path().display().to_string(),
                 rows: addresses.len(),
             });
             consent.exported = email.is_some();
@@ -277,13 +327,15 @@ pub fn execute(
 
     if log.is_verbose() {
         log.detail(&format!(
-            "profile {} ({}), {}, dates {}, at most {max_rows} rows / {max_bytes} bytes per file",
-            profile.name,
-            profile.description,
-            profile.encoding.name(),
-            profile.date_format
+            "profile {} ({}), {}, dates {}, at most {} rows / {} bytes per file",
+            settings.profile.name,
+            settings.profile.description,
+            settings.profile.encoding.name(),
+            settings.profile.date_format,
+            settings.max_rows,
+            settings.max_bytes
         ));
-        for (field, source) in profile.fields.iter().zip(&mapping.sources) {
+        for (field, source) in settings.profile.fields.iter().zip(&mapping.sources) {
             let from = match *source {
                 export::Source::Column(c) => format!("`{}`", table.headers[c]),
                 export::Source::GivenOf(c) => format!("given name of `{}`", table.headers[c]),
@@ -310,10 +362,10 @@ pub fn execute(
                 .is_none_or(|k| k.opt_out_list.is_none() || &k.column != h)
         })
         .collect();
-    if !left_out.is_empty() && !args.keep_unmapped {
+    if !left_out.is_empty() && !settings.keep_unmapped {
         let message = format!(
             "column(s) with no {} import field, not exported: {} (add them with --keep-unmapped)",
-            profile.name,
+            settings.profile.name,
             left_out
                 .iter()
                 .map(|h| format!("`{h}`"))
@@ -347,7 +399,8 @@ pub fn execute(
         ));
     }
     for (field, n) in &rendered.stats.filled {
-        let placeholder = profile
+        let placeholder = settings
+            .profile
             .fields
             .iter()
             .find(|f| &f.header == field)
@@ -355,18 +408,19 @@ pub fn execute(
             .unwrap_or_default();
         log.warn(&format!(
             "{n} row(s) had no {field}, which {} requires: written as `{placeholder}` (the importer's placeholder)",
-            profile.name
+            settings.profile.name
         ));
     }
     if !rendered.set_aside.is_empty() {
         log.warn(&format!(
             "{} row(s) set aside in `{}`: {}",
             rendered.set_aside.len(),
-            set_aside_path.display(),
+            settings.set_aside_path().display(),
             counts(&rendered.stats.set_aside_reasons)
         ));
     }
-    let upsert: Vec<UpsertOutcome> = profile
+    let upsert: Vec<UpsertOutcome> = settings
+        .profile
         .fields
         .iter()
         .zip(&mapping.sources)
@@ -384,7 +438,7 @@ pub fn execute(
     if !upsert.is_empty() && upsert.iter().all(|u| u.column.is_none()) {
         log.warn(&format!(
             "the input has no id column: a later import into {} cannot update these records (give the input an id column, or export golden records)",
-            profile.name
+            settings.profile.name
         ));
     }
     let parts: Vec<String> = written
@@ -396,7 +450,7 @@ pub fn execute(
         "{} rows → {} import file(s) for {} in {:.2}s: {}",
         rendered.stats.rows,
         parts.len(),
-        profile.name,
+        settings.profile.name,
         started.elapsed().as_secs_f64(),
         parts.join(", ")
     ));
@@ -417,7 +471,7 @@ pub fn execute(
     }
     let outcome = ExportOutcome {
         version: crate::report::VERSION,
-        target: profile.name.clone(),
+        target: settings.profile.name.clone(),
         input_rows: table.row_count(),
         rows: rendered.stats.rows,
         files: written
@@ -431,7 +485,7 @@ pub fn execute(
         set_aside: rendered.set_aside.len(),
         set_aside_reasons: rendered.stats.set_aside_reasons.clone(),
         set_aside_file: (!rendered.set_aside.is_empty())
-            .then(|| set_aside_path.display().to_string()),
+            .then(|| settings.set_aside_path().display().to_string()),
         derived: rendered.stats.derived.clone(),
         filled: rendered.stats.filled.clone(),
         consent,
@@ -439,16 +493,16 @@ pub fn execute(
         unmapped: left_out,
         dates_not_converted: rendered.stats.dates_not_converted,
     };
-    if let Some(report) = &args.report {
+    if let Some(report) = &settings.report {
         write::json(report, &outcome)?;
     }
     // A consent column the target cannot take would lose customers' choices.
     if let Some(consent) = outcome.consent.as_ref().filter(|c| !c.exported) {
         log.warn(&format!(
             "consent column `{}` has no {} import field: the CRM would not learn these choices; export it with --keep-unmapped",
-            consent.column, profile.name
+            consent.column, settings.profile.name
         ));
-        if !args.allow_set_aside {
+        if !settings.allow_set_aside {
             log.warn(
                 "exit 1: a consent choice would be lost (pass --allow-set-aside to accept that)",
             );
@@ -458,7 +512,7 @@ pub fn execute(
     // Every input row is in an import file or in the set-aside file; a
     // set-aside row is a customer the CRM will not get, so it is a policy
     // failure unless the steward allowed it.
-    if !rendered.set_aside.is_empty() && !args.allow_set_aside {
+    if !rendered.set_aside.is_empty() && !settings.allow_set_aside {
         log.warn(&format!(
             "exit 1: {} of {} row(s) set aside (pass --allow-set-aside to accept that)",
             rendered.set_aside.len(),
