@@ -103,32 +103,19 @@ pub fn execute(
     let started = Instant::now();
     let input_path = &args.input.input;
     let output_path = &args.output;
-    if output_path == Path::new("-") {
-        bail!("export writes files (it may split them): give -o a file name such as contacts.csv");
-    }
-    if io::Format::from_path(output_path) == io::Format::Parquet
-        || io::Format::from_path(output_path) == io::Format::Xlsx
-    {
-        bail!(
-            "`{}`: CRM import files are CSV; name the output .csv",
-            output_path.display()
-        );
-    }
-    let mut profile = Profile::load(&args.target)?;
-    if let Some(label) = &args.out_encoding {
-        profile.encoding = OutputEncoding::parse(label).with_context(|| {
-            format!("--out-encoding `{label}` is not one of utf-8, utf-8-bom, gbk, gb18030")
-        })?;
-    }
+    let settings = ExportSettings::resolve(
+        &args.target,
+        args.out_encoding.as_deref(),
+        output_path,
+        args.max_rows,
+        args.max_bytes,
+    )?;
     let settings = ExportSettings {
-        max_rows: args.max_rows.unwrap_or(profile.max_rows).max(1),
-        max_bytes: args.max_bytes.unwrap_or(profile.max_bytes).max(1024),
-        profile,
-        output: output_path.clone(),
         keep_unmapped: args.keep_unmapped,
         allow_formulas: args.allow_formulas,
         allow_set_aside: args.allow_set_aside,
         report: args.report.clone(),
+        ..settings
     };
     let (set_aside_path, opt_out_path) = (settings.set_aside_path(), settings.opt_out_path());
     let mut paths = super::path_plan(&args.input, output_path);
@@ -200,6 +187,46 @@ pub struct ExportSettings {
 }
 
 impl ExportSettings {
+    /// The target's profile (with an output encoding instead of its own)
+    /// and limits; the output must be a CSV file name. Flags default off.
+    pub fn resolve(
+        target: &str,
+        out_encoding: Option<&str>,
+        output: &Path,
+        max_rows: Option<usize>,
+        max_bytes: Option<u64>,
+    ) -> Result<ExportSettings> {
+        if output == Path::new("-") {
+            bail!(
+                "export writes files (it may split them): give -o a file name such as contacts.csv"
+            );
+        }
+        if io::Format::from_path(output) == io::Format::Parquet
+            || io::Format::from_path(output) == io::Format::Xlsx
+        {
+            bail!(
+                "`{}`: CRM import files are CSV; name the output .csv",
+                output.display()
+            );
+        }
+        let mut profile = Profile::load(target)?;
+        if let Some(label) = out_encoding {
+            profile.encoding = OutputEncoding::parse(label).with_context(|| {
+                format!("--out-encoding `{label}` is not one of utf-8, utf-8-bom, gbk, gb18030")
+            })?;
+        }
+        Ok(ExportSettings {
+            max_rows: max_rows.unwrap_or(profile.max_rows).max(1),
+            max_bytes: max_bytes.unwrap_or(profile.max_bytes).max(1024),
+            profile,
+            output: output.to_path_buf(),
+            keep_unmapped: false,
+            allow_formulas: false,
+            allow_set_aside: false,
+            report: None,
+        })
+    }
+
     /// `OUTPUT.set-aside.csv`: the rows the importer would reject.
     pub fn set_aside_path(&self) -> std::path::PathBuf {
         self.beside("set-aside")

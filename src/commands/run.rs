@@ -10,9 +10,7 @@
 //! published), 2 configuration, input or I/O error.
 
 use super::args::InputArgs;
-use super::export::ExportArgs;
 use super::link::LinkArgs;
-use super::segment::SegmentArgs;
 use super::{Log, Status};
 use crate::io::{self, write};
 use crate::pipeline::config::{MatchMode, Pipeline};
@@ -338,6 +336,7 @@ fn execute(
     // 3. Match: link to last run's master (stable ids), or dedupe.
     let mut matching = Value::Null;
     let mut golden: Option<PathBuf> = None;
+    let mut golden_in_memory: Option<crate::table::Table> = None;
     if let Some(m) = &c.matching {
         let step = Instant::now();
         let golden_path = staging.path(&c.outputs.golden)?;
@@ -416,6 +415,7 @@ fn execute(
                     &step_log,
                     progress,
                 )?;
+                golden_in_memory = Some(deduped.golden);
                 let r = json!({
                     "records": deduped.records,
                     "clusters": deduped.entities,
@@ -443,94 +443,124 @@ fn execute(
         timings.push(("match", step.elapsed()));
     }
 
+    // 4. Exports of the golden records (or of the cleaned ones), from one
+    // table in memory: the golden records made above, the ones `link`
+    // wrote (read once), or the cleaned records.
+    let (table_path, table_name) = match &golden {
+        Some(path) => (path.clone(), c.outputs.golden.clone()),
+        None => (cleaned_path.clone(), c.outputs.cleaned.clone()),
+    };
+    let output_table = if c.exports.is_empty() && c.segment.is_none() {
+        None
+    } else {
+        Some(match (golden_in_memory.take(), &golden) {
+            (Some(table), _) => table,
+            (None, Some(path)) => io::read(path, &io::ReadOptions::default())?.table,
+            (None, None) => cleaned_table
+                .take()
+                .context("internal: the cleaned table was not kept for the exports")?,
+        })
+    };
     drop(cleaned_table);
-
-    // 4. Exports of the golden records (or of the cleaned ones).
-    let export_input = golden.clone().unwrap_or_else(|| cleaned_path.clone());
     let mut exports = Vec::new();
-    for e in &c.exports {
-        let step = Instant::now();
-        let export_args = ExportArgs {
-            input: input_args(&export_input),
-            target: pipeline.resolve_target(&e.target),
-            output: staging.path(&e.file)?,
-            out_encoding: e.encoding.clone(),
-            max_rows: None,
-            max_bytes: None,
-            keep_unmapped: false,
-            rules: None,
-            no_normalize: true,
-            default_region: c.pipeline.default_region.clone(),
-            allow_formulas: false,
-            clusters: None,
-            merge_plan: None,
-            // The pipeline reports set-aside rows in its summary and log.
-            allow_set_aside: true,
-            report: None,
-        };
-        let (_, outcome) = super::export::execute(&export_args, &step_log, progress)?;
-        let aside = if outcome.set_aside > 0 {
-            format!(
-                ", {} set aside ({})",
-                outcome.set_aside,
-                outcome
-                    .set_aside_reasons
-                    .iter()
-                    .map(|(reason, n)| format!("{reason}: {n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        } else {
-            String::new()
-        };
-        log.info(&format!(
-            "exported for {}: {} ({} rows{aside})",
-            e.target, e.file, outcome.rows
-        ));
-        // Paths in the summary are the published ones, not the staging's.
-        let mut entry = serde_json::to_value(&outcome)?;
-        entry["file"] = json!(e.file);
-        if let Some(map) = entry.as_object_mut() {
-            map.remove("files");
-            map.remove("version");
-            if outcome.set_aside_file.is_some() {
-                map.insert(
-                    "set_aside_file".into(),
-                    json!(published_beside(&e.file, "set-aside")),
-                );
+    if let Some(table) = output_table.as_ref().filter(|_| !c.exports.is_empty()) {
+        let no_rules = crate::config::RuleFile::default();
+        crate::normalize::plan::resolve_region(c.pipeline.default_region.as_deref(), &no_rules)?;
+        let roles: Vec<crate::schema::Role> =
+            crate::schema::resolve::resolve_roles(table, &no_rules, None, Path::new(&table_name))?
+                .iter()
+                .map(|i| i.role)
+                .collect();
+        for e in &c.exports {
+            let step = Instant::now();
+            let output = staging.path(&e.file)?;
+            let settings = super::export::ExportSettings {
+                // The pipeline reports set-aside rows in its summary and log.
+                allow_set_aside: true,
+                ..super::export::ExportSettings::resolve(
+                    &pipeline.resolve_target(&e.target),
+                    e.encoding.as_deref(),
+                    &output,
+                    None,
+                    None,
+                )?
+            };
+            let mut paths = crate::io::paths::Plan::new();
+            paths
+                .read("the exported table", Some(&table_path))
+                .write("export", Some(&output))
+                .write("set-aside file", Some(&settings.set_aside_path()))
+                .write(
+                    "opt-out list",
+                    settings
+                        .profile
+                        .opt_out_list
+                        .is_some()
+                        .then_some(settings.opt_out_path().as_path()),
+                )
+                .check()?;
+            let (_, outcome) =
+                super::export::export_table(table, &roles, &settings, &paths, step, &step_log)?;
+            let aside = if outcome.set_aside > 0 {
+                format!(
+                    ", {} set aside ({})",
+                    outcome.set_aside,
+                    outcome
+                        .set_aside_reasons
+                        .iter()
+                        .map(|(reason, n)| format!("{reason}: {n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                String::new()
+            };
+            log.info(&format!(
+                "exported for {}: {} ({} rows{aside})",
+                e.target, e.file, outcome.rows
+            ));
+            // Paths in the summary are the published ones, not the staging's.
+            let mut entry = serde_json::to_value(&outcome)?;
+            entry["file"] = json!(e.file);
+            if let Some(map) = entry.as_object_mut() {
+                map.remove("files");
+                map.remove("version");
+                if outcome.set_aside_file.is_some() {
+                    map.insert(
+                        "set_aside_file".into(),
+                        json!(published_beside(&e.file, "set-aside")),
+                    );
+                }
+                if let Some(list) = map
+                    .get_mut("consent")
+                    .and_then(|c| c.get_mut("opt_out_list"))
+                    .filter(|l| !l.is_null())
+                {
+                    list["file"] = json!(published_beside(&e.file, "opt-out"));
+                }
             }
-            if let Some(list) = map
-                .get_mut("consent")
-                .and_then(|c| c.get_mut("opt_out_list"))
-                .filter(|l| !l.is_null())
-            {
-                list["file"] = json!(published_beside(&e.file, "opt-out"));
-            }
+            exports.push(entry);
+            timings.push(("export", step.elapsed()));
         }
-        exports.push(entry);
-        timings.push(("export", step.elapsed()));
     }
 
-    // 5. Segments of the golden records.
+    // 5. Segments of the same table.
     let mut segments = Value::Null;
-    if let Some(s) = &c.segment {
+    if let (Some(s), Some(table)) = (&c.segment, output_table) {
         let step = Instant::now();
-        let report = work.join("segment.json");
-        let segment_args = SegmentArgs {
-            input: input_args(&export_input),
-            output: staging.path(&s.file)?,
-            rules: s.rules.as_ref().map(|r| pipeline.base.join(r)),
-            as_of: None,
-            report: Some(report.clone()),
-        };
-        super::segment::run(&segment_args, &step_log, progress)?;
-        segments = read_json(&report)?;
-        // The published name, not the staging copy the step read.
-        segments["input"] = json!(if golden.is_some() {
-            &c.outputs.golden
-        } else {
-            &c.outputs.cleaned
-        });
+        let rules = crate::config::RuleFile::load_optional(
+            s.rules.as_ref().map(|r| pipeline.base.join(r)).as_deref(),
+        )?;
+        super::segment::check_names(&rules)?;
+        segments = super::segment::segment_table(
+            table,
+            Path::new(&table_name),
+            &rules,
+            None,
+            &staging.path(&s.file)?,
+            &step_log,
+            progress,
+        )?;
         log.info(&format!(
             "segmented {} customers → {}",
             segments["customers"], s.file
@@ -587,6 +617,8 @@ fn execute(
 struct DedupedStep {
     records: usize,
     entities: usize,
+    /// The golden records as written (for the exports and segments).
+    golden: crate::table::Table,
 }
 
 /// The pipeline's dedupe step on the gathered table, in memory: the same
@@ -656,7 +688,11 @@ fn dedupe_in_memory(
         }),
     )?;
     super::dedupe::warn_conflicts(log, &deduped.golden);
-    Ok(DedupedStep { records, entities })
+    Ok(DedupedStep {
+        records,
+        entities,
+        golden: golden_rows,
+    })
 }
 
 /// One line per run, appended: text, or JSON with `--log-format json`.

@@ -66,21 +66,36 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         .write("--report", args.report.as_deref())
         .check()?;
     let rules = RuleFile::load_optional(args.rules.as_deref())?;
-    for key in rules.segment.names.keys() {
-        if !segment::SEGMENTS.iter().any(|(k, _)| k == key) {
-            bail!(
-                "rule file: [segment] names has `{key}`, which is not a segment; use {}",
-                segment::SEGMENTS
-                    .iter()
-                    .map(|(k, _)| *k)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-    }
+    check_names(&rules)?;
     let read = io::read(input_path, &super::read_options(&args.input))?;
     super::note_read(log, input_path, &read);
-    let raw = read.table;
+    let report = segment_table(
+        read.table,
+        input_path,
+        &rules,
+        args.as_of.as_deref(),
+        &args.output,
+        log,
+        progress,
+    )?;
+    if let Some(path) = &args.report {
+        write::json(path, &report)?;
+    }
+    Ok(Status::Success)
+}
+
+/// Segments a table as read (normalized here): RFM scores and a segment
+/// per row, written to `output` with the input's values; returns the
+/// report. `input_path` names the input in messages and the report.
+pub(crate) fn segment_table(
+    raw: crate::table::Table,
+    input_path: &std::path::Path,
+    rules: &RuleFile,
+    as_of: Option<&str>,
+    output: &std::path::Path,
+    log: &Log,
+    progress: &dyn Progress,
+) -> Result<serde_json::Value> {
     for name in ADDED {
         if raw.column_index(name).is_some() {
             bail!(
@@ -89,10 +104,10 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
             );
         }
     }
-    let inferred = resolve_roles(&raw, &rules, None, input_path)?;
+    let inferred = resolve_roles(&raw, rules, None, input_path)?;
     let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
-    let region = resolve_region(None, &rules)?;
-    let plan = build_plan(&raw, &inferred, &rules, region, None);
+    let region = resolve_region(None, rules)?;
+    let plan = build_plan(&raw, &inferred, rules, region, None);
     let table = crate::normalize::run(&raw, &plan, false, progress).table;
 
     let find =
@@ -176,7 +191,7 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         .collect();
     // Default "today": the latest purchase in the file, so the same file
     // always gives the same segments.
-    let as_of = match &args.as_of {
+    let as_of = match as_of {
         Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .with_context(|| format!("--as-of `{text}` is not a date YYYY-MM-DD"))?,
         None => match dates.iter().flatten().max() {
@@ -237,7 +252,7 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
     let mut out = raw;
     out.headers.extend(ADDED.iter().map(|s| s.to_string()));
     out.columns.extend(added);
-    write::table(&args.output, &out, write::CsvOptions::default())?;
+    write::table(output, &out, write::CsvOptions::default())?;
 
     let dimension = |col: Option<usize>, bounds: Vec<f64>, values: &[Option<f64>]| Dimension {
         column: col.map(|c| table.headers[c].clone()),
@@ -256,9 +271,6 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         "segments": counts,
         "definitions": segment::SEGMENTS.iter().map(|(k, d)| (name_of(k), d.to_string())).collect::<BTreeMap<_, _>>(),
     });
-    if let Some(path) = &args.report {
-        write::json(path, &report)?;
-    }
     if frequency_col.is_none() {
         log.warn("no order-count column and no member_count: frequency scores are all 1 (name one with [segment] frequency = \"…\")");
     }
@@ -273,7 +285,24 @@ pub fn run(args: &SegmentArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
             .map(|(k, v)| format!("{k} {v}"))
             .collect::<Vec<_>>()
             .join(", "),
-        args.output.display()
+        output.display()
     ));
-    Ok(Status::Success)
+    Ok(report)
+}
+
+/// The rule file's `[segment] names` rename only segments that exist.
+pub(crate) fn check_names(rules: &RuleFile) -> Result<()> {
+    for key in rules.segment.names.keys() {
+        if !segment::SEGMENTS.iter().any(|(k, _)| k == key) {
+            bail!(
+                "rule file: [segment] names has `{key}`, which is not a segment; use {}",
+                segment::SEGMENTS
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(())
 }
