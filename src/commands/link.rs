@@ -129,33 +129,111 @@ impl Placement {
 }
 
 pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status> {
+    link(&LinkSettings::from_args(args), None, log, progress).map(|_| Status::Success)
+}
+
+/// A link run's settings, resolved from the flags (or a pipeline's file)
+/// before a row is read.
+pub struct LinkSettings {
+    pub batch: PathBuf,
+    pub read: io::ReadOptions,
+    pub lenient: bool,
+    /// Where unreadable batch rows go (`--lenient`).
+    pub rejects: PathBuf,
+    pub master: PathBuf,
+    pub output: PathBuf,
+    pub crosswalk: Option<PathBuf>,
+    pub previous_crosswalk: Option<PathBuf>,
+    pub entity_column: Option<String>,
+    pub id_column: Option<String>,
+    pub rules: Option<PathBuf>,
+    pub threshold: Option<f64>,
+    pub model: Option<PathBuf>,
+    pub save_model: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+    pub max_block: Option<usize>,
+    pub normalize_master: bool,
+    pub default_region: Option<String>,
+    pub bom: bool,
+    pub allow_formulas: bool,
+}
+
+impl LinkSettings {
+    fn from_args(args: &LinkArgs) -> LinkSettings {
+        LinkSettings {
+            batch: args.input.input.clone(),
+            read: super::read_options(&args.input),
+            lenient: args.input.lenient,
+            rejects: super::rejects_path(&args.input, &args.output),
+            master: args.master.clone(),
+            output: args.output.clone(),
+            crosswalk: args.crosswalk.clone(),
+            previous_crosswalk: args.previous_crosswalk.clone(),
+            entity_column: args.entity_column.clone(),
+            id_column: args.id_column.clone(),
+            rules: args.rules.clone(),
+            threshold: args.threshold,
+            model: args.model.clone(),
+            save_model: args.save_model.clone(),
+            report: args.report.clone(),
+            max_block: args.max_block,
+            normalize_master: args.normalize_master,
+            default_region: args.default_region.clone(),
+            bom: args.bom,
+            allow_formulas: args.allow_formulas,
+        }
+    }
+}
+
+/// Where a link run put the batch's records.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LinkOutcome {
+    pub batch_records: usize,
+    pub known_records: usize,
+    pub attached_records: usize,
+    pub new_records: usize,
+    pub new_entities: usize,
+    pub entities_updated: usize,
+    pub entities: usize,
+}
+
+pub(crate) fn link(
+    config: &LinkSettings,
+    batch: Option<io::ReadOutcome>,
+    log: &Log,
+    progress: &dyn Progress,
+) -> Result<LinkOutcome> {
     let started = Instant::now();
-    let batch_path = &args.input.input;
-    let master_path = &args.master;
-    let output_path = &args.output;
+    let batch_path = &config.batch;
+    let master_path = &config.master;
+    let output_path = &config.output;
     write::ensure_writable_format(output_path)?;
-    let mut plan = super::path_plan(&args.input, output_path);
+    let mut plan = paths::Plan::new();
+    plan.read("INPUT", Some(batch_path));
+    if config.lenient {
+        plan.write("--rejects", Some(&config.rejects));
+    }
     plan.read("--master", Some(master_path))
-        .read("--rules", args.rules.as_deref())
-        .read("--model", args.model.as_deref())
+        .read("--rules", config.rules.as_deref())
+        .read("--model", config.model.as_deref())
         .write("-o", Some(output_path))
-        .write("--crosswalk", args.crosswalk.as_deref())
-        .write("--report", args.report.as_deref())
-        .write("--save-model", args.save_model.as_deref());
+        .write("--crosswalk", config.crosswalk.as_deref())
+        .write("--report", config.report.as_deref())
+        .write("--save-model", config.save_model.as_deref());
     // The previous crosswalk is, by design, the crosswalk this run updates
     // (the default): only a different file is protected as an input.
-    if let Some(previous) = &args.previous_crosswalk {
+    if let Some(previous) = &config.previous_crosswalk {
         let mut same = paths::Plan::new();
         same.read("--previous-crosswalk", Some(previous))
-            .write("--crosswalk", args.crosswalk.as_deref());
+            .write("--crosswalk", config.crosswalk.as_deref());
         if same.check_overlaps().is_ok() {
             plan.read("--previous-crosswalk", Some(previous));
         }
     }
     plan.check()?;
-    let rules = RuleFile::load_optional(args.rules.as_deref())?;
-    let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
-    let saved_model = args
+    let rules = RuleFile::load_optional(config.rules.as_deref())?;
+    let default_region = resolve_region(config.default_region.as_deref(), &rules)?;
+    let saved_model = config
         .model
         .as_deref()
         .map(crate::matching::load_model)
@@ -163,7 +241,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
 
     // Master: its data columns, entity ids and member ids.
     let master = io::read(master_path, &io::ReadOptions::default())?.table;
-    let entity_col = match &args.entity_column {
+    let entity_col = match &config.entity_column {
         Some(name) => master.column_index(name).with_context(|| {
             format!(
                 "--entity-column `{name}` is not in the master `{}` (columns: {})",
@@ -205,7 +283,10 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     }
 
     // Batch, laid out in the master's data columns (plus any new ones).
-    let read = io::read(batch_path, &super::read_options(&args.input))?;
+    let read = match batch {
+        Some(read) => read,
+        None => io::read(batch_path, &config.read)?,
+    };
     super::note_read(log, batch_path, &read);
     let batch = &read.table;
     for name in [MEMBER_COUNT, MEMBER_IDS, &master.headers[entity_col]] {
@@ -267,7 +348,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     for (column, extra) in sample.columns.iter_mut().zip(&aligned_batch.columns) {
         column.append(extra);
     }
-    let id_in_batch = args.id_column.as_deref();
+    let id_in_batch = config.id_column.as_deref();
     let inferred = resolve_roles(&sample, &rules, id_in_batch, batch_path)?;
     drop(sample);
     let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
@@ -314,7 +395,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     let normalize_started = Instant::now();
     let plan = build_plan(&aligned_batch, &inferred, &rules, default_region, None);
     let normalized_batch = crate::normalize::run(&aligned_batch, &plan, false, progress).table;
-    if args.normalize_master {
+    if config.normalize_master {
         master_data = crate::normalize::run(&master_data, &plan, false, progress).table;
     }
     let normalize_time = normalize_started.elapsed();
@@ -369,13 +450,13 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
             batch_path.display()
         );
     }
-    let threshold = args
+    let threshold = config
         .threshold
         .or(rules.dedupe.threshold)
         .unwrap_or(crate::matching::DEFAULT_THRESHOLD);
     let settings = Settings {
         threshold,
-        max_block: args
+        max_block: config
             .max_block
             .or(rules.dedupe.max_block)
             .unwrap_or(matching::MAX_BLOCK)
@@ -396,9 +477,10 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     let mut allocator = IdAllocator::after(
         master.columns[entity_col].iter().chain(
             crosswalk_entity_ids(
-                args.previous_crosswalk
+                config
+                    .previous_crosswalk
                     .as_deref()
-                    .or(args.crosswalk.as_deref()),
+                    .or(config.crosswalk.as_deref()),
             )?
             .iter()
             .map(String::as_str),
@@ -556,8 +638,8 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
         columns: out_columns,
     };
     let csv_options = write::CsvOptions {
-        bom: args.bom,
-        allow_formulas: args.allow_formulas,
+        bom: config.bom,
+        allow_formulas: config.allow_formulas,
     };
 
     // Crosswalk rows for this batch: placement, probability, explanation.
@@ -610,7 +692,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     };
     let (written, crosswalk_written) = rayon::join(
         || write::table(output_path, &out, csv_options),
-        || match &args.crosswalk {
+        || match &config.crosswalk {
             Some(path) => write::atomic(path, |w| {
                 let mut writer = csv::Writer::from_writer(w);
                 writer.write_record([
@@ -675,13 +757,8 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
     );
     written?;
     crosswalk_written?;
-    super::write_rejects(
-        &super::rejects_path(&args.input, output_path),
-        &read.rejects,
-        batch_rows,
-        log,
-    )?;
-    if let Some(path) = &args.save_model {
+    super::write_rejects(&config.rejects, &read.rejects, batch_rows, log)?;
+    if let Some(path) = &config.save_model {
         write::json(path, &outcome.model)?;
     }
     let write_time = write_started.elapsed();
@@ -702,7 +779,7 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
         [("merge", merge_time), ("write", write_time)],
         started.elapsed(),
     );
-    if let Some(path) = &args.report {
+    if let Some(path) = &config.report {
         let report = serde_json::json!({
             "version": crate::report::VERSION,
             "command": "link",
@@ -734,7 +811,15 @@ pub fn run(args: &LinkArgs, log: &Log, progress: &dyn Progress) -> Result<Status
         started.elapsed().as_secs_f64(),
         output_path.display()
     ));
-    Ok(Status::Success)
+    Ok(LinkOutcome {
+        batch_records: batch_rows,
+        known_records: known_n,
+        attached_records: attached_n,
+        new_records: new_n,
+        new_entities: new_entities.len(),
+        entities_updated: gained.len(),
+        entities: out.row_count(),
+    })
 }
 
 /// Where a batch record went.

@@ -9,8 +9,6 @@
 //! Exit 0 success, 1 a check failed (with `stop-on-failure`, nothing is
 //! published), 2 configuration, input or I/O error.
 
-use super::args::InputArgs;
-use super::link::LinkArgs;
 use super::{Log, Status};
 use crate::io::{self, write};
 use crate::pipeline::config::{MatchMode, Pipeline};
@@ -176,23 +174,6 @@ struct Executed {
     line: Value,
 }
 
-fn input_args(path: &Path) -> InputArgs {
-    InputArgs {
-        input: path.to_path_buf(),
-        delimiter: None,
-        encoding: None,
-        sheet: None,
-        lenient: false,
-        rejects: None,
-    }
-}
-
-fn read_json(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading the step report `{}`", path.display()))?;
-    Ok(serde_json::from_str(&text)?)
-}
-
 fn execute(
     pipeline: &Pipeline,
     files: &[Vec<PathBuf>],
@@ -352,14 +333,14 @@ fn execute(
             .as_ref()
             .map(|name| pipeline.output_dir.join(name))
             .filter(|p| p.exists());
-        let report = work.join("match.json");
         match (m.mode, master) {
             (MatchMode::Link, Some(master)) => {
-                // `link` reads the cleaned file itself (for now).
-                drop(cleaned_table.take());
                 let previous_crosswalk = pipeline.output_dir.join(&c.outputs.crosswalk);
-                let link_args = LinkArgs {
-                    input: input_args(&cleaned_path),
+                let settings = super::link::LinkSettings {
+                    batch: cleaned_path.clone(),
+                    read: io::ReadOptions::default(),
+                    lenient: false,
+                    rejects: work.join("rejects.csv"),
                     master: master.clone(),
                     output: golden_path.clone(),
                     crosswalk: Some(crosswalk_path),
@@ -370,15 +351,25 @@ fn execute(
                     threshold: m.threshold,
                     model,
                     save_model: None,
-                    report: Some(report.clone()),
+                    report: None,
                     max_block: None,
                     normalize_master: false,
                     default_region: c.pipeline.default_region.clone(),
                     bom: false,
                     allow_formulas: false,
                 };
-                super::link::run(&link_args, &step_log, progress)?;
-                let r = read_json(&report)?;
+                // The batch is the gathered table in memory, as written.
+                let batch = cleaned_table.take().map(|table| io::ReadOutcome {
+                    table,
+                    rejects: Vec::new(),
+                    format: "csv",
+                    encoding: Some("utf-8"),
+                    encoding_guessed: false,
+                    delimiter: Some(b','),
+                    renamed_headers: Vec::new(),
+                });
+                let linked = super::link::link(&settings, batch, &step_log, progress)?;
+                let r = serde_json::to_value(&linked)?;
                 log.info(&format!(
                     "linked to the master: {} records attached, {} already known, {} in {} new entities; {} entities",
                     r["attached_records"], r["known_records"], r["new_records"], r["new_entities"], r["entities"]
