@@ -117,7 +117,6 @@ pub fn execute(
         report: args.report.clone(),
         ..settings
     };
-    let (set_aside_path, opt_out_path) = (settings.set_aside_path(), settings.opt_out_path());
     let mut paths = super::path_plan(&args.input, output_path);
     paths
         .read("--rules", args.rules.as_deref())
@@ -126,19 +125,10 @@ pub fn execute(
             "--target",
             Some(Path::new(&args.target)).filter(|p| p.is_file()),
         )
-        .write("-o", Some(output_path))
         .write("--merge-plan", args.merge_plan.as_deref())
-        .write("set-aside file", Some(&set_aside_path))
-        .write(
-            "opt-out list",
-            settings
-                .profile
-                .opt_out_list
-                .is_some()
-                .then_some(opt_out_path.as_path()),
-        )
-        .write("--report", args.report.as_deref())
-        .check()?;
+        .write("--report", args.report.as_deref());
+    settings.declare_writes(&mut paths);
+    paths.check()?;
     if args.merge_plan.is_some() != args.clusters.is_some() {
         bail!("--merge-plan needs --clusters (the clusters file of `tidyrec dedupe` on this export), and the other way round");
     }
@@ -225,6 +215,20 @@ impl ExportSettings {
             allow_set_aside: false,
             report: None,
         })
+    }
+
+    /// Declares the files an export writes (the import file, the set-aside
+    /// rows, an opt-out list) in a path plan, so none lands on an input.
+    pub fn declare_writes(&self, plan: &mut crate::io::paths::Plan) {
+        plan.write("-o", Some(&self.output))
+            .write("set-aside file", Some(&self.set_aside_path()))
+            .write(
+                "opt-out list",
+                self.profile
+                    .opt_out_list
+                    .is_some()
+                    .then_some(self.opt_out_path().as_path()),
+            );
     }
 
     /// `OUTPUT.set-aside.csv`: the rows the importer would reject.
@@ -323,13 +327,16 @@ pub(crate) fn export_table(
         (Some(mut consent), Some(list_header)) if consent.field.is_none() => {
             let (c, means) = export::consent_column(table, roles).expect("found above");
             let email = roles.iter().position(|&r| r == Role::Email);
+            // In first-seen order, each once (a set: 700k opt-outs at 1.5M
+            // records made a linear search quadratic).
             let mut addresses: Vec<String> = Vec::new();
+            let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
             if let Some(email) = email {
                 for r in 0..table.row_count() {
                     let address = table.columns[email].get(r).trim();
                     if !address.is_empty()
                         && export::opted_out(table.columns[c].get(r), means) == Some(true)
-                        && !addresses.iter().any(|a| a == address)
+                        && seen.insert(address)
                     {
                         addresses.push(address.to_string());
                     }

@@ -477,19 +477,9 @@ fn execute(
                 )?
             };
             let mut paths = crate::io::paths::Plan::new();
-            paths
-                .read("the exported table", Some(&table_path))
-                .write("export", Some(&output))
-                .write("set-aside file", Some(&settings.set_aside_path()))
-                .write(
-                    "opt-out list",
-                    settings
-                        .profile
-                        .opt_out_list
-                        .is_some()
-                        .then_some(settings.opt_out_path().as_path()),
-                )
-                .check()?;
+            paths.read("the exported table", Some(&table_path));
+            settings.declare_writes(&mut paths);
+            paths.check()?;
             let (_, outcome) =
                 super::export::export_table(table, &roles, &settings, &paths, step, &step_log)?;
             let aside = if outcome.set_aside > 0 {
