@@ -501,7 +501,7 @@ fn format_value(value: &str, role: Role, profile: &Profile, stats: &mut RenderSt
 
 /// A number of the calling code's country as dialled at home, digits only,
 /// with the trunk prefix where the country's rules put one (libphonenumber's
-/// national format, via the `phonenumber` crate): `+861065529988` →
+/// national format, by `normalize::phone::format`): `+861065529988` →
 /// `01065529988`, `+8613812345678` → `13812345678`. None for numbers of
 /// other countries, extensions, or text that is not E.164.
 fn national_digits(value: &str, calling_code: &str) -> Option<String> {
@@ -509,11 +509,17 @@ fn national_digits(value: &str, calling_code: &str) -> Option<String> {
     if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let number = phonenumber::parse(None, value).ok()?;
-    let national = number
-        .format()
-        .mode(phonenumber::Mode::National)
-        .to_string();
+    // Our libphonenumber-faithful parser and formatter (normalize/phone),
+    // not the `phonenumber` crate's, which mis-parses some numbers.
+    let parsed = crate::normalize::phone::metadata::parse(&value[1..], true, None).ok()?;
+    if !crate::normalize::phone::metadata::is_valid(&parsed) {
+        return None;
+    }
+    let national = crate::normalize::phone::format::render(
+        &parsed,
+        None,
+        crate::normalize::phone::PhoneFormat::National,
+    );
     let digits: String = national.chars().filter(char::is_ascii_digit).collect();
     (!digits.is_empty()).then_some(digits)
 }
