@@ -260,17 +260,39 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-/// toml's message plus the line it points at, as `line N: …`.
-fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+/// toml's message plus the line it points at, as `line N: …`, and for an
+/// unknown key the nearest known one (`did you mean `default-region`?`).
+/// The one way every TOML file of tidyrec (rule files, pipeline files,
+/// export profiles) reports a syntax or key error.
+pub fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     let message = error.message().trim().to_string();
+    let hint = did_you_mean(&message)
+        .map(|key| format!("; did you mean `{key}`?"))
+        .unwrap_or_default();
     match error.span() {
         Some(span) => {
             let line = line_of(text, span.start);
             let source_line = text.lines().nth(line - 1).unwrap_or("").trim();
-            format!("line {line}: {message} (in `{source_line}`)")
+            format!("line {line}: {message} (in `{source_line}`){hint}")
         }
-        None => message,
+        None => format!("{message}{hint}"),
     }
+}
+
+/// From serde's "unknown field `x`, expected one of `a`, `b`" (or
+/// "unknown variant"), the expected name closest to `x`, if one is close.
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (given, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    expected
+        .into_iter()
+        .map(|known| (strsim::damerau_levenshtein(given, known), known))
+        .filter(|&(distance, known)| distance <= 2.max(known.len() / 4))
+        .min()
+        .map(|(_, known)| known.to_string())
 }
 
 #[cfg(test)]
@@ -291,6 +313,16 @@ mod tests {
         assert_eq!(rules.normalize.date_order, Some(Order::DayFirst));
         assert_eq!(rules.columns["Mobile"].role, Some(Role::Phone));
         assert_eq!(rules.columns["notes"].normalize, Some(false));
+    }
+
+    #[test]
+    fn an_unknown_key_suggests_the_nearest_known_one() {
+        let err = parse("[normalize]\ndefault-regoin = \"DE\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean `default-region`?"), "{err}");
+        let err = parse("[normalize]\nzzz = 1\n").unwrap_err().to_string();
+        assert!(!err.contains("did you mean"), "{err}");
     }
 
     #[test]

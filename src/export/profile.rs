@@ -262,7 +262,7 @@ impl Profile {
             anyhow::anyhow!(
                 "export profile `{}`: {}",
                 path.display(),
-                e.to_string().trim_end()
+                crate::config::describe_toml_error(text, &e)
             )
         })?;
         if profile.fields.is_empty() {

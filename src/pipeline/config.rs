@@ -217,7 +217,7 @@ impl Pipeline {
             anyhow::anyhow!(
                 "pipeline file `{}`: {}",
                 path.display(),
-                e.to_string().trim_end()
+                crate::config::describe_toml_error(text, &e)
             )
         })?;
         let base = path

@@ -45,6 +45,14 @@ fn typical_mistakes_and_their_exit_codes() {
         "Customer ID,First Name,Last Name,Email\nC-1,Ann,Lee,ann@x.com\nC-2,Bo,Berg,bo@x.com\n",
     );
     wd.write("typo.toml", "[normalize]\ndefault-regoin = \"DE\"\n");
+    wd.write(
+        "nightly.toml",
+        "[pipeline]\nname = \"nightly\"\noutptu-dir = \"out\"\n",
+    );
+    wd.write(
+        "mycrm.toml",
+        "name = \"mycrm\"\nencoding = \"utf-8\"\ndate-format = \"%Y-%m-%d\"\nphone-format = \"e164\"\nmax-rows = 100\nmax-bytes = 100000\n[[field]]\nheader = \"Email\"\nrole = \"email\"\nrequird = true\n",
+    );
     let cases: &[(&str, &[&str])] = &[
         ("no_such_command", &["frobnicate"]),
         ("missing_input", &["normalize", "nope.csv", "-o", "out.csv"]),
@@ -91,6 +99,18 @@ fn typical_mistakes_and_their_exit_codes() {
             ],
         ),
         ("validate_without_rules", &["validate", "contacts.csv"]),
+        ("pipeline_file_with_a_typo", &["run", "nightly.toml"]),
+        (
+            "export_profile_with_a_typo",
+            &[
+                "export",
+                "contacts.csv",
+                "--target",
+                "mycrm.toml",
+                "-o",
+                "x.csv",
+            ],
+        ),
         (
             "zero_threads",
             &["--threads", "0", "profile", "contacts.csv"],
