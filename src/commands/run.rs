@@ -453,77 +453,19 @@ fn execute(
         })
     };
     drop(cleaned_table);
-    let mut exports = Vec::new();
-    if let Some(table) = output_table.as_ref().filter(|_| !c.exports.is_empty()) {
-        let no_rules = crate::config::RuleFile::default();
-        crate::normalize::plan::resolve_region(c.pipeline.default_region.as_deref(), &no_rules)?;
-        let roles: Vec<crate::schema::Role> =
-            crate::schema::resolve::resolve_roles(table, &no_rules, None, Path::new(&table_name))?
-                .iter()
-                .map(|i| i.role)
-                .collect();
-        for e in &c.exports {
-            let step = Instant::now();
-            let output = staging.path(&e.file)?;
-            let settings = super::export::ExportSettings {
-                // The pipeline reports set-aside rows in its summary and log.
-                allow_set_aside: true,
-                ..super::export::ExportSettings::resolve(
-                    &pipeline.resolve_target(&e.target),
-                    e.encoding.as_deref(),
-                    &output,
-                    None,
-                    None,
-                )?
-            };
-            let mut paths = crate::io::paths::Plan::new();
-            paths.read("the exported table", Some(&table_path));
-            settings.declare_writes(&mut paths);
-            paths.check()?;
-            let (_, outcome) =
-                super::export::export_table(table, &roles, &settings, &paths, step, &step_log)?;
-            let aside = if outcome.set_aside > 0 {
-                format!(
-                    ", {} set aside ({})",
-                    outcome.set_aside,
-                    outcome
-                        .set_aside_reasons
-                        .iter()
-                        .map(|(reason, n)| format!("{reason}: {n}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            } else {
-                String::new()
-            };
-            log.info(&format!(
-                "exported for {}: {} ({} rows{aside})",
-                e.target, e.file, outcome.rows
-            ));
-            // Paths in the summary are the published ones, not the staging's.
-            let mut entry = serde_json::to_value(&outcome)?;
-            entry["file"] = json!(e.file);
-            if let Some(map) = entry.as_object_mut() {
-                map.remove("files");
-                map.remove("version");
-                if outcome.set_aside_file.is_some() {
-                    map.insert(
-                        "set_aside_file".into(),
-                        json!(published_beside(&e.file, "set-aside")),
-                    );
-                }
-                if let Some(list) = map
-                    .get_mut("consent")
-                    .and_then(|c| c.get_mut("opt_out_list"))
-                    .filter(|l| !l.is_null())
-                {
-                    list["file"] = json!(published_beside(&e.file, "opt-out"));
-                }
-            }
-            exports.push(entry);
-            timings.push(("export", step.elapsed()));
-        }
-    }
+    let exports = match output_table.as_ref().filter(|_| !c.exports.is_empty()) {
+        Some(table) => export_all(
+            pipeline,
+            &staging,
+            table,
+            &table_path,
+            &table_name,
+            log,
+            &step_log,
+            &mut timings,
+        )?,
+        None => Vec::new(),
+    };
 
     // 5. Segments of the same table.
     let mut segments = Value::Null;
@@ -592,6 +534,92 @@ fn execute(
         stop: false,
         line,
     })
+}
+
+/// The pipeline's exports of one table (golden or cleaned records), each
+/// into staging; returns each export's summary entry, with published names.
+#[allow(clippy::too_many_arguments)]
+fn export_all(
+    pipeline: &Pipeline,
+    staging: &Staging,
+    table: &crate::table::Table,
+    table_path: &Path,
+    table_name: &str,
+    log: &Log,
+    step_log: &Log,
+    timings: &mut Vec<(&'static str, std::time::Duration)>,
+) -> Result<Vec<Value>> {
+    let c = &pipeline.config;
+    let mut exports = Vec::new();
+    let no_rules = crate::config::RuleFile::default();
+    crate::normalize::plan::resolve_region(c.pipeline.default_region.as_deref(), &no_rules)?;
+    let roles: Vec<crate::schema::Role> =
+        crate::schema::resolve::resolve_roles(table, &no_rules, None, Path::new(table_name))?
+            .iter()
+            .map(|i| i.role)
+            .collect();
+    for e in &c.exports {
+        let step = Instant::now();
+        let output = staging.path(&e.file)?;
+        let settings = super::export::ExportSettings {
+            // The pipeline reports set-aside rows in its summary and log.
+            allow_set_aside: true,
+            ..super::export::ExportSettings::resolve(
+                &pipeline.resolve_target(&e.target),
+                e.encoding.as_deref(),
+                &output,
+                None,
+                None,
+            )?
+        };
+        let mut paths = crate::io::paths::Plan::new();
+        paths.read("the exported table", Some(table_path));
+        settings.declare_writes(&mut paths);
+        paths.check()?;
+        let (_, outcome) =
+            super::export::export_table(table, &roles, &settings, &paths, step, step_log)?;
+        let aside = if outcome.set_aside > 0 {
+            format!(
+                ", {} set aside ({})",
+                outcome.set_aside,
+                outcome
+                    .set_aside_reasons
+                    .iter()
+                    .map(|(reason, n)| format!("{reason}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            String::new()
+        };
+        log.info(&format!(
+            "exported for {}: {} ({} rows{aside})",
+            e.target, e.file, outcome.rows
+        ));
+        // Paths in the summary are the published ones, not the staging's.
+        let mut entry = serde_json::to_value(&outcome)?;
+        entry["file"] = json!(e.file);
+        if let Some(map) = entry.as_object_mut() {
+            map.remove("files");
+            map.remove("version");
+            if outcome.set_aside_file.is_some() {
+                map.insert(
+                    "set_aside_file".into(),
+                    json!(published_beside(&e.file, "set-aside")),
+                );
+            }
+            if let Some(list) = map
+                .get_mut("consent")
+                .and_then(|c| c.get_mut("opt_out_list"))
+                .filter(|l| !l.is_null())
+            {
+                list["file"] = json!(published_beside(&e.file, "opt-out"));
+            }
+        }
+        exports.push(entry);
+        timings.push(("export", step.elapsed()));
+    }
+    Ok(exports)
 }
 
 /// What the pipeline's in-memory dedupe step made.
