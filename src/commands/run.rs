@@ -333,103 +333,21 @@ fn execute(
             .as_ref()
             .map(|name| pipeline.output_dir.join(name))
             .filter(|p| p.exists());
-        match (m.mode, master) {
-            (MatchMode::Link, Some(master)) => {
-                let previous_crosswalk = pipeline.output_dir.join(&c.outputs.crosswalk);
-                let settings = super::link::LinkSettings {
-                    batch: cleaned_path.clone(),
-                    read: io::ReadOptions::default(),
-                    lenient: false,
-                    rejects: work.join("rejects.csv"),
-                    master: master.clone(),
-                    output: golden_path.clone(),
-                    crosswalk: Some(crosswalk_path),
-                    previous_crosswalk: Some(previous_crosswalk).filter(|p| p.exists()),
-                    entity_column: None,
-                    id_column: Some(RECORD_ID.into()),
-                    rules,
-                    threshold: m.threshold,
-                    model,
-                    save_model: None,
-                    report: None,
-                    max_block: None,
-                    normalize_master: false,
-                    default_region: c.pipeline.default_region.clone(),
-                    bom: false,
-                    allow_formulas: false,
-                };
-                // The batch is the gathered table in memory, as written.
-                let batch = cleaned_table.take().map(|table| io::ReadOutcome {
-                    table,
-                    rejects: Vec::new(),
-                    format: "csv",
-                    encoding: Some("utf-8"),
-                    encoding_guessed: false,
-                    delimiter: Some(b','),
-                    renamed_headers: Vec::new(),
-                });
-                let linked = super::link::link(&settings, batch, &step_log, progress)?;
-                let r = serde_json::to_value(&linked)?;
-                log.info(&format!(
-                    "linked to the master: {} records attached, {} already known, {} in {} new entities; {} entities",
-                    r["attached_records"], r["known_records"], r["new_records"], r["new_entities"], r["entities"]
-                ));
-                matching = json!({
-                    "mode": "link",
-                    "master": master,
-                    "records": r["batch_records"],
-                    "known_records": r["known_records"],
-                    "attached_records": r["attached_records"],
-                    "new_records": r["new_records"],
-                    "new_entities": r["new_entities"],
-                    "entities_updated": r["entities_updated"],
-                    "entities": r["entities"],
-                });
-            }
-            (mode, _) => {
-                if mode == MatchMode::Link {
-                    log.info("no master yet: this first run dedupes the inputs into one");
-                }
-                // In memory: the cleaned table as gathered, no re-read.
-                let cleaned = cleaned_table
-                    .take()
-                    .context("internal: the cleaned table was not kept for matching")?;
-                let deduped = dedupe_in_memory(
-                    cleaned,
-                    &cleaned_path,
-                    rules.as_deref(),
-                    model.as_deref(),
-                    m.threshold,
-                    c.pipeline.default_region.as_deref(),
-                    &golden_path,
-                    &crosswalk_path,
-                    &step_log,
-                    progress,
-                )?;
-                golden_in_memory = Some(deduped.golden);
-                let r = json!({
-                    "records": deduped.records,
-                    "clusters": deduped.entities,
-                    "duplicate_records": deduped.records - deduped.entities,
-                    "duplicate_rate": if deduped.records == 0 {
-                        0.0
-                    } else {
-                        (deduped.records - deduped.entities) as f64 / deduped.records as f64
-                    },
-                });
-                log.info(&format!(
-                    "deduplicated: {} records → {} entities ({} duplicate records)",
-                    r["records"], r["clusters"], r["duplicate_records"]
-                ));
-                matching = json!({
-                    "mode": "dedupe",
-                    "records": r["records"],
-                    "entities": r["clusters"],
-                    "duplicate_records": r["duplicate_records"],
-                    "duplicate_rate": r["duplicate_rate"],
-                });
-            }
-        }
+        let (summary, golden_table) = match_step(
+            pipeline,
+            m,
+            master,
+            cleaned_table.take(),
+            &cleaned_path,
+            &work,
+            (&golden_path, &crosswalk_path),
+            (rules, model),
+            log,
+            &step_log,
+            progress,
+        )?;
+        matching = summary;
+        golden_in_memory = golden_table;
         golden = Some(golden_path);
         timings.push(("match", step.elapsed()));
     }
@@ -534,6 +452,128 @@ fn execute(
         stop: false,
         line,
     })
+}
+
+/// The pipeline's match step: link to last run's master (stable ids), or
+/// dedupe the gathered table. Writes the golden records and the crosswalk
+/// into staging; returns the summary's `matching` entry and, after a
+/// dedupe, the golden table (for the exports and segments).
+#[allow(clippy::too_many_arguments)]
+fn match_step(
+    pipeline: &Pipeline,
+    m: &crate::pipeline::config::Match,
+    master: Option<PathBuf>,
+    cleaned: Option<crate::table::Table>,
+    cleaned_path: &Path,
+    work: &Path,
+    (golden_path, crosswalk_path): (&Path, &Path),
+    (rules, model): (Option<PathBuf>, Option<PathBuf>),
+    log: &Log,
+    step_log: &Log,
+    progress: &dyn Progress,
+) -> Result<(Value, Option<crate::table::Table>)> {
+    let c = &pipeline.config;
+    match (m.mode, master) {
+        (MatchMode::Link, Some(master)) => {
+            let previous_crosswalk = pipeline.output_dir.join(&c.outputs.crosswalk);
+            let settings = super::link::LinkSettings {
+                batch: cleaned_path.to_path_buf(),
+                read: io::ReadOptions::default(),
+                lenient: false,
+                rejects: work.join("rejects.csv"),
+                master: master.clone(),
+                output: golden_path.to_path_buf(),
+                crosswalk: Some(crosswalk_path.to_path_buf()),
+                previous_crosswalk: Some(previous_crosswalk).filter(|p| p.exists()),
+                entity_column: None,
+                id_column: Some(RECORD_ID.into()),
+                rules,
+                threshold: m.threshold,
+                model,
+                save_model: None,
+                report: None,
+                max_block: None,
+                normalize_master: false,
+                default_region: c.pipeline.default_region.clone(),
+                bom: false,
+                allow_formulas: false,
+            };
+            // The batch is the gathered table in memory, as written.
+            let batch = cleaned.map(|table| io::ReadOutcome {
+                table,
+                rejects: Vec::new(),
+                format: "csv",
+                encoding: Some("utf-8"),
+                encoding_guessed: false,
+                delimiter: Some(b','),
+                renamed_headers: Vec::new(),
+            });
+            let linked = super::link::link(&settings, batch, step_log, progress)?;
+            let r = serde_json::to_value(&linked)?;
+            log.info(&format!(
+                "linked to the master: {} records attached, {} already known, {} in {} new entities; {} entities",
+                r["attached_records"], r["known_records"], r["new_records"], r["new_entities"], r["entities"]
+            ));
+            Ok((
+                json!({
+                    "mode": "link",
+                    "master": master,
+                    "records": r["batch_records"],
+                    "known_records": r["known_records"],
+                    "attached_records": r["attached_records"],
+                    "new_records": r["new_records"],
+                    "new_entities": r["new_entities"],
+                    "entities_updated": r["entities_updated"],
+                    "entities": r["entities"],
+                }),
+                None,
+            ))
+        }
+        (mode, _) => {
+            if mode == MatchMode::Link {
+                log.info("no master yet: this first run dedupes the inputs into one");
+            }
+            // In memory: the cleaned table as gathered, no re-read.
+            let cleaned =
+                cleaned.context("internal: the cleaned table was not kept for matching")?;
+            let deduped = dedupe_in_memory(
+                cleaned,
+                cleaned_path,
+                rules.as_deref(),
+                model.as_deref(),
+                m.threshold,
+                c.pipeline.default_region.as_deref(),
+                golden_path,
+                crosswalk_path,
+                step_log,
+                progress,
+            )?;
+            let r = json!({
+                "records": deduped.records,
+                "clusters": deduped.entities,
+                "duplicate_records": deduped.records - deduped.entities,
+                "duplicate_rate": if deduped.records == 0 {
+                    0.0
+                } else {
+                    (deduped.records - deduped.entities) as f64 / deduped.records as f64
+                },
+            });
+            log.info(&format!(
+                "deduplicated: {} records → {} entities ({} duplicate records)",
+                r["records"], r["clusters"], r["duplicate_records"]
+            ));
+            Ok((
+                json!({
+                    "mode": "dedupe",
+                    "records": r["records"],
+                    "entities": r["clusters"],
+                    "duplicate_records": r["duplicate_records"],
+                    "duplicate_rate": r["duplicate_rate"],
+                }),
+                Some(deduped.golden),
+            ))
+        }
+    }
 }
 
 /// The pipeline's exports of one table (golden or cleaned records), each
