@@ -14,7 +14,7 @@ use crate::io::{self, write};
 use crate::normalize::plan::{build_plan, resolve_region};
 use crate::progress::Progress;
 use crate::schema::resolve::resolve_roles;
-use crate::schema::Role;
+use crate::schema::{meaning, Role};
 use crate::segment::{self, Dimension, Scores};
 use crate::table::Column;
 use anyhow::{bail, Context, Result};
@@ -131,29 +131,13 @@ pub(crate) fn segment_table(
     let recency_col = find(
         &rules.segment.recency,
         "recency",
-        &[
-            "last purchase",
-            "last order",
-            "last bought",
-            "最后购买",
-            "最近购买",
-            "最后下单",
-            "最近下单",
-        ],
+        meaning::LAST_PURCHASE,
         &is_date,
     )?;
     let frequency_col = match find(
         &rules.segment.frequency,
         "frequency",
-        &[
-            "orders",
-            "order count",
-            "purchases",
-            "number of orders",
-            "购买次数",
-            "订单数",
-            "下单次数",
-        ],
+        meaning::ORDER_COUNT,
         &any,
     )? {
         Some(c) => Some(c),
@@ -162,16 +146,7 @@ pub(crate) fn segment_table(
     let monetary_col = find(
         &rules.segment.monetary,
         "monetary",
-        &[
-            "lifetime value",
-            "ltv",
-            "total spent",
-            "total spend",
-            "revenue",
-            "消费金额",
-            "累计消费",
-            "总消费",
-        ],
+        meaning::LIFETIME_VALUE,
         &any,
     )?
     .or_else(|| (0..table.headers.len()).find(|&c| roles[c] == Role::Money));

@@ -96,21 +96,7 @@ impl Sources {
 }
 
 fn is_birth_header(header: &str) -> bool {
-    let h = header.to_lowercase();
-    [
-        "birth",
-        "dob",
-        "born",
-        "出生",
-        "生日",
-        "geburt",
-        "naissance",
-        "nascimento",
-        "nacimiento",
-        "生年月日",
-    ]
-    .iter()
-    .any(|k| h.contains(k))
+    crate::schema::meaning::says(header, crate::schema::meaning::BIRTH)
 }
 
 /// Per-record features, one column per feature (empty = unknown).

@@ -111,23 +111,13 @@ pub fn default_rule(role: Role, header: &str, has_recency: bool) -> Survivorship
     }
 }
 
+// Headers arrive lower-cased here.
 fn is_created(header: &str) -> bool {
-    [
-        "created",
-        "signup",
-        "sign up",
-        "registered",
-        "first seen",
-        "创建",
-    ]
-    .iter()
-    .any(|k| header.contains(k))
+    crate::schema::meaning::says(header, crate::schema::meaning::CREATED)
 }
 
 fn is_recency(header: &str) -> bool {
-    ["updated", "modified", "last", "changed", "更新", "最后"]
-        .iter()
-        .any(|k| header.contains(k))
+    crate::schema::meaning::says(header, crate::schema::meaning::UPDATED)
 }
 
 /// The column that says how recent a record is: an updated/modified/last
@@ -295,17 +285,7 @@ fn identity_conflicts(table: &Table, roles: &[Role], members: &[Vec<usize>]) -> 
     let first = roles.iter().position(|&r| r == Role::FirstName);
     let birth = (0..roles.len()).find(|&c| {
         matches!(roles[c], Role::Date)
-            && [
-                "birth",
-                "dob",
-                "出生",
-                "生日",
-                "geburt",
-                "naissance",
-                "nacimiento",
-            ]
-            .iter()
-            .any(|k| table.headers[c].to_lowercase().contains(k))
+            && crate::schema::meaning::says(&table.headers[c], crate::schema::meaning::BIRTH)
     });
     let (Some(first), Some(birth)) = (first, birth) else {
         return Vec::new();

@@ -8,6 +8,7 @@
 //! A rule file may set any role; that always wins.
 
 mod headers;
+pub mod meaning;
 pub mod resolve;
 
 use crate::normalize::{date, email, phone, placeholder};
