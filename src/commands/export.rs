@@ -300,7 +300,8 @@ pub(crate) fn export_table(
 
     // E-mail consent: into the target's consent field, or (HubSpot) into an
     // opt-out list file; either way the polarity is kept.
-    let consent = export::consent_column(table, roles).map(|(c, column_means)| {
+    let consent_column = export::consent_column(table, roles);
+    let consent = consent_column.map(|(c, column_means)| {
         let field = settings
             .profile
             .fields
@@ -323,9 +324,8 @@ pub(crate) fn export_table(
             exported: field.is_some() || settings.keep_unmapped,
         }
     });
-    let consent = match (consent, &settings.profile.opt_out_list) {
-        (Some(mut consent), Some(list_header)) if consent.field.is_none() => {
-            let (c, means) = export::consent_column(table, roles).expect("found above");
+    let consent = match (consent, consent_column, &settings.profile.opt_out_list) {
+        (Some(mut consent), Some((c, means)), Some(list_header)) if consent.field.is_none() => {
             let email = roles.iter().position(|&r| r == Role::Email);
             // In first-seen order, each once (a set: 700k opt-outs at 1.5M
             // records made a linear search quadratic).
@@ -356,7 +356,7 @@ pub(crate) fn export_table(
             consent.exported = email.is_some();
             Some(consent)
         }
-        (consent, _) => consent,
+        (consent, _, _) => consent,
     };
 
     if log.is_verbose() {

@@ -149,13 +149,6 @@ pub fn map_columns(profile: &Profile, headers: &[String], roles: &[Role]) -> Map
     }
 }
 
-fn is_cjk(text: &str) -> bool {
-    !text.is_empty()
-        && text.chars().all(|c| {
-            matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x3040..=0x30FF) || c == '·'
-        })
-}
-
 /// (given, family) of a full name as written ([`crate::normalize::name::split_full`]):
 /// an import field that must be filled takes the likeliest reading.
 pub fn split_name(full: &str) -> (String, String) {
@@ -163,19 +156,9 @@ pub fn split_name(full: &str) -> (String, String) {
     (parts.given, parts.family)
 }
 
-/// A full name from its parts: `John Smith`; `王伟` (CJK: family first, no space).
+/// A full name from its parts ([`crate::normalize::name::join_full`]).
 pub fn join_name(first: &str, last: &str) -> String {
-    let (first, last) = (first.trim(), last.trim());
-    if is_cjk(first) && is_cjk(last) {
-        format!("{last}{first}")
-    } else {
-        [first, last]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
+    crate::normalize::name::join_full(first, last)
 }
 
 /// Counts of what rendering changed or could not change.

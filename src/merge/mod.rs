@@ -520,7 +520,7 @@ fn derive(table: &Table, roles: &[Role], choices: &mut [Choice]) {
         if let (Some(f), Some(l)) = (chosen(first, choices), chosen(last, choices)) {
             for c in (0..roles.len()).filter(|&c| roles[c] == Role::FullName) {
                 if choices[c] == Choice::Empty {
-                    choices[c] = Choice::Derived(vote::full_name(&f, &l));
+                    choices[c] = Choice::Derived(crate::normalize::name::join_full(&f, &l));
                 }
             }
         }

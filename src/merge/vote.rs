@@ -314,45 +314,61 @@ fn best_spelling(
     role: Role,
     in_file: Option<&Frequencies>,
 ) -> Option<usize> {
-    rows.iter().copied().min_by_key(|&r| {
-        let value = values.get(r);
-        let titled = name::without_titles(value).is_some();
-        let nickname =
-            role == Role::FirstName && nicknames::is_diminutive(&fold_name(value).replace(' ', ""));
-        let file_count = in_file.map_or(0, |counts| count(counts, value));
-        // An extension completes an office number; on a mobile number,
-        // which has none, it is noise.
-        let extension = role == Role::Phone && value.contains(";ext=");
-        let noise = extension && phone_is_mobile(value);
-        let spelled_out = match role {
-            Role::Street => value.chars().count(),
-            Role::Phone => usize::from(extension),
-            _ => 0,
-        };
-        let frequency = rows.iter().filter(|&&o| values.get(o) == value).count();
-        // A spelling other people in the file share (`Tomás`) beats one
-        // only this cluster has (`Toomás`), whatever the count inside it.
-        let key = canonical(role, value);
-        let seen_elsewhere = in_file.is_some()
-            && rows.iter().any(|&o| {
-                let other = values.get(o);
-                canonical(role, other) == key
-                    && in_file.map_or(0, |counts| count(counts, other) as usize)
-                        > rows.iter().filter(|&&p| values.get(p) == other).count()
-            });
-        let accents = value.chars().filter(|c| !c.is_ascii()).count();
-        (
-            noise,
-            titled,
-            nickname,
-            std::cmp::Reverse(spelled_out),
-            !seen_elsewhere,
-            std::cmp::Reverse(frequency),
-            std::cmp::Reverse(accents),
-            std::cmp::Reverse(file_count),
-            r,
-        )
-    })
+    // Per row, computed once: its canonical key, how often its exact
+    // spelling occurs in the cluster, and whether other people in the file
+    // write it so too.
+    let keys: Vec<String> = rows
+        .iter()
+        .map(|&r| canonical(role, values.get(r)))
+        .collect();
+    let in_cluster: Vec<usize> = rows
+        .iter()
+        .map(|&r| {
+            rows.iter()
+                .filter(|&&o| values.get(o) == values.get(r))
+                .count()
+        })
+        .collect();
+    let known_elsewhere: Vec<bool> = rows
+        .iter()
+        .zip(&in_cluster)
+        .map(|(&r, &n)| in_file.is_some_and(|counts| count(counts, values.get(r)) as usize > n))
+        .collect();
+    (0..rows.len())
+        .min_by_key(|&i| {
+            let r = rows[i];
+            let value = values.get(r);
+            let titled = name::without_titles(value).is_some();
+            let nickname = role == Role::FirstName
+                && nicknames::is_diminutive(&fold_name(value).replace(' ', ""));
+            let file_count = in_file.map_or(0, |counts| count(counts, value));
+            // An extension completes an office number; on a mobile number,
+            // which has none, it is noise.
+            let extension = role == Role::Phone && value.contains(";ext=");
+            let noise = extension && phone_is_mobile(value);
+            let spelled_out = match role {
+                Role::Street => value.chars().count(),
+                Role::Phone => usize::from(extension),
+                _ => 0,
+            };
+            let frequency = in_cluster[i];
+            // A spelling other people in the file share (`Tomás`) beats one
+            // only this cluster has (`Toomás`), whatever the count inside it.
+            let seen_elsewhere = (0..rows.len()).any(|o| known_elsewhere[o] && keys[o] == keys[i]);
+            let accents = value.chars().filter(|c| !c.is_ascii()).count();
+            (
+                noise,
+                titled,
+                nickname,
+                std::cmp::Reverse(spelled_out),
+                !seen_elsewhere,
+                std::cmp::Reverse(frequency),
+                std::cmp::Reverse(accents),
+                std::cmp::Reverse(file_count),
+                r,
+            )
+        })
+        .map(|i| rows[i])
 }
 
 /// How often each exact value occurs in a whole column, by a 64-bit hash of
@@ -435,21 +451,6 @@ pub fn coherent_groups(roles: &[Role]) -> Vec<Vec<usize>> {
     .into_iter()
     .filter(|g| g.len() > 1)
     .collect()
-}
-
-/// A full name from its parts: `John Smith`; `王伟` (CJK: family first, no
-/// space).
-pub fn full_name(first: &str, last: &str) -> String {
-    let cjk = |s: &str| {
-        s.chars().any(|c| {
-            ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{AC00}'..='\u{D7AF}').contains(&c)
-        })
-    };
-    if cjk(first) && cjk(last) {
-        format!("{last}{first}")
-    } else {
-        format!("{first} {last}")
-    }
 }
 
 /// A country from an E.164 phone whose calling code only one country uses.
@@ -636,6 +637,7 @@ mod tests {
 
     #[test]
     fn derived_values() {
+        let full_name = crate::normalize::name::join_full;
         assert_eq!(full_name("John", "Smith"), "John Smith");
         assert_eq!(full_name("伟", "王"), "王伟");
         assert_eq!(country_of_phone("+4930123456"), Some("DE"));

@@ -197,9 +197,27 @@ pub fn split_full(full: &str) -> NameParts {
     }
 }
 
+/// A full name from its parts: `John Smith`; CJK (Chinese, Japanese,
+/// Korean) family name first without a space: `王伟`, `김민준`. An empty part
+/// is left out (`Smith`).
+pub fn join_full(given: &str, family: &str) -> String {
+    let (given, family) = (given.trim(), family.trim());
+    let cjk = |s: &str| !s.is_empty() && s.chars().all(is_cjk_char);
+    if cjk(given) && cjk(family) {
+        format!("{family}{given}")
+    } else {
+        [given, family]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{normalize, split_full};
+    use super::{join_full, normalize, split_full};
 
     #[test]
     fn recases_all_caps_and_all_lower() {
@@ -281,5 +299,9 @@ mod tests {
         assert_eq!(split("さとう はなこ"), yes("はなこ", "さとう"));
         assert_eq!(split("司马相如"), yes("相如", "司马"));
         assert_eq!(split("田中太郎"), maybe("", "田中太郎"));
+        assert_eq!(join_full("伟", "王"), "王伟");
+        assert_eq!(join_full("민준", "김"), "김민준");
+        assert_eq!(join_full("John", "Smith"), "John Smith");
+        assert_eq!(join_full("", "Smith"), "Smith");
     }
 }
