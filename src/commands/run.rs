@@ -509,22 +509,25 @@ fn match_step(
                 renamed_headers: Vec::new(),
             });
             let linked = super::link::link(&settings, batch, step_log, progress)?;
-            let r = serde_json::to_value(&linked)?;
             log.info(&format!(
                 "linked to the master: {} records attached, {} already known, {} in {} new entities; {} entities",
-                r["attached_records"], r["known_records"], r["new_records"], r["new_entities"], r["entities"]
+                linked.attached_records,
+                linked.known_records,
+                linked.new_records,
+                linked.new_entities,
+                linked.entities
             ));
             Ok((
                 json!({
                     "mode": "link",
                     "master": master,
-                    "records": r["batch_records"],
-                    "known_records": r["known_records"],
-                    "attached_records": r["attached_records"],
-                    "new_records": r["new_records"],
-                    "new_entities": r["new_entities"],
-                    "entities_updated": r["entities_updated"],
-                    "entities": r["entities"],
+                    "records": linked.batch_records,
+                    "known_records": linked.known_records,
+                    "attached_records": linked.attached_records,
+                    "new_records": linked.new_records,
+                    "new_entities": linked.new_entities,
+                    "entities_updated": linked.entities_updated,
+                    "entities": linked.entities,
                 }),
                 None,
             ))
