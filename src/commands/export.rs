@@ -10,14 +10,14 @@
 use super::args::InputArgs;
 use super::{Log, Status};
 use crate::config::RuleFile;
-use crate::export::profile::{OutputEncoding, Profile};
-use crate::export::{self, merge_plan, ConsentOutcome, ExportOutcome, FileRows, UpsertOutcome};
+use crate::export::profile::Profile;
+use crate::export::{self, merge_plan, ExportOutcome, ExportSettings};
 use crate::io::{self, write};
 use crate::normalize::plan::{build_plan, resolve_region};
 use crate::progress::Progress;
 use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use std::collections::HashMap;
 use std::path::Path;
@@ -162,98 +162,10 @@ pub fn execute(
     Ok((status, outcome))
 }
 
-/// An export's settings, resolved from the flags and the target's profile
-/// before a row is read.
-pub struct ExportSettings {
-    pub profile: Profile,
-    /// The import file (split parts are `OUTPUT-part1.csv` …).
-    pub output: std::path::PathBuf,
-    pub max_rows: usize,
-    pub max_bytes: u64,
-    pub keep_unmapped: bool,
-    pub allow_formulas: bool,
-    pub allow_set_aside: bool,
-    pub report: Option<std::path::PathBuf>,
-}
-
-impl ExportSettings {
-    /// The target's profile (with an output encoding instead of its own)
-    /// and limits; the output must be a CSV file name. Flags default off.
-    pub fn resolve(
-        target: &str,
-        out_encoding: Option<&str>,
-        output: &Path,
-        max_rows: Option<usize>,
-        max_bytes: Option<u64>,
-    ) -> Result<ExportSettings> {
-        if output == Path::new("-") {
-            bail!(
-                "export writes files (it may split them): give -o a file name such as contacts.csv"
-            );
-        }
-        if io::Format::from_path(output) == io::Format::Parquet
-            || io::Format::from_path(output) == io::Format::Xlsx
-        {
-            bail!(
-                "`{}`: CRM import files are CSV; name the output .csv",
-                output.display()
-            );
-        }
-        let mut profile = Profile::load(target)?;
-        if let Some(label) = out_encoding {
-            profile.encoding = OutputEncoding::parse(label).with_context(|| {
-                format!("--out-encoding `{label}` is not one of utf-8, utf-8-bom, gbk, gb18030")
-            })?;
-        }
-        Ok(ExportSettings {
-            max_rows: max_rows.unwrap_or(profile.max_rows).max(1),
-            max_bytes: max_bytes.unwrap_or(profile.max_bytes).max(1024),
-            profile,
-            output: output.to_path_buf(),
-            keep_unmapped: false,
-            allow_formulas: false,
-            allow_set_aside: false,
-            report: None,
-        })
-    }
-
-    /// Declares the files an export writes (the import file, the set-aside
-    /// rows, an opt-out list) in a path plan, so none lands on an input.
-    pub fn declare_writes(&self, plan: &mut crate::io::paths::Plan) {
-        plan.write("-o", Some(&self.output))
-            .write("set-aside file", Some(&self.set_aside_path()))
-            .write(
-                "opt-out list",
-                self.profile
-                    .opt_out_list
-                    .is_some()
-                    .then_some(self.opt_out_path().as_path()),
-            );
-    }
-
-    /// `OUTPUT.set-aside.csv`: the rows the importer would reject.
-    pub fn set_aside_path(&self) -> std::path::PathBuf {
-        self.beside("set-aside")
-    }
-
-    /// `OUTPUT.opt-out.csv`: a target's opt-out list (HubSpot).
-    pub fn opt_out_path(&self) -> std::path::PathBuf {
-        self.beside("opt-out")
-    }
-
-    fn beside(&self, kind: &str) -> std::path::PathBuf {
-        let stem = self
-            .output
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("export");
-        self.output.with_file_name(format!("{stem}.{kind}.csv"))
-    }
-}
-
-/// Exports a table (normalized, with its roles): maps its columns onto the
-/// profile, writes the import file(s), the set-aside rows and an opt-out
-/// list, logs what happened and returns it. `paths` guards the files read.
+/// Exports a table (normalized, with its roles) with [`export::export`],
+/// says what happened and decides the exit status: set-aside rows and lost
+/// consent choices are a failure unless `--allow-set-aside`. `paths`
+/// guards the files read.
 pub(crate) fn export_table(
     table: &crate::table::Table,
     roles: &[Role],
@@ -262,271 +174,12 @@ pub(crate) fn export_table(
     started: Instant,
     log: &Log,
 ) -> Result<(Status, ExportOutcome)> {
-    let mapping = export::map_columns(&settings.profile, &table.headers, roles);
-    let options = write::CsvOptions {
-        bom: false,
-        allow_formulas: settings.allow_formulas,
-    };
-    let rendered = export::render(
-        table,
-        roles,
-        &settings.profile,
-        &mapping,
-        settings.keep_unmapped,
-        options,
-    );
-    let written = export::write_parts(
-        &settings.output,
-        &rendered,
-        settings.profile.encoding,
-        settings.max_rows,
-        settings.max_bytes,
-        paths,
-    )?;
-    if !rendered.set_aside.is_empty() {
-        let mut header = vec!["row".to_string(), "reason".to_string()];
-        header.extend(rendered.header.iter().cloned());
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        write::records(
-            &settings.set_aside_path(),
-            &header,
-            rendered.set_aside.iter().map(|s| {
-                let mut row = vec![s.row.to_string(), s.reason.clone()];
-                row.extend(s.values.iter().cloned());
-                row
-            }),
-        )?;
-    }
-
-    // E-mail consent: into the target's consent field, or (HubSpot) into an
-    // opt-out list file; either way the polarity is kept.
-    let consent_column = export::consent_column(table, roles);
-    let consent = consent_column.map(|(c, column_means)| {
-        let field = settings
-            .profile
-            .fields
-            .iter()
-            .enumerate()
-            .find(|(f, field)| {
-                field.consent.is_some() && mapping.sources[*f] == export::Source::Column(c)
-            });
-        let opted_out = (0..table.row_count())
-            .filter(|&r| export::opted_out(table.columns[c].get(r), column_means) == Some(true))
-            .count();
-        ConsentOutcome {
-            column: table.headers[c].clone(),
-            column_means,
-            field: field.map(|(_, f)| f.header.clone()),
-            field_means: field.and_then(|(_, f)| f.consent),
-            inverted: field.is_some_and(|(_, f)| f.consent != Some(column_means)),
-            opt_out_list: None,
-            opted_out,
-            exported: field.is_some() || settings.keep_unmapped,
-        }
-    });
-    let consent = match (consent, consent_column, &settings.profile.opt_out_list) {
-        (Some(mut consent), Some((c, means)), Some(list_header)) if consent.field.is_none() => {
-            let email = roles.iter().position(|&r| r == Role::Email);
-            // In first-seen order, each once (a set: 700k opt-outs at 1.5M
-            // records made a linear search quadratic).
-            let mut addresses: Vec<String> = Vec::new();
-            let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
-            if let Some(email) = email {
-                for r in 0..table.row_count() {
-                    let address = table.columns[email].get(r).trim();
-                    if !address.is_empty()
-                        && export::opted_out(table.columns[c].get(r), means) == Some(true)
-                        && seen.insert(address)
-                    {
-                        addresses.push(address.to_string());
-                    }
-                }
-            }
-            write::records(
-                &settings.opt_out_path(),
-                &[list_header.as_str()],
-                addresses
-                    .iter()
-                    .map(|a| vec![write::guard(a, options).into_owned()]),
-            )?;
-            consent.opt_out_list = Some(FileRows {
-                file: settings.opt_out_path().display().to_string(),
-                rows: addresses.len(),
-            });
-            consent.exported = email.is_some();
-            Some(consent)
-        }
-        (consent, _, _) => consent,
-    };
-
+    let exported = export::export(table, roles, settings, paths)?;
     if log.is_verbose() {
-        log.detail(&format!(
-            "profile {} ({}), {}, dates {}, at most {} rows / {} bytes per file",
-            settings.profile.name,
-            settings.profile.description,
-            settings.profile.encoding.name(),
-            settings.profile.date_format,
-            settings.max_rows,
-            settings.max_bytes
-        ));
-        for (field, source) in settings.profile.fields.iter().zip(&mapping.sources) {
-            let from = match *source {
-                export::Source::Column(c) => format!("`{}`", table.headers[c]),
-                export::Source::GivenOf(c) => format!("given name of `{}`", table.headers[c]),
-                export::Source::FamilyOf(c) => format!("family name of `{}`", table.headers[c]),
-                export::Source::Joined { first, last } => {
-                    format!("`{}` + `{}`", table.headers[first], table.headers[last])
-                }
-                export::Source::Missing => "(empty: no column)".to_string(),
-            };
-            log.detail(&format!("  {:<28} ← {from}", field.header));
-        }
+        describe_mapping(table, settings, &exported.mapping, log);
     }
-    // tidyrec's own columns (golden records, pipelines) are not data the
-    // steward expects in a CRM: leaving them out is not worth a warning.
-    let left_out: Vec<String> = mapping
-        .unmapped
-        .iter()
-        .filter(|&&c| !export::BOOKKEEPING.contains(&table.headers[c].as_str()))
-        .map(|&c| table.headers[c].clone())
-        // A consent column that went into an opt-out list is not lost.
-        .filter(|h| {
-            consent
-                .as_ref()
-                .is_none_or(|k| k.opt_out_list.is_none() || &k.column != h)
-        })
-        .collect();
-    if !left_out.is_empty() && !settings.keep_unmapped {
-        let message = format!(
-            "column(s) with no {} import field, not exported: {} (add them with --keep-unmapped)",
-            settings.profile.name,
-            left_out
-                .iter()
-                .map(|h| format!("`{h}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        // A pipeline exports the same columns every night: say it once in
-        // --verbose, not as a nightly warning.
-        if log.is_step() {
-            log.detail(&message);
-        } else {
-            log.warn(&message);
-        }
-    }
-    if rendered.stats.dates_not_converted > 0 {
-        log.warn(&format!(
-            "{} date value(s) could not be read as dates and were exported as written",
-            rendered.stats.dates_not_converted
-        ));
-    }
-    let counts = |map: &std::collections::BTreeMap<String, usize>| -> String {
-        map.iter()
-            .map(|(k, n)| format!("{k} ({n})"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if !rendered.stats.derived.is_empty() {
-        log.info(&format!(
-            "filled from the row's other name columns: {}",
-            counts(&rendered.stats.derived)
-        ));
-    }
-    for (field, n) in &rendered.stats.filled {
-        let placeholder = settings
-            .profile
-            .fields
-            .iter()
-            .find(|f| &f.header == field)
-            .and_then(|f| f.when_empty.clone())
-            .unwrap_or_default();
-        log.warn(&format!(
-            "{n} row(s) had no {field}, which {} requires: written as `{placeholder}` (the importer's placeholder)",
-            settings.profile.name
-        ));
-    }
-    if !rendered.set_aside.is_empty() {
-        log.warn(&format!(
-            "{} row(s) set aside in `{}`: {}",
-            rendered.set_aside.len(),
-            settings.set_aside_path().display(),
-            counts(&rendered.stats.set_aside_reasons)
-        ));
-    }
-    let upsert: Vec<UpsertOutcome> = settings
-        .profile
-        .fields
-        .iter()
-        .zip(&mapping.sources)
-        .filter_map(|(field, source)| {
-            field.upsert.map(|carries| UpsertOutcome {
-                field: field.header.clone(),
-                carries,
-                column: match *source {
-                    export::Source::Column(c) => Some(table.headers[c].clone()),
-                    _ => None,
-                },
-            })
-        })
-        .collect();
-    if !upsert.is_empty() && upsert.iter().all(|u| u.column.is_none()) {
-        log.warn(&format!(
-            "the input has no id column: a later import into {} cannot update these records (give the input an id column, or export golden records)",
-            settings.profile.name
-        ));
-    }
-    let parts: Vec<String> = written
-        .parts
-        .iter()
-        .map(|(p, n)| format!("{} ({n} rows)", p.display()))
-        .collect();
-    log.info(&format!(
-        "{} rows → {} import file(s) for {} in {:.2}s: {}",
-        rendered.stats.rows,
-        parts.len(),
-        settings.profile.name,
-        started.elapsed().as_secs_f64(),
-        parts.join(", ")
-    ));
-    if let Some(consent) = &consent {
-        match (&consent.field, &consent.opt_out_list) {
-            (Some(field), _) => log.info(&format!(
-                "e-mail consent: `{}` → {field}{} ({} opted out)",
-                consent.column,
-                if consent.inverted { ", inverted" } else { "" },
-                consent.opted_out
-            )),
-            (None, Some(list)) => log.info(&format!(
-                "e-mail consent: {} opted-out address(es) → {} (import it as an opt-out list)",
-                list.rows, list.file
-            )),
-            (None, None) => {}
-        }
-    }
-    let outcome = ExportOutcome {
-        version: crate::report::VERSION,
-        target: settings.profile.name.clone(),
-        input_rows: table.row_count(),
-        rows: rendered.stats.rows,
-        files: written
-            .parts
-            .iter()
-            .map(|(p, n)| FileRows {
-                file: p.display().to_string(),
-                rows: *n,
-            })
-            .collect(),
-        set_aside: rendered.set_aside.len(),
-        set_aside_reasons: rendered.stats.set_aside_reasons.clone(),
-        set_aside_file: (!rendered.set_aside.is_empty())
-            .then(|| settings.set_aside_path().display().to_string()),
-        derived: rendered.stats.derived.clone(),
-        filled: rendered.stats.filled.clone(),
-        consent,
-        upsert,
-        unmapped: left_out,
-        dates_not_converted: rendered.stats.dates_not_converted,
-    };
+    let outcome = exported.outcome;
+    log_outcome(settings, &outcome, started, log);
     if let Some(report) = &settings.report {
         write::json(report, &outcome)?;
     }
@@ -546,15 +199,138 @@ pub(crate) fn export_table(
     // Every input row is in an import file or in the set-aside file; a
     // set-aside row is a customer the CRM will not get, so it is a policy
     // failure unless the steward allowed it.
-    if !rendered.set_aside.is_empty() && !settings.allow_set_aside {
+    if outcome.set_aside > 0 && !settings.allow_set_aside {
         log.warn(&format!(
             "exit 1: {} of {} row(s) set aside (pass --allow-set-aside to accept that)",
-            rendered.set_aside.len(),
-            rendered.set_aside.len() + rendered.stats.rows
+            outcome.set_aside,
+            outcome.set_aside + outcome.rows
         ));
         return Ok((Status::Failed, outcome));
     }
     Ok((Status::Success, outcome))
+}
+
+/// `--verbose`: the profile and where each import field comes from.
+fn describe_mapping(
+    table: &crate::table::Table,
+    settings: &ExportSettings,
+    mapping: &export::Mapping,
+    log: &Log,
+) {
+    log.detail(&format!(
+        "profile {} ({}), {}, dates {}, at most {} rows / {} bytes per file",
+        settings.profile.name,
+        settings.profile.description,
+        settings.profile.encoding.name(),
+        settings.profile.date_format,
+        settings.max_rows,
+        settings.max_bytes
+    ));
+    for (field, source) in settings.profile.fields.iter().zip(&mapping.sources) {
+        let from = match *source {
+            export::Source::Column(c) => format!("`{}`", table.headers[c]),
+            export::Source::GivenOf(c) => format!("given name of `{}`", table.headers[c]),
+            export::Source::FamilyOf(c) => format!("family name of `{}`", table.headers[c]),
+            export::Source::Joined { first, last } => {
+                format!("`{}` + `{}`", table.headers[first], table.headers[last])
+            }
+            export::Source::Missing => "(empty: no column)".to_string(),
+        };
+        log.detail(&format!("  {:<28} ← {from}", field.header));
+    }
+}
+
+/// What the export left out, filled in, set aside and wrote.
+fn log_outcome(settings: &ExportSettings, outcome: &ExportOutcome, started: Instant, log: &Log) {
+    let target = &settings.profile.name;
+    if !outcome.unmapped.is_empty() && !settings.keep_unmapped {
+        let message = format!(
+            "column(s) with no {target} import field, not exported: {} (add them with --keep-unmapped)",
+            outcome
+                .unmapped
+                .iter()
+                .map(|h| format!("`{h}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        // A pipeline exports the same columns every night: say it once in
+        // --verbose, not as a nightly warning.
+        if log.is_step() {
+            log.detail(&message);
+        } else {
+            log.warn(&message);
+        }
+    }
+    if outcome.dates_not_converted > 0 {
+        log.warn(&format!(
+            "{} date value(s) could not be read as dates and were exported as written",
+            outcome.dates_not_converted
+        ));
+    }
+    let counts = |map: &std::collections::BTreeMap<String, usize>| -> String {
+        map.iter()
+            .map(|(k, n)| format!("{k} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !outcome.derived.is_empty() {
+        log.info(&format!(
+            "filled from the row's other name columns: {}",
+            counts(&outcome.derived)
+        ));
+    }
+    for (field, n) in &outcome.filled {
+        let placeholder = settings
+            .profile
+            .fields
+            .iter()
+            .find(|f| &f.header == field)
+            .and_then(|f| f.when_empty.clone())
+            .unwrap_or_default();
+        log.warn(&format!(
+            "{n} row(s) had no {field}, which {target} requires: written as `{placeholder}` (the importer's placeholder)"
+        ));
+    }
+    if outcome.set_aside > 0 {
+        log.warn(&format!(
+            "{} row(s) set aside in `{}`: {}",
+            outcome.set_aside,
+            settings.set_aside_path().display(),
+            counts(&outcome.set_aside_reasons)
+        ));
+    }
+    if !outcome.upsert.is_empty() && outcome.upsert.iter().all(|u| u.column.is_none()) {
+        log.warn(&format!(
+            "the input has no id column: a later import into {target} cannot update these records (give the input an id column, or export golden records)"
+        ));
+    }
+    let parts: Vec<String> = outcome
+        .files
+        .iter()
+        .map(|f| format!("{} ({} rows)", f.file, f.rows))
+        .collect();
+    log.info(&format!(
+        "{} rows → {} import file(s) for {target} in {:.2}s: {}",
+        outcome.rows,
+        parts.len(),
+        started.elapsed().as_secs_f64(),
+        parts.join(", ")
+    ));
+    if let Some(consent) = &outcome.consent {
+        match (&consent.field, &consent.opt_out_list) {
+            (Some(field), _) => log.info(&format!(
+                "e-mail consent: `{}` → {field}{} ({} opted out)",
+                consent.column,
+                if consent.inverted { ", inverted" } else { "" },
+                consent.opted_out
+            )),
+            (None, Some(list)) => log.info(&format!(
+                "e-mail consent: {} opted-out address(es) → {} (import it as an opt-out list)",
+                list.rows, list.file
+            )),
+            (None, None) => {}
+        }
+    }
 }
 
 /// Reads the clusters file, groups the export's records by cluster and

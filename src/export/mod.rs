@@ -10,6 +10,11 @@
 
 pub mod merge_plan;
 pub mod profile;
+mod stage;
+
+pub use stage::{
+    export, ConsentOutcome, ExportOutcome, ExportSettings, Exported, FileRows, UpsertOutcome,
+};
 
 use crate::io::write::{self, CsvOptions};
 use crate::schema::Role;
@@ -202,70 +207,6 @@ pub fn opted_out(value: &str, column: Consent) -> Option<bool> {
     } else {
         !flag
     })
-}
-
-/// What one export did, for the log, `--report` and a pipeline's summary.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ExportOutcome {
-    /// The report format's version.
-    pub version: u32,
-    pub target: String,
-    pub input_rows: usize,
-    /// Rows written to the import file(s).
-    pub rows: usize,
-    pub files: Vec<FileRows>,
-    /// Rows left out because a required field is empty, by reason; they
-    /// are in `set_aside_file`.
-    pub set_aside: usize,
-    pub set_aside_reasons: BTreeMap<String, usize>,
-    pub set_aside_file: Option<String>,
-    /// Per import field, rows whose empty value came from the row's other
-    /// name columns (`LastName` split from the full name).
-    pub derived: BTreeMap<String, usize>,
-    /// Per import field, rows filled with the target's placeholder.
-    pub filled: BTreeMap<String, usize>,
-    /// How e-mail consent reached the target (None: the input has no
-    /// consent column).
-    pub consent: Option<ConsentOutcome>,
-    /// The upsert id columns and the input columns that fill them.
-    pub upsert: Vec<UpsertOutcome>,
-    /// Input columns no import field takes (left out unless --keep-unmapped).
-    pub unmapped: Vec<String>,
-    pub dates_not_converted: usize,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct FileRows {
-    pub file: String,
-    pub rows: usize,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ConsentOutcome {
-    /// The input's consent column and what `true` means in it.
-    pub column: String,
-    pub column_means: Consent,
-    /// The import field it fills (with the field's polarity), or None.
-    pub field: Option<String>,
-    pub field_means: Option<Consent>,
-    /// Whether values were inverted (an opt-in column into an opt-out field).
-    pub inverted: bool,
-    /// The opt-out list file (HubSpot) and how many addresses it holds.
-    pub opt_out_list: Option<FileRows>,
-    /// Rows opted out of e-mail.
-    pub opted_out: usize,
-    /// Whether the choices reach the target (false: the exit code is 1
-    /// unless allowed).
-    pub exported: bool,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct UpsertOutcome {
-    pub field: String,
-    pub carries: profile::Upsert,
-    /// The input column, or None when the input has none (then the field
-    /// is not written).
-    pub column: Option<String>,
 }
 
 /// A row left out of the import, with why.
