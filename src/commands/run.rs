@@ -392,8 +392,8 @@ fn execute(
         let rules = crate::config::RuleFile::load_optional(
             s.rules.as_ref().map(|r| pipeline.base.join(r)).as_deref(),
         )?;
-        super::segment::check_names(&rules)?;
-        segments = super::segment::segment_table(
+        crate::segment::check_names(&rules.segment)?;
+        let report = super::segment::segment_table(
             table,
             Path::new(&table_name),
             &rules,
@@ -404,8 +404,9 @@ fn execute(
         )?;
         log.info(&format!(
             "segmented {} customers → {}",
-            segments["customers"], s.file
+            report.customers, s.file
         ));
+        segments = serde_json::to_value(&report)?;
         timings.push(("segment", step.elapsed()));
     }
 
@@ -604,10 +605,10 @@ fn export_all(
     for e in &c.exports {
         let step = Instant::now();
         let output = staging.path(&e.file)?;
-        let settings = super::export::ExportSettings {
+        let settings = crate::export::ExportSettings {
             // The pipeline reports set-aside rows in its summary and log.
             allow_set_aside: true,
-            ..super::export::ExportSettings::resolve(
+            ..crate::export::ExportSettings::resolve(
                 &pipeline.resolve_target(&e.target),
                 e.encoding.as_deref(),
                 &output,

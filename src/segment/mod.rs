@@ -8,6 +8,9 @@
 
 use serde::Serialize;
 
+mod stage;
+pub use stage::{check_names, score, SegmentError, SegmentReport, Segmented, ADDED};
+
 /// Scores per customer: 1 (worst) … 5 (best).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scores {
