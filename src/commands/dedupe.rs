@@ -98,18 +98,8 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let started = Instant::now();
     let input_path = &args.input.input;
     let output_path = &args.output.output;
-    write::ensure_writable_format(output_path)?;
     let rejects_path = super::rejects_path(&args.input, output_path);
-    super::path_plan(&args.input, output_path)
-        .read("--rules", args.rules.as_deref())
-        .read("--model", args.model.as_deref())
-        .write("-o", Some(output_path))
-        .write("--clusters", args.clusters.as_deref())
-        .write("--pairs", args.pairs.as_deref())
-        .write("--lineage", args.lineage.as_deref())
-        .write("--report", args.report.as_deref())
-        .write("--save-model", args.save_model.as_deref())
-        .check()?;
+    check_paths(args)?;
     let rules = RuleFile::load_optional(args.rules.as_deref())?;
     let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
     let saved_model = args.model.as_deref().map(load_model).transpose()?;
@@ -195,10 +185,6 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let write_time = write_started.elapsed();
 
     warn_conflicts(log, &golden);
-    let mut sizes: BTreeMap<usize, usize> = BTreeMap::new();
-    for members in &golden.members {
-        *sizes.entry(members.len()).or_default() += 1;
-    }
     let records = table.row_count();
     let duplicates = records - outcome.clusters.count;
     let timings = phase_timings(
@@ -208,29 +194,96 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         started.elapsed(),
     );
     if let Some(path) = &args.report {
-        let report = serde_json::json!({
-            "version": crate::report::VERSION,
-            "command": "dedupe",
-            "input": input_path,
-            "output": output_path,
-            "records": records,
-            "id_column": id_header,
-            "clusters": outcome.clusters.count,
-            "duplicate_records": duplicates,
-            "duplicate_rate": if records == 0 { 0.0 } else { duplicates as f64 / records as f64 },
-            "clusters_by_size": sizes.iter().map(|(k, v)| (k.to_string(), *v)).collect::<BTreeMap<_, _>>(),
-            "threshold": threshold,
-            "fields": outcome.stats.fields,
-            "blocking": outcome.stats.blocking,
-            "candidate_pairs": outcome.stats.candidate_pairs,
-            "matched_pairs": outcome.stats.matched_pairs,
-            "refused_links": outcome.stats.refused_links,
-            "identity_conflicts": golden.conflicts,
-            "model": outcome.model,
-            "timings_ms": timings.iter().map(|(k, d)| (k.to_string(), d.as_millis() as u64)).collect::<BTreeMap<_, _>>(),
-        });
+        let report = report(args, id_header, threshold, &outcome, &golden, &timings);
         write::json(path, &report)?;
     }
+    log_outcome(
+        log,
+        args,
+        &outcome,
+        (threshold, max_block),
+        &timings,
+        started,
+    );
+    if args.fail_on_duplicates && duplicates > 0 {
+        log.warn(&format!(
+            "--fail-on-duplicates: {duplicates} duplicate record(s) found"
+        ));
+        return Ok(Status::Failed);
+    }
+    Ok(Status::Success)
+}
+
+/// Refuses, before anything is read, a run that would write over one of
+/// its inputs or write one file twice.
+fn check_paths(args: &DedupeArgs) -> Result<()> {
+    let output_path = &args.output.output;
+    write::ensure_writable_format(output_path)?;
+    super::path_plan(&args.input, output_path)
+        .read("--rules", args.rules.as_deref())
+        .read("--model", args.model.as_deref())
+        .write("-o", Some(output_path))
+        .write("--clusters", args.clusters.as_deref())
+        .write("--pairs", args.pairs.as_deref())
+        .write("--lineage", args.lineage.as_deref())
+        .write("--report", args.report.as_deref())
+        .write("--save-model", args.save_model.as_deref())
+        .check()?;
+    Ok(())
+}
+
+/// `--report`: counts, cluster sizes, blocking, model and timings.
+fn report(
+    args: &DedupeArgs,
+    id_header: &str,
+    threshold: f64,
+    outcome: &matching::Outcome,
+    golden: &merge::Golden,
+    timings: &[(&'static str, std::time::Duration)],
+) -> serde_json::Value {
+    let (input_path, output_path) = (&args.input.input, &args.output.output);
+    let mut sizes: BTreeMap<usize, usize> = BTreeMap::new();
+    for members in &golden.members {
+        *sizes.entry(members.len()).or_default() += 1;
+    }
+    let records: usize = golden.members.iter().map(Vec::len).sum();
+    let duplicates = records - outcome.clusters.count;
+    serde_json::json!({
+        "version": crate::report::VERSION,
+        "command": "dedupe",
+        "input": input_path,
+        "output": output_path,
+        "records": records,
+        "id_column": id_header,
+        "clusters": outcome.clusters.count,
+        "duplicate_records": duplicates,
+        "duplicate_rate": if records == 0 { 0.0 } else { duplicates as f64 / records as f64 },
+        "clusters_by_size": sizes.iter().map(|(k, v)| (k.to_string(), *v)).collect::<BTreeMap<_, _>>(),
+        "threshold": threshold,
+        "fields": outcome.stats.fields,
+        "blocking": outcome.stats.blocking,
+        "candidate_pairs": outcome.stats.candidate_pairs,
+        "matched_pairs": outcome.stats.matched_pairs,
+        "refused_links": outcome.stats.refused_links,
+        "identity_conflicts": golden.conflicts,
+        "model": outcome.model,
+        "timings_ms": timings.iter().map(|(k, d)| (k.to_string(), d.as_millis() as u64)).collect::<BTreeMap<_, _>>(),
+    })
+}
+
+/// What matching found: fields and blocking (`--verbose`), oversized
+/// blocks, the result line, links refused by the guards.
+fn log_outcome(
+    log: &Log,
+    args: &DedupeArgs,
+    outcome: &matching::Outcome,
+    (threshold, max_block): (f64, usize),
+    timings: &[(&'static str, std::time::Duration)],
+    started: Instant,
+) {
+    let records = outcome.clusters.cluster_of.len();
+    let duplicates = records - outcome.clusters.count;
+    let output_path = &args.output.output;
     if log.is_verbose() {
         log.detail(&format!("matching on: {}", outcome.stats.fields.join(", ")));
         for rule in &outcome.stats.blocking {
@@ -248,7 +301,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
                 }
             ));
         }
-        log.timings(&timings);
+        log.timings(timings);
     }
     for rule in outcome
         .stats
@@ -276,13 +329,6 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             outcome.clusters.refused_links
         ));
     }
-    if args.fail_on_duplicates && duplicates > 0 {
-        log.warn(&format!(
-            "--fail-on-duplicates: {duplicates} duplicate record(s) found"
-        ));
-        return Ok(Status::Failed);
-    }
-    Ok(Status::Success)
 }
 
 /// The roles and ids of a table to dedupe: roles resolved (rule file >

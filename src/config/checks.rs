@@ -202,40 +202,7 @@ pub fn resolve(spec: &CheckSpec, line: usize) -> Result<Check, String> {
         CheckType::Unique => Kind::Unique {
             columns: columns(spec, type_name)?,
         },
-        CheckType::Format => {
-            let format =
-                match (spec.format, &spec.pattern) {
-                    (None, _) => return Err(
-                        "a format check needs `format = \"email\"` (or phone, date, url, regex)"
-                            .into(),
-                    ),
-                    (Some(FormatName::Regex), None) => {
-                        return Err("format = \"regex\" needs `pattern = \"…\"`".into())
-                    }
-                    (Some(FormatName::Regex), Some(pattern)) => {
-                        // Anchored: the whole value must match, as stewards expect.
-                        let anchored = format!("^(?:{pattern})$");
-                        Format::Regex(regex::Regex::new(&anchored).map_err(|e| {
-                            format!("`pattern` is not a valid regular expression: {e}")
-                        })?)
-                    }
-                    (Some(_), Some(_)) => {
-                        return Err("`pattern` only applies to format = \"regex\"".into())
-                    }
-                    (Some(FormatName::Email), None) => Format::Email,
-                    (Some(FormatName::Phone), None) => Format::Phone,
-                    (Some(FormatName::Date), None) => Format::Date,
-                    (Some(FormatName::Url), None) => Format::Url,
-                };
-            if spec.strict == Some(true) && matches!(format, Format::Url | Format::Regex(_)) {
-                return Err("`strict` applies to email, phone and date formats".into());
-            }
-            Kind::Format {
-                column: column()?,
-                format,
-                strict: spec.strict.unwrap_or(false),
-            }
-        }
+        CheckType::Format => format_kind(spec, column()?)?,
         CheckType::AllowedValues => {
             let values = spec
                 .values
@@ -251,43 +218,7 @@ pub fn resolve(spec: &CheckSpec, line: usize) -> Result<Check, String> {
             }
         }
         CheckType::Range | CheckType::Min | CheckType::Max => {
-            let measure = if spec.length.unwrap_or(false) {
-                Measure::Length
-            } else {
-                Measure::Value
-            };
-            let min = spec
-                .min
-                .as_ref()
-                .map(|v| bound(v, "min", measure))
-                .transpose()?;
-            let max = spec
-                .max
-                .as_ref()
-                .map(|v| bound(v, "max", measure))
-                .transpose()?;
-            match check_type {
-                CheckType::Min if min.is_none() => return Err("a min check needs `min`".into()),
-                CheckType::Max if max.is_none() => return Err("a max check needs `max`".into()),
-                CheckType::Range if min.is_none() && max.is_none() => {
-                    return Err("a range check needs `min`, `max` or both".into())
-                }
-                _ => {}
-            }
-            if let (Some(low), Some(high)) = (&min, &max) {
-                if std::mem::discriminant(low) != std::mem::discriminant(high) {
-                    return Err("`min` and `max` must both be numbers or both be dates".into());
-                }
-                if low.greater_than(high) {
-                    return Err("`min` is greater than `max`".into());
-                }
-            }
-            Kind::Range {
-                column: column()?,
-                min,
-                max,
-                measure,
-            }
+            range_kind(spec, check_type, column()?)?
         }
         CheckType::CrossField => {
             let (Some(left), Some(op), Some(right)) = (&spec.left, &spec.op, &spec.right) else {
@@ -304,29 +235,11 @@ pub fn resolve(spec: &CheckSpec, line: usize) -> Result<Check, String> {
                 right: right.clone(),
             }
         }
-        CheckType::RowCount => {
-            let count = |value: &Option<toml::Value>, key: &str| -> Result<Option<u64>, String> {
-                match value {
-                    None => Ok(None),
-                    Some(toml::Value::Integer(n)) if *n >= 0 => Ok(Some(*n as u64)),
-                    Some(_) => Err(format!(
-                        "`{key}` of a row-count check is a whole number ≥ 0"
-                    )),
-                }
-            };
-            let (min, max) = (count(&spec.min, "min")?, count(&spec.max, "max")?);
-            if min.is_none() && max.is_none() {
-                return Err("a row-count check needs `min`, `max` or both".into());
-            }
-            if let (Some(low), Some(high)) = (min, max) {
-                if low > high {
-                    return Err("`min` is greater than `max`".into());
-                }
-            }
-            Kind::RowCount { min, max }
-        }
+        CheckType::RowCount => row_count_kind(spec)?,
         CheckType::DuplicateRate => {
-            let probability = spec.match_probability.unwrap_or(0.99);
+            let probability = spec
+                .match_probability
+                .unwrap_or(crate::matching::DEFAULT_THRESHOLD);
             if !(probability > 0.0 && probability < 1.0) {
                 return Err("`match-probability` is strictly between 0 and 1, e.g. 0.99".into());
             }
@@ -353,6 +266,105 @@ pub fn resolve(spec: &CheckSpec, line: usize) -> Result<Check, String> {
         threshold,
         kind,
     })
+}
+
+/// A format check: a named format, or an anchored regular expression.
+fn format_kind(spec: &CheckSpec, column: String) -> Result<Kind, String> {
+    let format = match (spec.format, &spec.pattern) {
+        (None, _) => {
+            return Err(
+                "a format check needs `format = \"email\"` (or phone, date, url, regex)".into(),
+            )
+        }
+        (Some(FormatName::Regex), None) => {
+            return Err("format = \"regex\" needs `pattern = \"…\"`".into())
+        }
+        (Some(FormatName::Regex), Some(pattern)) => {
+            // Anchored: the whole value must match, as stewards expect.
+            let anchored = format!("^(?:{pattern})$");
+            Format::Regex(
+                regex::Regex::new(&anchored)
+                    .map_err(|e| format!("`pattern` is not a valid regular expression: {e}"))?,
+            )
+        }
+        (Some(_), Some(_)) => return Err("`pattern` only applies to format = \"regex\"".into()),
+        (Some(FormatName::Email), None) => Format::Email,
+        (Some(FormatName::Phone), None) => Format::Phone,
+        (Some(FormatName::Date), None) => Format::Date,
+        (Some(FormatName::Url), None) => Format::Url,
+    };
+    if spec.strict == Some(true) && matches!(format, Format::Url | Format::Regex(_)) {
+        return Err("`strict` applies to email, phone and date formats".into());
+    }
+    Ok(Kind::Format {
+        column,
+        format,
+        strict: spec.strict.unwrap_or(false),
+    })
+}
+
+/// A range, min or max check, on values or (`length = true`) lengths.
+fn range_kind(spec: &CheckSpec, check_type: CheckType, column: String) -> Result<Kind, String> {
+    let measure = if spec.length.unwrap_or(false) {
+        Measure::Length
+    } else {
+        Measure::Value
+    };
+    let min = spec
+        .min
+        .as_ref()
+        .map(|v| bound(v, "min", measure))
+        .transpose()?;
+    let max = spec
+        .max
+        .as_ref()
+        .map(|v| bound(v, "max", measure))
+        .transpose()?;
+    match check_type {
+        CheckType::Min if min.is_none() => return Err("a min check needs `min`".into()),
+        CheckType::Max if max.is_none() => return Err("a max check needs `max`".into()),
+        CheckType::Range if min.is_none() && max.is_none() => {
+            return Err("a range check needs `min`, `max` or both".into())
+        }
+        _ => {}
+    }
+    if let (Some(low), Some(high)) = (&min, &max) {
+        if std::mem::discriminant(low) != std::mem::discriminant(high) {
+            return Err("`min` and `max` must both be numbers or both be dates".into());
+        }
+        if low.greater_than(high) {
+            return Err("`min` is greater than `max`".into());
+        }
+    }
+    Ok(Kind::Range {
+        column,
+        min,
+        max,
+        measure,
+    })
+}
+
+/// A row-count check: whole-number bounds.
+fn row_count_kind(spec: &CheckSpec) -> Result<Kind, String> {
+    let count = |value: &Option<toml::Value>, key: &str| -> Result<Option<u64>, String> {
+        match value {
+            None => Ok(None),
+            Some(toml::Value::Integer(n)) if *n >= 0 => Ok(Some(*n as u64)),
+            Some(_) => Err(format!(
+                "`{key}` of a row-count check is a whole number ≥ 0"
+            )),
+        }
+    };
+    let (min, max) = (count(&spec.min, "min")?, count(&spec.max, "max")?);
+    if min.is_none() && max.is_none() {
+        return Err("a row-count check needs `min`, `max` or both".into());
+    }
+    if let (Some(low), Some(high)) = (min, max) {
+        if low > high {
+            return Err("`min` is greater than `max`".into());
+        }
+    }
+    Ok(Kind::RowCount { min, max })
 }
 
 fn columns(spec: &CheckSpec, type_name: &str) -> Result<Vec<String>, String> {

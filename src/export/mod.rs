@@ -270,6 +270,13 @@ pub fn render(
     if keep_unmapped {
         header.extend(mapping.unmapped.iter().map(|&c| table.headers[c].clone()));
     }
+    // Groups of which at least one field must have a value.
+    let mut groups: Vec<&str> = fields
+        .iter()
+        .filter_map(|&f| profile.fields[f].required_group.as_deref())
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
     let mut stats = RenderStats::default();
     let mut rows = Vec::with_capacity(table.row_count());
     let mut set_aside = Vec::new();
@@ -302,19 +309,7 @@ pub fn render(
                 *stats.derived.entry(field.header.clone()).or_default() += 1;
             }
             let value = if value.trim().is_empty() {
-                match name_fallback(field.role, row) {
-                    Some(derived) if !derived.trim().is_empty() => {
-                        *stats.derived.entry(field.header.clone()).or_default() += 1;
-                        derived
-                    }
-                    _ => match &field.when_empty {
-                        Some(placeholder) if field.required => {
-                            *stats.filled.entry(field.header.clone()).or_default() += 1;
-                            placeholder.clone()
-                        }
-                        _ => value,
-                    },
-                }
+                fill_empty(field, value, || name_fallback(field.role, row), &mut stats)
             } else {
                 value
             };
@@ -325,34 +320,7 @@ pub fn render(
                 values.push(write::guard(table.columns[c].get(row), options).into_owned());
             }
         }
-        let mut missing: Vec<String> = fields
-            .iter()
-            .zip(&values)
-            .filter(|&(&f, v)| profile.fields[f].required && v.trim().is_empty())
-            .map(|(&f, _)| profile.fields[f].header.clone())
-            .collect();
-        // Groups of which at least one field must have a value.
-        let mut groups: Vec<&str> = fields
-            .iter()
-            .filter_map(|&f| profile.fields[f].required_group.as_deref())
-            .collect();
-        groups.sort_unstable();
-        groups.dedup();
-        for group in groups {
-            let members: Vec<(usize, &String)> = fields
-                .iter()
-                .zip(&values)
-                .filter(|&(&f, _)| profile.fields[f].required_group.as_deref() == Some(group))
-                .map(|(&f, v)| (f, v))
-                .collect();
-            if members.iter().all(|(_, v)| v.trim().is_empty()) {
-                let names: Vec<&str> = members
-                    .iter()
-                    .map(|&(f, _)| profile.fields[f].header.as_str())
-                    .collect();
-                missing.push(format!("one of {}", names.join(" / ")));
-            }
-        }
+        let missing = missing_required(profile, &fields, &groups, &values);
         if missing.is_empty() {
             rows.push(values);
         } else {
@@ -377,6 +345,62 @@ pub fn render(
         set_aside,
         stats,
     }
+}
+
+/// An empty import value: derived from the row's other name columns when
+/// they hold the name, else the target's placeholder when the field is
+/// required and has one, else left empty (counted either way).
+fn fill_empty(
+    field: &profile::Field,
+    value: String,
+    derive: impl FnOnce() -> Option<String>,
+    stats: &mut RenderStats,
+) -> String {
+    match derive() {
+        Some(derived) if !derived.trim().is_empty() => {
+            *stats.derived.entry(field.header.clone()).or_default() += 1;
+            derived
+        }
+        _ => match &field.when_empty {
+            Some(placeholder) if field.required => {
+                *stats.filled.entry(field.header.clone()).or_default() += 1;
+                placeholder.clone()
+            }
+            _ => value,
+        },
+    }
+}
+
+/// The required import fields a rendered row leaves empty, and the
+/// required groups (`one of Email / Phone`) none of whose fields it fills.
+fn missing_required(
+    profile: &Profile,
+    fields: &[usize],
+    groups: &[&str],
+    values: &[String],
+) -> Vec<String> {
+    let mut missing: Vec<String> = fields
+        .iter()
+        .zip(values)
+        .filter(|&(&f, v)| profile.fields[f].required && v.trim().is_empty())
+        .map(|(&f, _)| profile.fields[f].header.clone())
+        .collect();
+    for &group in groups {
+        let members: Vec<(usize, &String)> = fields
+            .iter()
+            .zip(values)
+            .filter(|&(&f, _)| profile.fields[f].required_group.as_deref() == Some(group))
+            .map(|(&f, v)| (f, v))
+            .collect();
+        if members.iter().all(|(_, v)| v.trim().is_empty()) {
+            let names: Vec<&str> = members
+                .iter()
+                .map(|&(f, _)| profile.fields[f].header.as_str())
+                .collect();
+            missing.push(format!("one of {}", names.join(" / ")));
+        }
+    }
+    missing
 }
 
 /// A consent value in the target's polarity: the normalized boolean,

@@ -37,43 +37,7 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
     let text: &str = &decoded.text;
     let delimiter = options.delimiter.unwrap_or_else(|| sniff::delimiter(text));
 
-    // Header: the first non-blank record.
-    let mut reader = builder(delimiter).from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
-    let mut headers: Vec<String> = Vec::new();
-    while reader
-        .read_record(&mut record)
-        .map_err(|e| csv_error(path, 0, e))?
-    {
-        if !is_blank(&record) {
-            headers = record
-                .iter()
-                .map(|h| {
-                    let h = h.trim();
-                    String::from_utf8_lossy(super::write::unguard(h.as_bytes())).into_owned()
-                })
-                .collect();
-            break;
-        }
-    }
-    if headers.is_empty() {
-        return Err(ReadError::Empty {
-            path: path.to_path_buf(),
-        });
-    }
-    let body_start = reader.position().byte() as usize;
-    if let Some(problem) = quote_damage(
-        &text.as_bytes()[..body_start],
-        delimiter,
-        headers.len(),
-        headers.len(),
-    ) {
-        return Err(ReadError::Quote {
-            path: path.to_path_buf(),
-            line: 1,
-            problem,
-        });
-    }
+    let (mut headers, body_start) = read_header(path, text, delimiter)?;
     let renamed_headers = check_headers(path, &mut headers, options.lenient)?;
 
     // The body is cut at record boundaries and parsed in parallel; pieces are
@@ -143,6 +107,49 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
         delimiter: Some(delimiter),
         renamed_headers,
     })
+}
+
+/// The header (the first non-blank record, trimmed, spreadsheet guards
+/// undone) and where the body starts; a header with broken quotes is an
+/// error naming line 1.
+fn read_header(path: &Path, text: &str, delimiter: u8) -> Result<(Vec<String>, usize), ReadError> {
+    let mut reader = builder(delimiter).from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let mut headers: Vec<String> = Vec::new();
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(path, 0, e))?
+    {
+        if !is_blank(&record) {
+            headers = record
+                .iter()
+                .map(|h| {
+                    let h = h.trim();
+                    String::from_utf8_lossy(super::write::unguard(h.as_bytes())).into_owned()
+                })
+                .collect();
+            break;
+        }
+    }
+    if headers.is_empty() {
+        return Err(ReadError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let body_start = reader.position().byte() as usize;
+    if let Some(problem) = quote_damage(
+        &text.as_bytes()[..body_start],
+        delimiter,
+        headers.len(),
+        headers.len(),
+    ) {
+        return Err(ReadError::Quote {
+            path: path.to_path_buf(),
+            line: 1,
+            problem,
+        });
+    }
+    Ok((headers, body_start))
 }
 
 fn builder(delimiter: u8) -> csv::ReaderBuilder {

@@ -246,21 +246,7 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
         }
         None => features.kinds.clone(),
     };
-    let mut rules = blocking::rules_for(&kinds);
-    if let Some(names) = &settings.blocking {
-        rules.retain(|rule| names.iter().any(|n| n == rule.name));
-        if rules.is_empty() {
-            anyhow::bail!(
-                "none of the blocking rules in [dedupe] blocking ({}) can run on this file's columns; usable here: {}",
-                names.join(", "),
-                blocking::rules_for(&kinds)
-                    .iter()
-                    .map(|r| r.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-    }
+    let rules = blocking_rules(&kinds, settings.blocking.as_deref())?;
     progress.start("blocking", rules.len() as u64);
     let candidates = blocking::candidates(features, &rules, settings.max_block, settings.anchors);
     progress.finish();
@@ -269,60 +255,13 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
     let compare_started = Instant::now();
     let width = kinds.len();
     let pairs = candidates.pairs;
-    progress.start("compare", pairs.len() as u64);
-    let mut levels = vec![0u8; pairs.len() * width];
-    levels
-        .par_chunks_mut(width.max(1) * 4096)
-        .zip(pairs.par_chunks(4096))
-        .for_each(|(out, chunk)| {
-            // Pairs are sorted by their first record, so the second one is a
-            // random access: start loading it a few pairs ahead.
-            const AHEAD: usize = 16;
-            for (i, (slot, &(a, b))) in out.chunks_mut(width.max(1)).zip(chunk).enumerate() {
-                if let Some(&(_, later)) = chunk.get(i + 2 * AHEAD) {
-                    features.packed.prefetch_offset(later as usize);
-                }
-                if let Some(&(_, soon)) = chunk.get(i + AHEAD) {
-                    features.packed.prefetch_record(soon as usize);
-                }
-                compare::compare(features, &kinds, a as usize, b as usize, slot);
-            }
-            progress.advance(chunk.len() as u64);
-        });
-    progress.finish();
+    let levels = compare_pairs(features, &kinds, &pairs, progress);
     timings.push(("compare", compare_started.elapsed()));
 
     let train_started = Instant::now();
     let model = match &settings.model {
         Some(model) => model.clone(),
-        None => {
-            let u = model::estimate_u(features, &kinds);
-            let sample_levels: Vec<Vec<u8>> = candidates
-                .samples
-                .par_iter()
-                .map(|pairs| {
-                    let mut levels = vec![0u8; pairs.len() * width];
-                    for (slot, &(a, b)) in levels.chunks_mut(width.max(1)).zip(pairs) {
-                        compare::compare(features, &kinds, a as usize, b as usize, slot);
-                    }
-                    levels
-                })
-                .collect();
-            let samples: Vec<model::RuleSample<'_>> = rules
-                .iter()
-                .zip(&sample_levels)
-                .map(|(rule, levels)| {
-                    let blocked = rule.kinds();
-                    model::RuleSample {
-                        levels,
-                        excluded: (0..width)
-                            .filter(|&f| blocked.contains(&kinds[f]))
-                            .collect(),
-                    }
-                })
-                .collect();
-            model::train_by_rule(&kinds, u, &samples, &model::patterns(&levels, width))
-        }
+        None => train(features, &kinds, &rules, &candidates.samples, &levels),
     };
     let tf = TermFrequencies::count(features, &kinds);
     timings.push(("train", train_started.elapsed()));
@@ -379,6 +318,96 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
         clusters,
         stats,
     })
+}
+
+/// The blocking rules the fields allow, restricted to `names` (the rule
+/// file's `[dedupe] blocking`) when given.
+fn blocking_rules(kinds: &[Kind], names: Option<&[String]>) -> Result<Vec<blocking::Rule>> {
+    let mut rules = blocking::rules_for(kinds);
+    if let Some(names) = names {
+        rules.retain(|rule| names.iter().any(|n| n == rule.name));
+        if rules.is_empty() {
+            anyhow::bail!(
+                "none of the blocking rules in [dedupe] blocking ({}) can run on this file's columns; usable here: {}",
+                names.join(", "),
+                blocking::rules_for(kinds)
+                    .iter()
+                    .map(|r| r.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(rules)
+}
+
+/// The comparison levels of every candidate pair (`kinds.len()` per pair).
+fn compare_pairs(
+    features: &Features,
+    kinds: &[Kind],
+    pairs: &[(u32, u32)],
+    progress: &dyn Progress,
+) -> Vec<u8> {
+    progress.start("compare", pairs.len() as u64);
+    let width = kinds.len();
+    let mut levels = vec![0u8; pairs.len() * width];
+    levels
+        .par_chunks_mut(width.max(1) * 4096)
+        .zip(pairs.par_chunks(4096))
+        .for_each(|(out, chunk)| {
+            // Pairs are sorted by their first record, so the second one is a
+            // random access: start loading it a few pairs ahead.
+            const AHEAD: usize = 16;
+            for (i, (slot, &(a, b))) in out.chunks_mut(width.max(1)).zip(chunk).enumerate() {
+                if let Some(&(_, later)) = chunk.get(i + 2 * AHEAD) {
+                    features.packed.prefetch_offset(later as usize);
+                }
+                if let Some(&(_, soon)) = chunk.get(i + AHEAD) {
+                    features.packed.prefetch_record(soon as usize);
+                }
+                compare::compare(features, kinds, a as usize, b as usize, slot);
+            }
+            progress.advance(chunk.len() as u64);
+        });
+    progress.finish();
+    levels
+}
+
+/// Fellegi–Sunter parameters trained without labels: u from random pairs,
+/// m per blocking rule from its sample (the rule's own fields left out).
+fn train(
+    features: &Features,
+    kinds: &[Kind],
+    rules: &[blocking::Rule],
+    samples: &[Vec<(u32, u32)>],
+    levels: &[u8],
+) -> Model {
+    let width = kinds.len();
+    let u = model::estimate_u(features, kinds);
+    let sample_levels: Vec<Vec<u8>> = samples
+        .par_iter()
+        .map(|pairs| {
+            let mut levels = vec![0u8; pairs.len() * width];
+            for (slot, &(a, b)) in levels.chunks_mut(width.max(1)).zip(pairs) {
+                compare::compare(features, kinds, a as usize, b as usize, slot);
+            }
+            levels
+        })
+        .collect();
+    let samples: Vec<model::RuleSample<'_>> = rules
+        .iter()
+        .zip(&sample_levels)
+        .map(|(rule, levels)| {
+            let blocked = rule.kinds();
+            model::RuleSample {
+                levels,
+                excluded: (0..width)
+                    .filter(|&f| blocked.contains(&kinds[f]))
+                    .collect(),
+            }
+        })
+        .collect();
+    model::train_by_rule(kinds, u, &samples, &model::patterns(levels, width))
 }
 
 /// Per-field weights of candidate pair `i`, for `--pairs` (from the levels

@@ -56,7 +56,7 @@ pub fn gather(
     files: &[Vec<PathBuf>],
     progress: &dyn Progress,
 ) -> Result<Gathered> {
-    let mut parts: Vec<(Table, String, Vec<String>)> = Vec::new();
+    let mut parts: Vec<Part> = Vec::new();
     let mut inputs = Vec::new();
     let mut rejects = Vec::new();
     for (input, paths) in pipeline.config.inputs.iter().zip(files) {
@@ -68,73 +68,108 @@ pub fn gather(
         let default_region = resolve_region(region_flag, &rules)?;
         let options = pipeline.read_options(input)?;
         for path in paths {
-            let read = io::read(path, &options)?;
-            let mut raw = read.table;
-            for (from, to) in &input.rename {
-                match raw.column_index(from) {
-                    Some(c) => raw.headers[c] = to.clone(),
-                    None => bail!(
-                        "input `{}`: rename names column `{from}`, which `{}` lacks (columns: {})",
-                        input.source,
-                        path.display(),
-                        raw.headers.join(", ")
-                    ),
-                }
-            }
-            for added in [SOURCE, RECORD_ID] {
-                if raw.column_index(added).is_some() {
-                    bail!(
-                        "input `{}`: `{}` already has a `{added}` column, which the pipeline adds; rename it with rename = {{ \"{added}\" = \"…\" }}",
-                        input.source,
-                        path.display()
-                    );
-                }
-            }
-            let inferred = resolve_roles(&raw, &rules, input.id_column.as_deref(), path)?;
-            let roles: Vec<_> = inferred.iter().map(|i| i.role).collect();
-            let plan = build_plan(&raw, &inferred, &rules, default_region, None);
-            let outcome = crate::normalize::run(&raw, &plan, false, progress);
-            let id_column = match &input.id_column {
-                Some(name) => Some(raw.column_index(name).with_context(|| {
-                    format!(
-                        "input `{}`: id-column `{name}` is not in `{}`",
-                        input.source,
-                        path.display()
-                    )
-                })?),
-                None => crate::schema::resolve::default_id_column(&raw, &roles),
-            };
-            let file_name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let ids: Vec<String> = (0..raw.row_count())
-                .map(|row| match id_column {
-                    Some(c) => format!("{}:{}", input.source, raw.columns[c].get(row).trim()),
-                    None => format!(
-                        "{}:{file_name}:{}:{}",
-                        input.source,
-                        row + 1,
-                        raw.row_fingerprint(row)
-                    ),
-                })
-                .collect();
-            inputs.push(InputStats {
-                source: input.source.clone(),
-                file: path.clone(),
-                rows: raw.row_count(),
-                unreadable_rows: read.rejects.len(),
-                values_changed: outcome.stats.iter().map(|s| s.changed as u64).sum(),
-                values_rejected: outcome.stats.iter().map(|s| s.rejected as u64).sum(),
-                ids_are_row_numbers: id_column.is_none(),
-            });
-            rejects.push((input.source.clone(), path.clone(), read.rejects));
-            parts.push((outcome.table, input.source.clone(), ids));
+            let (part, stats, unreadable) =
+                read_input(input, path, &options, &rules, default_region, progress)?;
+            inputs.push(stats);
+            rejects.push((input.source.clone(), path.clone(), unreadable));
+            parts.push(part);
         }
     }
+    let table = stack(&parts)?;
+    Ok(Gathered {
+        table,
+        inputs,
+        rejects,
+    })
+}
+
+/// One input file normalized, its source name and its record ids.
+type Part = (Table, String, Vec<String>);
+
+/// One input file: read, renamed, normalized, its records named (by its id
+/// column, else by row and content). Returns the normalized table with
+/// source and ids, its statistics and the rows it could not read.
+fn read_input(
+    input: &config::Input,
+    path: &std::path::Path,
+    options: &io::ReadOptions,
+    rules: &RuleFile,
+    default_region: Option<&'static str>,
+    progress: &dyn Progress,
+) -> Result<(Part, InputStats, Vec<io::Reject>)> {
+    let read = io::read(path, options)?;
+    let mut raw = read.table;
+    for (from, to) in &input.rename {
+        match raw.column_index(from) {
+            Some(c) => raw.headers[c] = to.clone(),
+            None => bail!(
+                "input `{}`: rename names column `{from}`, which `{}` lacks (columns: {})",
+                input.source,
+                path.display(),
+                raw.headers.join(", ")
+            ),
+        }
+    }
+    for added in [SOURCE, RECORD_ID] {
+        if raw.column_index(added).is_some() {
+            bail!(
+                "input `{}`: `{}` already has a `{added}` column, which the pipeline adds; rename it with rename = {{ \"{added}\" = \"…\" }}",
+                input.source,
+                path.display()
+            );
+        }
+    }
+    let inferred = resolve_roles(&raw, rules, input.id_column.as_deref(), path)?;
+    let roles: Vec<_> = inferred.iter().map(|i| i.role).collect();
+    let plan = build_plan(&raw, &inferred, rules, default_region, None);
+    let outcome = crate::normalize::run(&raw, &plan, false, progress);
+    let id_column = match &input.id_column {
+        Some(name) => Some(raw.column_index(name).with_context(|| {
+            format!(
+                "input `{}`: id-column `{name}` is not in `{}`",
+                input.source,
+                path.display()
+            )
+        })?),
+        None => crate::schema::resolve::default_id_column(&raw, &roles),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ids: Vec<String> = (0..raw.row_count())
+        .map(|row| match id_column {
+            Some(c) => format!("{}:{}", input.source, raw.columns[c].get(row).trim()),
+            None => format!(
+                "{}:{file_name}:{}:{}",
+                input.source,
+                row + 1,
+                raw.row_fingerprint(row)
+            ),
+        })
+        .collect();
+    let stats = InputStats {
+        source: input.source.clone(),
+        file: path.to_path_buf(),
+        rows: raw.row_count(),
+        unreadable_rows: read.rejects.len(),
+        values_changed: outcome.stats.iter().map(|s| s.changed as u64).sum(),
+        values_rejected: outcome.stats.iter().map(|s| s.rejected as u64).sum(),
+        ids_are_row_numbers: id_column.is_none(),
+    };
+    Ok((
+        (outcome.table, input.source.clone(), ids),
+        stats,
+        read.rejects,
+    ))
+}
+
+/// The inputs' tables stacked: the union of their headers in order of
+/// first appearance, then `source` and `record_id` (each id once).
+fn stack(parts: &[Part]) -> Result<Table> {
     // Header union in order of first appearance.
     let mut headers: Vec<String> = Vec::new();
-    for (table, _, _) in &parts {
+    for (table, _, _) in parts {
         for h in &table.headers {
             if !headers.contains(h) {
                 headers.push(h.clone());
@@ -149,7 +184,7 @@ pub fn gather(
     let mut source = Column::with_capacity(rows, 0);
     let mut record_id = Column::with_capacity(rows, 0);
     let mut seen = std::collections::HashSet::new();
-    for (table, name, ids) in &parts {
+    for (table, name, ids) in parts {
         for (h, column) in headers.iter().zip(columns.iter_mut()) {
             match table.column_index(h) {
                 Some(c) => column.append(&table.columns[c]),
@@ -172,9 +207,5 @@ pub fn gather(
     headers.push(RECORD_ID.into());
     columns.push(source);
     columns.push(record_id);
-    Ok(Gathered {
-        table: Table { headers, columns },
-        inputs,
-        rejects,
-    })
+    Ok(Table { headers, columns })
 }

@@ -42,33 +42,7 @@ pub fn validate_table(
     rules_path: &std::path::Path,
     progress: &dyn Progress,
 ) -> Result<Validated> {
-    // Every header a check names must exist: all missing ones at once.
-    let missing: Vec<String> = rules
-        .checks
-        .iter()
-        .flat_map(|check| {
-            check
-                .kind
-                .columns()
-                .into_iter()
-                .filter(|name| {
-                    crate::config::checks::placeholder_role(name).is_none()
-                        && raw.column_index(name).is_none()
-                })
-                .map(|name| format!("`{name}` (line {}, check `{}`)", check.line, check.name))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "rule file `{}` names {} column(s) that `{}` does not have: {}; its columns are: {}. Fix the names, or name columns by role (`role = \"email\"`) so the rule file runs on any export",
-            rules_path.display(),
-            missing.len(),
-            input_path.display(),
-            missing.join(", "),
-            raw.headers.join(", ")
-        );
-    }
+    check_columns_exist(raw, rules, input_path, rules_path)?;
     let inferred = resolve_roles(raw, rules, id_column, input_path)?;
     let mut roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
     // Checks that name a role run on this file's columns of that role.
@@ -123,33 +97,16 @@ pub fn validate_table(
     let normalize_time = normalize_started.elapsed();
 
     let match_started = Instant::now();
-    let clusters = if matching {
-        let threshold = rules
-            .checks
-            .iter()
-            .find_map(|c| match c.kind {
-                Kind::DuplicateRate { match_probability } => Some(match_probability),
-                _ => None,
-            })
-            .unwrap_or(0.99);
-        let clusters = crate::matching::cluster_rows(
+    let clusters = match matching {
+        true => duplicate_clusters(
             raw,
             &normalized.table,
             &roles,
             rules,
-            threshold,
+            (input_path, rules_path),
             progress,
-        )?;
-        if clusters.is_none() {
-            bail!(
-                "rule file `{}`: the duplicate-rate check needs columns to match on (names, e-mail, phone, birth date, address), and `{}` has none; set roles in [columns.\"…\"]",
-                rules_path.display(),
-                input_path.display()
-            );
-        }
-        clusters
-    } else {
-        None
+        )?,
+        false => None,
     };
     let match_time = match_started.elapsed();
 
@@ -175,4 +132,69 @@ pub fn validate_table(
             ("checks", check_time),
         ],
     })
+}
+
+/// Every header a check names must exist: all missing ones at once.
+fn check_columns_exist(
+    raw: &crate::table::Table,
+    rules: &RuleFile,
+    input_path: &std::path::Path,
+    rules_path: &std::path::Path,
+) -> Result<()> {
+    let missing: Vec<String> = rules
+        .checks
+        .iter()
+        .flat_map(|check| {
+            check
+                .kind
+                .columns()
+                .into_iter()
+                .filter(|name| {
+                    crate::config::checks::placeholder_role(name).is_none()
+                        && raw.column_index(name).is_none()
+                })
+                .map(|name| format!("`{name}` (line {}, check `{}`)", check.line, check.name))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "rule file `{}` names {} column(s) that `{}` does not have: {}; its columns are: {}. Fix the names, or name columns by role (`role = \"email\"`) so the rule file runs on any export",
+            rules_path.display(),
+            missing.len(),
+            input_path.display(),
+            missing.join(", "),
+            raw.headers.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The clusters a duplicate-rate check counts, at its match probability.
+fn duplicate_clusters(
+    raw: &crate::table::Table,
+    normalized: &crate::table::Table,
+    roles: &[Role],
+    rules: &RuleFile,
+    (input_path, rules_path): (&std::path::Path, &std::path::Path),
+    progress: &dyn Progress,
+) -> Result<Option<Vec<u32>>> {
+    let threshold = rules
+        .checks
+        .iter()
+        .find_map(|c| match c.kind {
+            Kind::DuplicateRate { match_probability } => Some(match_probability),
+            _ => None,
+        })
+        .unwrap_or(crate::matching::DEFAULT_THRESHOLD);
+    let clusters =
+        crate::matching::cluster_rows(raw, normalized, roles, rules, threshold, progress)?;
+    if clusters.is_none() {
+        bail!(
+            "rule file `{}`: the duplicate-rate check needs columns to match on (names, e-mail, phone, birth date, address), and `{}` has none; set roles in [columns.\"…\"]",
+            rules_path.display(),
+            input_path.display()
+        );
+    }
+    Ok(clusters)
 }
