@@ -24,7 +24,7 @@ pub enum DedupeError {
     #[error("there is no column to match on (names, e-mail, phone, birth date, address…); set roles in a rule file ([columns.\"…\"] role = \"email\")")]
     NothingToMatch,
     #[error(transparent)]
-    Matching(#[from] anyhow::Error),
+    Matching(#[from] matching::MatchError),
 }
 
 /// Columns a golden table adds after the input's.

@@ -40,17 +40,91 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Which of tidyrec's TOML files a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TomlKind {
+    RuleFile,
+    PipelineFile,
+    ExportProfile,
+}
+
+impl std::fmt::Display for TomlKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TomlKind::RuleFile => "rule file",
+            TomlKind::PipelineFile => "pipeline file",
+            TomlKind::ExportProfile => "export profile",
+        })
+    }
+}
+
+/// A TOML file (rule file, pipeline file, export profile) that cannot be
+/// used: unreadable, not TOML or not our keys (with the line, the key and
+/// "did you mean"), or a value out of range.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read rule file `{path}`: {source}")]
+    // The I/O error is part of the message, not a separate cause: said once.
+    #[error("cannot read {kind} `{path}`: {error}")]
     Io {
+        kind: TomlKind,
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("rule file `{path}`: {message}")]
-    Parse { path: PathBuf, message: String },
-    #[error("rule file `{path}`: {message}")]
-    Invalid { path: PathBuf, message: String },
+    #[error("{kind} `{path}`: {message}")]
+    Parse {
+        kind: TomlKind,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("{kind} `{path}`: {message}")]
+    Invalid {
+        kind: TomlKind,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("unknown export target `{target}`; use one of {known} or the path of a profile file (.toml, see rules/export/)")]
+    UnknownTarget { target: String, known: String },
+    /// A file another one names (a pipeline's rule file or export profile).
+    #[error("{kind} `{path}`: {within}")]
+    Within {
+        kind: TomlKind,
+        path: PathBuf,
+        within: String,
+        source: Box<ConfigError>,
+    },
+}
+
+impl ConfigError {
+    pub fn invalid(kind: TomlKind, path: &Path, message: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            kind,
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The one way tidyrec reads its TOML files: the text of `path`.
+pub fn read_toml_text(kind: TomlKind, path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|error| ConfigError::Io {
+        kind,
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// The one way tidyrec parses its TOML files: unknown keys and wrong
+/// types are errors with the line, the key and the keys it could mean.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    kind: TomlKind,
+    path: &Path,
+    text: &str,
+) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Parse {
+        kind,
+        path: path.to_path_buf(),
+        message: describe_toml_error(text, &e),
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -159,10 +233,7 @@ pub struct ColumnOptions {
 impl RuleFile {
     /// Reads and checks a rule file.
     pub fn load(path: &Path) -> Result<RuleFile, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = read_toml_text(TomlKind::RuleFile, path)?;
         Self::parse(path, &text)
     }
 
@@ -172,14 +243,8 @@ impl RuleFile {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<RuleFile, ConfigError> {
-        let rules: RuleFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: describe_toml_error(text, &e),
-        })?;
-        let invalid = |message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        };
+        let rules: RuleFile = parse_toml(TomlKind::RuleFile, path, text)?;
+        let invalid = |message: String| ConfigError::invalid(TomlKind::RuleFile, path, message);
         if let Some(region) = &rules.normalize.default_region {
             if crate::normalize::country::lookup(region).is_none() {
                 return Err(invalid(format!(

@@ -19,10 +19,43 @@ pub use stage::{
 use crate::io::write::{self, CsvOptions};
 use crate::schema::Role;
 use crate::table::Table;
-use anyhow::{bail, Result};
 use profile::{Consent, OutputEncoding, PhoneFormat, Profile};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// Why an export could not be written. Messages name the row and column
+/// (never the value: errors end up in logs) and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("export writes files (it may split them): give -o a file name such as contacts.csv")]
+    OutputIsStdout,
+    #[error("`{0}`: CRM import files are CSV; name the output .csv")]
+    NotCsv(String),
+    #[error("--out-encoding `{0}` is not one of utf-8, utf-8-bom, gbk, gb18030")]
+    UnknownEncoding(String),
+    #[error(transparent)]
+    Profile(#[from] crate::config::ConfigError),
+    #[error("header `{text}` (column {column}) cannot be written in {encoding}; use --out-encoding utf-8-bom")]
+    HeaderEncoding {
+        text: String,
+        column: usize,
+        encoding: &'static str,
+    },
+    #[error("row {row} of the export, column `{column}`: the value has characters {encoding} cannot hold; use --out-encoding utf-8-bom (or gb18030, which covers all of Unicode)")]
+    ValueEncoding {
+        row: usize,
+        column: String,
+        encoding: &'static str,
+    },
+    #[error("row {row} of the export alone is larger than the {max_bytes}-byte file limit of the target")]
+    RowTooLarge { row: usize, max_bytes: u64 },
+    #[error("refusing to write or remove `{path}`: it is the file read as {flag}; tidyrec never modifies a file it reads — choose another -o name")]
+    WouldTouchInput { path: String, flag: String },
+    #[error(transparent)]
+    Write(#[from] write::WriteError),
+    #[error("cannot remove `{path}`, a part of an earlier export: {error}")]
+    RemoveStale { path: String, error: std::io::Error },
+}
 
 /// Where an import column's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -536,18 +569,18 @@ pub fn write_parts(
     max_rows: usize,
     max_bytes: u64,
     guard: &crate::io::paths::Plan,
-) -> Result<Written> {
+) -> Result<Written, ExportError> {
     let bom: &[u8] = if encoding == OutputEncoding::Utf8Bom {
         b"\xEF\xBB\xBF"
     } else {
         &[]
     };
     let header = encode_line(&rendered.header, encoding).map_err(|(f, text)| {
-        anyhow::anyhow!(
-            "header `{text}` (column {}) cannot be written in {}; use --out-encoding utf-8-bom",
-            f + 1,
-            encoding.name()
-        )
+        ExportError::HeaderEncoding {
+            text,
+            column: f + 1,
+            encoding: encoding.name(),
+        }
     })?;
     let fixed = (bom.len() + header.len()) as u64;
     // Rows grouped into parts, each within both limits.
@@ -556,22 +589,18 @@ pub fn write_parts(
     let mut current: Vec<u8> = Vec::new();
     let mut count = 0usize;
     for (i, row) in rendered.rows.iter().enumerate() {
-        let line = encode_line(row, encoding).map_err(|(f, text)| {
-            // The value itself stays out of the message: errors end up in
-            // logs, and customer data does not belong there.
-            let _ = text;
-            anyhow::anyhow!(
-                "row {} of the export, column `{}`: the value has characters {} cannot hold; use --out-encoding utf-8-bom (or gb18030, which covers all of Unicode)",
-                i + 1,
-                rendered.header[f],
-                encoding.name()
-            )
+        // The value itself stays out of the message: errors end up in
+        // logs, and customer data does not belong there.
+        let line = encode_line(row, encoding).map_err(|(f, _)| ExportError::ValueEncoding {
+            row: i + 1,
+            column: rendered.header[f].clone(),
+            encoding: encoding.name(),
         })?;
         if fixed + line.len() as u64 > max_bytes {
-            bail!(
-                "row {} of the export alone is larger than the {max_bytes}-byte file limit of the target",
-                i + 1
-            );
+            return Err(ExportError::RowTooLarge {
+                row: i + 1,
+                max_bytes,
+            });
         }
         if count > 0
             && (count >= max_rows || fixed + (current.len() + line.len()) as u64 > max_bytes)
@@ -604,10 +633,10 @@ pub fn write_parts(
         .collect();
     for path in paths.iter().chain(&stale) {
         if let Some(flag) = guard.reads_file(path) {
-            bail!(
-                "refusing to write or remove `{}`: it is the file read as {flag}; tidyrec never modifies a file it reads — choose another -o name",
-                path.display()
-            );
+            return Err(ExportError::WouldTouchInput {
+                path: path.display().to_string(),
+                flag: flag.to_string(),
+            });
         }
     }
     for (path, body) in paths.iter().zip(&parts) {
@@ -619,7 +648,10 @@ pub fn write_parts(
     }
     // Only regular files are removed: never a device like /dev/null.
     for path in &stale {
-        std::fs::remove_file(path)?;
+        std::fs::remove_file(path).map_err(|error| ExportError::RemoveStale {
+            path: path.display().to_string(),
+            error,
+        })?;
     }
     Ok(Written {
         parts: paths.into_iter().zip(counts).collect(),

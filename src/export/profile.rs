@@ -6,8 +6,9 @@
 //! formats, the encoding and the per-file limits. Unknown keys are errors
 //! with their line, so a user can add a CRM without code and without typos.
 
+use crate::config::ConfigError;
+use crate::config::TomlKind;
 use crate::schema::Role;
-use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -238,7 +239,7 @@ impl PhoneFormat {
 
 impl Profile {
     /// A built-in profile by name, or a profile file by path.
-    pub fn load(target: &str) -> Result<Profile> {
+    pub fn load(target: &str) -> Result<Profile, ConfigError> {
         if let Some((_, text)) = BUILT_IN
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(target))
@@ -247,64 +248,53 @@ impl Profile {
         }
         let path = Path::new(target);
         if path.extension().is_some_and(|e| e == "toml") {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the export profile `{}`", path.display()))?;
+            let text = crate::config::read_toml_text(TomlKind::ExportProfile, path)?;
             return Profile::parse(&text, path);
         }
-        bail!(
-            "unknown export target `{target}`; use one of {} or the path of a profile file (.toml, see rules/export/)",
-            BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-        )
+        Err(ConfigError::UnknownTarget {
+            target: target.to_string(),
+            known: BUILT_IN
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
     }
 
-    pub fn parse(text: &str, path: &Path) -> Result<Profile> {
-        let profile: Profile = toml::from_str(text).map_err(|e| {
-            anyhow::anyhow!(
-                "export profile `{}`: {}",
-                path.display(),
-                crate::config::describe_toml_error(text, &e)
-            )
-        })?;
+    pub fn parse(text: &str, path: &Path) -> Result<Profile, ConfigError> {
+        let invalid =
+            |message: String| ConfigError::invalid(TomlKind::ExportProfile, path, message);
+        let profile: Profile = crate::config::parse_toml(TomlKind::ExportProfile, path, text)?;
         if profile.fields.is_empty() {
-            bail!(
-                "export profile `{}` has no [[field]]; add one per import column",
-                path.display()
-            );
+            return Err(invalid("no [[field]]; add one per import column".into()));
         }
         if profile.max_rows == 0 || profile.max_bytes < 1024 {
-            bail!(
-                "export profile `{}`: max-rows must be at least 1 and max-bytes at least 1024",
-                path.display()
-            );
+            return Err(invalid(
+                "max-rows must be at least 1 and max-bytes at least 1024".into(),
+            ));
         }
         if let Some(field) = profile
             .fields
             .iter()
             .find(|f| f.role.is_none() && f.keywords.is_empty() && f.headers.is_empty())
         {
-            bail!(
-                "export profile `{}`: field `{}` has no `role`, `keywords` or `headers`, so no column can fill it",
-                path.display(),
+            return Err(invalid(format!(
+                "field `{}` has no `role`, `keywords` or `headers`, so no column can fill it",
                 field.header
-            );
+            )));
         }
         let mut seen = std::collections::HashSet::new();
         if let Some(field) = profile.fields.iter().find(|f| !seen.insert(&f.header)) {
-            bail!(
-                "export profile `{}`: header `{}` appears twice",
-                path.display(),
-                field.header
-            );
+            return Err(invalid(format!("header `{}` appears twice", field.header)));
         }
         // A bad strftime pattern would panic while formatting: check it once.
         if chrono::format::StrftimeItems::new(&profile.date_format)
             .any(|item| matches!(item, chrono::format::Item::Error))
         {
-            bail!(
-                "export profile `{}`: date-format `{}` is not a valid chrono format (e.g. \"%Y-%m-%d\", \"%m/%d/%Y\")",
-                path.display(),
+            return Err(invalid(format!(
+                "date-format `{}` is not a valid chrono format (e.g. \"%Y-%m-%d\", \"%m/%d/%Y\")",
                 profile.date_format
-            );
+            )));
         }
         Ok(profile)
     }

@@ -10,11 +10,10 @@
 
 use super::profile::{Consent, OutputEncoding, Profile, Upsert};
 use super::{consent_column, map_columns, opted_out, render, write_parts, Mapping, Source};
-use super::{Rendered, BOOKKEEPING};
+use super::{ExportError, Rendered, BOOKKEEPING};
 use crate::io::{self, paths, write};
 use crate::schema::Role;
 use crate::table::Table;
-use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -41,25 +40,19 @@ impl ExportSettings {
         output: &Path,
         max_rows: Option<usize>,
         max_bytes: Option<u64>,
-    ) -> Result<ExportSettings> {
+    ) -> Result<ExportSettings, ExportError> {
         if output == Path::new("-") {
-            bail!(
-                "export writes files (it may split them): give -o a file name such as contacts.csv"
-            );
+            return Err(ExportError::OutputIsStdout);
         }
         if io::Format::from_path(output) == io::Format::Parquet
             || io::Format::from_path(output) == io::Format::Xlsx
         {
-            bail!(
-                "`{}`: CRM import files are CSV; name the output .csv",
-                output.display()
-            );
+            return Err(ExportError::NotCsv(output.display().to_string()));
         }
         let mut profile = Profile::load(target)?;
         if let Some(label) = out_encoding {
-            profile.encoding = OutputEncoding::parse(label).with_context(|| {
-                format!("--out-encoding `{label}` is not one of utf-8, utf-8-bom, gbk, gb18030")
-            })?;
+            profile.encoding = OutputEncoding::parse(label)
+                .ok_or_else(|| ExportError::UnknownEncoding(label.to_string()))?;
         }
         Ok(ExportSettings {
             max_rows: max_rows.unwrap_or(profile.max_rows).max(1),
@@ -185,7 +178,7 @@ pub fn export(
     roles: &[Role],
     settings: &ExportSettings,
     guard: &paths::Plan,
-) -> Result<Exported> {
+) -> Result<Exported, ExportError> {
     let mapping = map_columns(&settings.profile, &table.headers, roles);
     let options = write::CsvOptions {
         bom: false,
@@ -269,7 +262,7 @@ pub fn export(
 }
 
 /// The rows the importer would reject, with their input row and reason.
-fn write_set_aside(path: &Path, rendered: &Rendered) -> Result<()> {
+fn write_set_aside(path: &Path, rendered: &Rendered) -> Result<(), ExportError> {
     let mut header = vec!["row".to_string(), "reason".to_string()];
     header.extend(rendered.header.iter().cloned());
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
@@ -292,7 +285,7 @@ fn consent_outcome(
     roles: &[Role],
     settings: &ExportSettings,
     mapping: &Mapping,
-) -> Result<Option<ConsentOutcome>> {
+) -> Result<Option<ConsentOutcome>, ExportError> {
     let Some((c, column_means)) = consent_column(table, roles) else {
         return Ok(None);
     };

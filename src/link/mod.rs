@@ -71,9 +71,10 @@ pub enum LinkError {
     UnnumberedEntityId(String),
     #[error("entity ids `{0}` and `{1}` have different prefixes; tidyrec numbers new entities after one id scheme only")]
     MixedEntityIds(String, String),
-    /// Role inference or matching.
     #[error(transparent)]
-    Engine(#[from] anyhow::Error),
+    Schema(#[from] crate::schema::resolve::SchemaError),
+    #[error(transparent)]
+    Matching(#[from] matching::MatchError),
 }
 
 /// What a link run is told, resolved from flags, the rule file and

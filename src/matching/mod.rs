@@ -14,7 +14,23 @@ pub mod nicknames;
 pub mod packed;
 
 use crate::progress::Progress;
-use anyhow::Result;
+
+/// Why matching could not run: a saved model that does not fit the input,
+/// or blocking rules the rule file names that cannot run on it.
+#[derive(Debug, thiserror::Error)]
+pub enum MatchError {
+    #[error("{0}")]
+    Model(String),
+    #[error("none of the blocking rules in [dedupe] blocking ({asked}) can run on this file's columns; usable here: {usable}")]
+    NoBlockingRule { asked: String, usable: String },
+    #[error("cannot read the model `{path}`: {error}")]
+    ReadModel { path: String, error: std::io::Error },
+    #[error("`{path}` is not a tidyrec model (write one with --save-model): {error}")]
+    NotAModel {
+        path: String,
+        error: serde_json::Error,
+    },
+}
 use features::{Features, Kind};
 use model::{Model, TermFrequencies};
 use rayon::prelude::*;
@@ -236,7 +252,11 @@ pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
     household || namesake || birth_apart || surname_apart || surname_loose || first_apart
 }
 
-pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) -> Result<Outcome> {
+pub fn run(
+    features: &Features,
+    settings: &Settings,
+    progress: &dyn Progress,
+) -> Result<Outcome, MatchError> {
     let mut timings = Vec::new();
     let started = Instant::now();
     let kinds: Vec<Kind> = match &settings.model {
@@ -322,20 +342,22 @@ pub fn run(features: &Features, settings: &Settings, progress: &dyn Progress) ->
 
 /// The blocking rules the fields allow, restricted to `names` (the rule
 /// file's `[dedupe] blocking`) when given.
-fn blocking_rules(kinds: &[Kind], names: Option<&[String]>) -> Result<Vec<blocking::Rule>> {
+fn blocking_rules(
+    kinds: &[Kind],
+    names: Option<&[String]>,
+) -> Result<Vec<blocking::Rule>, MatchError> {
     let mut rules = blocking::rules_for(kinds);
     if let Some(names) = names {
         rules.retain(|rule| names.iter().any(|n| n == rule.name));
         if rules.is_empty() {
-            anyhow::bail!(
-                "none of the blocking rules in [dedupe] blocking ({}) can run on this file's columns; usable here: {}",
-                names.join(", "),
-                blocking::rules_for(kinds)
+            return Err(MatchError::NoBlockingRule {
+                asked: names.join(", "),
+                usable: blocking::rules_for(kinds)
                     .iter()
                     .map(|r| r.name)
                     .collect::<Vec<_>>()
-                    .join(", ")
-            );
+                    .join(", "),
+            });
         }
     }
     Ok(rules)
@@ -440,7 +462,7 @@ pub fn cluster_rows(
     rules: &crate::config::RuleFile,
     threshold: f64,
     progress: &dyn Progress,
-) -> Result<Option<Vec<u32>>> {
+) -> Result<Option<Vec<u32>>, MatchError> {
     let id_column = crate::schema::resolve::default_id_column(raw, roles);
     let identifiers = crate::schema::resolve::identifier_columns(raw, rules, id_column);
     let sources = features::Sources::from_roles(&normalized.headers, roles, &identifiers);
@@ -460,15 +482,14 @@ pub fn cluster_rows(
 }
 
 /// A model saved by `--save-model`.
-pub fn load_model(path: &std::path::Path) -> anyhow::Result<Model> {
-    use anyhow::Context;
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading the model `{}`", path.display()))?;
-    serde_json::from_str(&text).with_context(|| {
-        format!(
-            "`{}` is not a tidyrec model (write one with --save-model)",
-            path.display()
-        )
+pub fn load_model(path: &std::path::Path) -> Result<Model, MatchError> {
+    let text = std::fs::read_to_string(path).map_err(|error| MatchError::ReadModel {
+        path: path.display().to_string(),
+        error,
+    })?;
+    serde_json::from_str(&text).map_err(|error| MatchError::NotAModel {
+        path: path.display().to_string(),
+        error,
     })
 }
 

@@ -14,8 +14,8 @@
 
 use super::compare::{self, level_names, MISSING};
 use super::features::{Features, Kind};
+use super::MatchError;
 use crate::rng::SplitMix;
-use anyhow::{bail, Result};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
@@ -56,30 +56,31 @@ impl Model {
     }
 
     /// Checks a loaded model against the fields this table can compare.
-    pub fn check_against(&self, available: &[Kind]) -> Result<()> {
+    pub fn check_against(&self, available: &[Kind]) -> Result<(), MatchError> {
+        let bad = |message: String| Err(MatchError::Model(message));
         if self.version != 1 {
-            bail!(
+            return bad(format!(
                 "model version {} is not supported (expected 1)",
                 self.version
-            );
+            ));
         }
         for field in &self.fields {
             let Some(kind) = kind_by_name(&field.field) else {
-                bail!("model field `{}` is unknown", field.field);
+                return bad(format!("model field `{}` is unknown", field.field));
             };
             if !available.contains(&kind) {
-                bail!(
+                return bad(format!(
                     "the model compares `{}` but this input has no column for it; retrain without --model",
                     field.field
-                );
+                ));
             }
             if field.levels.len() != level_names(kind).len() {
-                bail!(
+                return bad(format!(
                     "model field `{}` has {} levels, expected {}",
                     field.field,
                     field.levels.len(),
                     level_names(kind).len()
-                );
+                ));
             }
         }
         Ok(())

@@ -5,7 +5,6 @@
 use super::{date, phone, ColumnPlan, Plan};
 use crate::config::RuleFile;
 use crate::schema::{Inferred, Role};
-use anyhow::{bail, Result};
 
 /// The stage plan from the resolved roles and the rule file's options.
 pub fn build_plan(
@@ -48,18 +47,33 @@ pub fn build_plan(
     }
 }
 
+/// A `--default-region` (or the rule file's) that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RegionError {
+    #[error("--default-region `{value}` ({code}) has no phone numbering plan; use the country the numbers belong to")]
+    NoNumberingPlan { value: String, code: &'static str },
+    #[error("--default-region `{0}` is not a country; use an ISO code such as US, GB, DE or CN")]
+    NotACountry(String),
+}
+
 /// `--default-region` (or the rule file's), checked; US when neither is set.
-pub fn resolve_region(flag: Option<&str>, rules: &RuleFile) -> Result<Option<&'static str>> {
+pub fn resolve_region(
+    flag: Option<&str>,
+    rules: &RuleFile,
+) -> Result<Option<&'static str>, RegionError> {
     let raw = flag.or(rules.normalize.default_region.as_deref());
     match raw {
         Some(value) => match super::country::lookup(value) {
             Some(code) => {
                 if phone::region(code).is_none() {
-                    bail!("--default-region `{value}` ({code}) has no phone numbering plan; use the country the numbers belong to");
+                    return Err(RegionError::NoNumberingPlan {
+                        value: value.to_string(),
+                        code,
+                    });
                 }
                 Ok(Some(code))
             }
-            None => bail!("--default-region `{value}` is not a country; use an ISO code such as US, GB, DE or CN"),
+            None => Err(RegionError::NotACountry(value.to_string())),
         },
         // Without a hint, national numbers are read as US numbers, as most CRMs do.
         None => Ok(Some("US")),

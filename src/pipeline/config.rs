@@ -44,6 +44,7 @@
 //! file = "segments.csv"
 //! ```
 
+use crate::config::{ConfigError, TomlKind};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -204,22 +205,15 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn load(path: &Path) -> Result<Pipeline> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the pipeline file `{}`", path.display()))?;
+    pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
+        let text = crate::config::read_toml_text(TomlKind::PipelineFile, path)?;
         Pipeline::parse(path, &text)
     }
 
     /// Parses and checks pipeline `text` as if read from `path` (relative
     /// paths in it are relative to `path`'s folder).
-    pub fn parse(path: &Path, text: &str) -> Result<Pipeline> {
-        let config: PipelineFile = toml::from_str(text).map_err(|e| {
-            anyhow::anyhow!(
-                "pipeline file `{}`: {}",
-                path.display(),
-                crate::config::describe_toml_error(text, &e)
-            )
-        })?;
+    pub fn parse(path: &Path, text: &str) -> Result<Pipeline, ConfigError> {
+        let config: PipelineFile = crate::config::parse_toml(TomlKind::PipelineFile, path, text)?;
         let base = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -236,11 +230,21 @@ impl Pipeline {
         Ok(pipeline)
     }
 
-    fn fail(&self, message: String) -> anyhow::Error {
-        anyhow::anyhow!("pipeline file `{}`: {message}", self.file.display())
+    fn fail(&self, message: String) -> ConfigError {
+        ConfigError::invalid(TomlKind::PipelineFile, &self.file, message)
     }
 
-    fn check(&self) -> Result<()> {
+    /// A rule file or export profile the pipeline names, as its error.
+    fn within(&self, within: &str, source: ConfigError) -> ConfigError {
+        ConfigError::Within {
+            kind: TomlKind::PipelineFile,
+            path: self.file.clone(),
+            within: within.to_string(),
+            source: Box::new(source),
+        }
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
         let c = &self.config;
         if c.pipeline.keep > MAX_KEEP {
             return Err(self.fail(format!(
@@ -295,11 +299,11 @@ impl Pipeline {
         }
         for e in &c.exports {
             crate::export::profile::Profile::load(&self.resolve_target(&e.target))
-                .with_context(|| format!("pipeline file `{}`: [[export]]", self.file.display()))?;
+                .map_err(|error| self.within("[[export]]", error))?;
         }
         for rules in self.rule_files() {
             crate::config::RuleFile::load(&rules)
-                .with_context(|| format!("pipeline file `{}`", self.file.display()))?;
+                .map_err(|error| self.within("a rule file it names", error))?;
         }
         Ok(())
     }
@@ -445,7 +449,7 @@ impl Pipeline {
 mod tests {
     use super::*;
 
-    fn load(text: &str) -> Result<Pipeline> {
+    fn load(text: &str) -> Result<Pipeline, ConfigError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.toml");
         std::fs::write(&path, text).unwrap();
@@ -466,8 +470,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("inside output-dir"), "{err}");
-        let err = load("[pipeline]\nname='x'\noutput-dir='out'\n[[input]]\nsource='a'\npath='a.csv'\n[[export]]\ntarget='nocrm'\nfile='x.csv'\n")
-            .unwrap_err();
+        // The profile's own error is the cause, shown under the pipeline's.
+        let err = anyhow::Error::from(load("[pipeline]\nname='x'\noutput-dir='out'\n[[input]]\nsource='a'\npath='a.csv'\n[[export]]\ntarget='nocrm'\nfile='x.csv'\n")
+            .unwrap_err());
         assert!(
             format!("{err:#}").contains("unknown export target"),
             "{err:#}"

@@ -6,8 +6,40 @@
 use super::{Inferred, Role, Source};
 use crate::config::RuleFile;
 use crate::table::Table;
-use anyhow::{bail, Result};
 use std::path::Path;
+
+/// A column named by a rule file or flag that the input lacks, or an id
+/// column that does not name every record once. Messages name rows, not
+/// values (customer data stays out of logs).
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("column `{name}` named in the rule file is not in `{input}` (columns: {columns}); fix the name in [columns.\"…\"]")]
+    RuleColumnMissing {
+        name: String,
+        input: String,
+        columns: String,
+    },
+    #[error("--id-column `{name}` is not in `{input}` (columns: {columns})")]
+    IdColumnMissing {
+        name: String,
+        input: String,
+        columns: String,
+    },
+    #[error("`{input}` row {row} (line {line} of a CSV with one header line): the id column `{header}` is empty; give every record an id, or leave out --id-column to name records by row number")]
+    EmptyId {
+        input: String,
+        row: usize,
+        line: usize,
+        header: String,
+    },
+    #[error("`{input}`: rows {first} and {row} have the same id in `{header}`; an id column must be unique (choose another with --id-column, or leave it out to name records by row number)")]
+    RepeatedId {
+        input: String,
+        first: usize,
+        row: usize,
+        header: String,
+    },
+}
 
 /// Roles per column: rule file > `--id-column` > header and content.
 pub fn resolve_roles(
@@ -15,23 +47,23 @@ pub fn resolve_roles(
     rules: &RuleFile,
     id_column: Option<&str>,
     input: &Path,
-) -> Result<Vec<Inferred>> {
+) -> Result<Vec<Inferred>, SchemaError> {
     for name in rules.columns.keys() {
         if table.column_index(name).is_none() {
-            bail!(
-                "column `{name}` named in the rule file is not in `{}` (columns: {}); fix the name in [columns.\"…\"]",
-                input.display(),
-                table.headers.join(", ")
-            );
+            return Err(SchemaError::RuleColumnMissing {
+                name: name.clone(),
+                input: input.display().to_string(),
+                columns: table.headers.join(", "),
+            });
         }
     }
     if let Some(id) = id_column {
         if table.column_index(id).is_none() {
-            bail!(
-                "--id-column `{id}` is not in `{}` (columns: {})",
-                input.display(),
-                table.headers.join(", ")
-            );
+            return Err(SchemaError::IdColumnMissing {
+                name: id.to_string(),
+                input: input.display().to_string(),
+                columns: table.headers.join(", "),
+            });
         }
     }
     let mut roles: Vec<Inferred> = table
@@ -110,25 +142,25 @@ pub fn identifier_columns(table: &Table, rules: &RuleFile, id_column: Option<usi
 /// A record id column must name every record once: an empty or repeated id
 /// would put one id in two clusters. The error names rows, not values
 /// (customer data stays out of logs).
-pub fn check_unique_ids(table: &Table, column: usize, path: &Path) -> Result<()> {
+pub fn check_unique_ids(table: &Table, column: usize, path: &Path) -> Result<(), SchemaError> {
     let header = &table.headers[column];
     let mut first_row: rustc_hash::FxHashMap<&str, usize> = Default::default();
     for (row, id) in table.columns[column].iter().enumerate() {
         if id.trim().is_empty() {
-            bail!(
-                "`{}` row {} (line {} of a CSV with one header line): the id column `{header}` is empty; give every record an id, or leave out --id-column to name records by row number",
-                path.display(),
-                row + 1,
-                row + 2
-            );
+            return Err(SchemaError::EmptyId {
+                input: path.display().to_string(),
+                row: row + 1,
+                line: row + 2,
+                header: header.clone(),
+            });
         }
         if let Some(first) = first_row.insert(id, row) {
-            bail!(
-                "`{}`: rows {} and {} have the same id in `{header}`; an id column must be unique (choose another with --id-column, or leave it out to name records by row number)",
-                path.display(),
-                first + 1,
-                row + 1
-            );
+            return Err(SchemaError::RepeatedId {
+                input: path.display().to_string(),
+                first: first + 1,
+                row: row + 1,
+                header: header.clone(),
+            });
         }
     }
     Ok(())

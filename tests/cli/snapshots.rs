@@ -111,6 +111,34 @@ fn typical_mistakes_and_their_exit_codes() {
                 "x.csv",
             ],
         ),
+        // One wording for every TOML file tidyrec cannot read.
+        (
+            "missing_rule_file",
+            &["validate", "contacts.csv", "--rules", "nope.toml"],
+        ),
+        ("missing_pipeline_file", &["run", "nope.toml"]),
+        (
+            "missing_export_profile",
+            &[
+                "export",
+                "contacts.csv",
+                "--target",
+                "nope.toml",
+                "-o",
+                "x.csv",
+            ],
+        ),
+        (
+            "model_that_is_not_a_model",
+            &[
+                "dedupe",
+                "contacts.csv",
+                "-o",
+                "g.csv",
+                "--model",
+                "typo.toml",
+            ],
+        ),
         (
             "zero_threads",
             &["--threads", "0", "profile", "contacts.csv"],
