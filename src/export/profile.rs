@@ -118,40 +118,10 @@ impl Consent {
     /// `unsubscribed`, `Do Not Email`, `退订` say opt-out; `opt_in`,
     /// `Marketing Consent`, `subscribed`, `同意` say opt-in.
     pub fn of_header(header: &str) -> Option<Consent> {
-        let key: String = header
-            .chars()
-            .flat_map(char::to_lowercase)
-            .filter(|c| c.is_alphanumeric())
-            .collect();
-        const OUT: &[&str] = &[
-            "optout",
-            "optedout",
-            "unsub",
-            "donot",
-            "dnc",
-            "nomail",
-            "noemail",
-            "退订",
-            "拒收",
-            "退订邮件",
-        ];
-        const IN: &[&str] = &[
-            "optin",
-            "optedin",
-            "consent",
-            "subscribed",
-            "subscription",
-            "marketingok",
-            "同意",
-            "订阅",
-        ];
-        if OUT.iter().any(|w| key.contains(w)) {
-            Some(Consent::OptOut)
-        } else if IN.iter().any(|w| key.contains(w)) {
-            Some(Consent::OptIn)
-        } else {
-            None
-        }
+        crate::schema::meaning::opts_out(header).map(|out| match out {
+            true => Consent::OptOut,
+            false => Consent::OptIn,
+        })
     }
 }
 

@@ -2,15 +2,9 @@
 //! digits kept, CJK kept) and looked up exactly first, then by the words they
 //! contain.
 
-use super::Role;
+use super::{meaning, Role};
 
-fn fold(header: &str) -> String {
-    header
-        .chars()
-        .flat_map(char::to_lowercase)
-        .filter(|c| c.is_alphanumeric())
-        .collect()
-}
+use meaning::fold;
 
 const EXACT: &[(&str, Role)] = &[
     // ids
@@ -220,28 +214,12 @@ const EXACT: &[(&str, Role)] = &[
 
 /// Word rules in order; the first whose test matches wins.
 const CONTAINS: &[(&[&str], Role)] = &[
-    (
-        &[
-            "optout",
-            "optin",
-            "donot",
-            "subscribed",
-            "unsubscribed",
-            "consent",
-            "isactive",
-            "active",
-            "verified",
-            // Chinese consent and yes/no headers: 退订 (unsubscribed), 同意
-            // (agreed), 订阅 (subscribed), 拒收 (refuses mail), and 是否
-            // ("whether": 是否退订邮件, 是否会员) — before 邮件 makes them e-mail.
-            "退订",
-            "同意",
-            "订阅",
-            "拒收",
-            "是否",
-        ],
-        Role::Boolean,
-    ),
+    // Consent headers (their words and polarity live in schema::meaning)
+    // and other yes/no headers; 是否 ("whether": 是否退订邮件, 是否会员).
+    // Before 邮件, which would make them e-mail.
+    (meaning::OPT_OUT, Role::Boolean),
+    (meaning::OPT_IN, Role::Boolean),
+    (&["isactive", "active", "verified", "是否"], Role::Boolean),
     (&["email", "邮箱", "邮件"], Role::Email),
     (
         &[

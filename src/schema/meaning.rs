@@ -1,8 +1,9 @@
 //! What a column's header says beyond its role — one home for these
 //! meanings, used by matching (birth dates), merge (created / updated dates,
-//! identity conflicts) and segments (last purchase, order count, lifetime
-//! value). Headers are compared lower-cased, by substring, in the
-//! languages CRM exports use.
+//! identity conflicts), segments (last purchase, order count, lifetime
+//! value), role inference and exports (e-mail consent and its polarity).
+//! Headers are compared lower-cased, by substring, in the languages CRM
+//! exports use.
 
 /// A birth date (`Date of Birth`, `DOB`, `出生日期`, `Geburtsdatum`).
 pub const BIRTH: &[&str] = &[
@@ -65,6 +66,49 @@ pub const LIFETIME_VALUE: &[&str] = &[
     "总消费",
 ];
 
+/// A consent column that says the person opted OUT of e-mail (`Email Opt
+/// Out`, `Unsubscribed`, `Do Not Email`, `DNC`, `退订`, `拒收`); compared
+/// folded (letters and digits only: `Opt-Out` → `optout`).
+pub const OPT_OUT: &[&str] = &[
+    "optout", "optedout", "unsub", "donot", "dnc", "nomail", "noemail", "退订", "拒收",
+];
+
+/// A consent column that says the person opted IN (`Opt In`, `Marketing
+/// Consent`, `Subscribed`, `同意`, `订阅`); compared folded.
+pub const OPT_IN: &[&str] = &[
+    "optin",
+    "optedin",
+    "consent",
+    "subscribed",
+    "marketingok",
+    "同意",
+    "订阅",
+];
+
+/// Lower case, letters and digits only (CJK kept): `E-mail Opt Out` →
+/// `emailoptout`.
+pub fn fold(header: &str) -> String {
+    header
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// Whether a consent header means opted out (`Some(true)`) or opted in
+/// (`Some(false)`); None when it is not a consent header. Opt-out words
+/// win: `Unsubscribed` contains `subscribed`.
+pub fn opts_out(header: &str) -> Option<bool> {
+    let key = fold(header);
+    if OPT_OUT.iter().any(|w| key.contains(w)) {
+        Some(true)
+    } else if OPT_IN.iter().any(|w| key.contains(w)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Whether a header (as written) contains one of `words`, case ignored.
 pub fn says(header: &str, words: &[&str]) -> bool {
     let lower = header.to_lowercase();
@@ -74,6 +118,19 @@ pub fn says(header: &str, words: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn consent_headers_say_which_way() {
+        assert_eq!(opts_out("Email Opt-Out"), Some(true));
+        assert_eq!(opts_out("Unsubscribed"), Some(true));
+        assert_eq!(opts_out("HasOptedOutOfEmail"), Some(true));
+        assert_eq!(opts_out("是否退订邮件"), Some(true));
+        assert_eq!(opts_out("Marketing Consent"), Some(false));
+        assert_eq!(opts_out("Newsletter subscribed"), Some(false));
+        assert_eq!(opts_out("同意营销邮件"), Some(false));
+        assert_eq!(opts_out("Subscription Plan"), None);
+        assert_eq!(opts_out("Email"), None);
+    }
 
     #[test]
     fn headers_say_what_they_hold() {

@@ -13,8 +13,26 @@ use crate::progress::Progress;
 use crate::schema::resolve::resolve_roles;
 use crate::schema::Role;
 use crate::validate::{self, Kind};
-use anyhow::{bail, Result};
 use std::time::Instant;
+
+/// Why a rule file's checks could not run on a table.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error("rule file `{rules}` names {count} column(s) that `{input}` does not have: {missing}; its columns are: {columns}. Fix the names, or name columns by role (`role = \"email\"`) so the rule file runs on any export")]
+    MissingColumns {
+        rules: String,
+        count: usize,
+        input: String,
+        missing: String,
+        columns: String,
+    },
+    #[error("rule file `{rules}`: the duplicate-rate check needs columns to match on (names, e-mail, phone, birth date, address), and `{input}` has none; set roles in [columns.\"…\"]")]
+    NothingToMatch { rules: String, input: String },
+    #[error(transparent)]
+    Schema(#[from] crate::schema::resolve::SchemaError),
+    #[error(transparent)]
+    Matching(#[from] crate::matching::MatchError),
+}
 
 /// What a validation found: the checks as run (role checks expanded to
 /// columns), one result each, the roles used, and the checks that did not
@@ -41,7 +59,7 @@ pub fn validate_table(
     input_path: &std::path::Path,
     rules_path: &std::path::Path,
     progress: &dyn Progress,
-) -> Result<Validated> {
+) -> Result<Validated, ValidateError> {
     check_columns_exist(raw, rules, input_path, rules_path)?;
     let inferred = resolve_roles(raw, rules, id_column, input_path)?;
     let mut roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
@@ -140,7 +158,7 @@ fn check_columns_exist(
     rules: &RuleFile,
     input_path: &std::path::Path,
     rules_path: &std::path::Path,
-) -> Result<()> {
+) -> Result<(), ValidateError> {
     let missing: Vec<String> = rules
         .checks
         .iter()
@@ -158,14 +176,13 @@ fn check_columns_exist(
         })
         .collect();
     if !missing.is_empty() {
-        bail!(
-            "rule file `{}` names {} column(s) that `{}` does not have: {}; its columns are: {}. Fix the names, or name columns by role (`role = \"email\"`) so the rule file runs on any export",
-            rules_path.display(),
-            missing.len(),
-            input_path.display(),
-            missing.join(", "),
-            raw.headers.join(", ")
-        );
+        return Err(ValidateError::MissingColumns {
+            rules: rules_path.display().to_string(),
+            count: missing.len(),
+            input: input_path.display().to_string(),
+            missing: missing.join(", "),
+            columns: raw.headers.join(", "),
+        });
     }
     Ok(())
 }
@@ -178,7 +195,7 @@ fn duplicate_clusters(
     rules: &RuleFile,
     (input_path, rules_path): (&std::path::Path, &std::path::Path),
     progress: &dyn Progress,
-) -> Result<Option<Vec<u32>>> {
+) -> Result<Option<Vec<u32>>, ValidateError> {
     let threshold = rules
         .checks
         .iter()
@@ -190,11 +207,10 @@ fn duplicate_clusters(
     let clusters =
         crate::matching::cluster_rows(raw, normalized, roles, rules, threshold, progress)?;
     if clusters.is_none() {
-        bail!(
-            "rule file `{}`: the duplicate-rate check needs columns to match on (names, e-mail, phone, birth date, address), and `{}` has none; set roles in [columns.\"…\"]",
-            rules_path.display(),
-            input_path.display()
-        );
+        return Err(ValidateError::NothingToMatch {
+            rules: rules_path.display().to_string(),
+            input: input_path.display().to_string(),
+        });
     }
     Ok(clusters)
 }
