@@ -147,15 +147,15 @@ impl LinkSettings {
 pub use crate::link::LinkOutcome;
 
 /// Reads master and batch, links them ([`crate::link::attach`]), writes the
-/// updated master, the crosswalk, the model and the report, and says what
-/// happened. `batch`: the batch already in memory (a pipeline's gathered
+/// updated master, the crosswalk, the model and the report, says what
+/// happened, and returns the result (the updated master in memory). `batch`: the batch already in memory (a pipeline's gathered
 /// table), else read from `config.batch`.
 pub(crate) fn link(
     config: &LinkSettings,
     batch: Option<io::ReadOutcome>,
     log: &Log,
     progress: &dyn Progress,
-) -> Result<LinkOutcome> {
+) -> Result<Linked> {
     let started = Instant::now();
     check_paths(config)?;
     let rules = RuleFile::load_optional(config.rules.as_deref())?;
@@ -251,7 +251,7 @@ pub(crate) fn link(
         started.elapsed().as_secs_f64(),
         config.output.display()
     ));
-    Ok(linked.outcome)
+    Ok(linked)
 }
 
 /// Refuses, before anything is read, a run that would write over one of

@@ -233,20 +233,19 @@ fn execute(
     // 3. Match: link to last run's master (stable ids), or dedupe.
     let mut matching = Value::Null;
     let (mut output, mut output_path, mut output_name) =
-        (Some(cleaned), cleaned_path, c.outputs.cleaned.clone());
+        (cleaned, cleaned_path, c.outputs.cleaned.clone());
     if let Some(m) = &c.matching {
         let step = Instant::now();
         let (summary, golden_table, golden_path) = match_step(
             pipeline,
             m,
-            output.take(),
+            output,
             &output_path,
             (&staging, &work),
             (log, &step_log),
             progress,
         )?;
         matching = summary;
-        // After a link, the golden records are read back once, below.
         output = golden_table;
         output_path = golden_path;
         output_name = c.outputs.golden.clone();

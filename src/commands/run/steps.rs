@@ -220,18 +220,14 @@ pub(super) fn validate_step(
 pub(super) fn export_and_segment(
     pipeline: &Pipeline,
     staging: &Staging,
-    output: Option<crate::table::Table>,
+    output: crate::table::Table,
     (output_path, output_name): (&Path, &str),
     (log, step_log): (&Log, &Log),
     timings: &mut Vec<(&'static str, std::time::Duration)>,
     progress: &dyn Progress,
 ) -> Result<(Vec<Value>, Value)> {
     let c = &pipeline.config;
-    let output_table = match output {
-        _ if c.exports.is_empty() && c.segment.is_none() => None,
-        Some(table) => Some(table),
-        None => Some(io::read(output_path, &io::ReadOptions::default())?.table),
-    };
+    let output_table = Some(output).filter(|_| !c.exports.is_empty() || c.segment.is_some());
     let exports = match output_table.as_ref().filter(|_| !c.exports.is_empty()) {
         Some(table) => export_all(
             pipeline,
@@ -305,12 +301,12 @@ pub(super) fn segment_step(
 pub(super) fn match_step(
     pipeline: &Pipeline,
     m: &crate::pipeline::config::Match,
-    cleaned: Option<crate::table::Table>,
+    cleaned: crate::table::Table,
     cleaned_path: &Path,
     (staging, work): (&Staging, &Path),
     (log, step_log): (&Log, &Log),
     progress: &dyn Progress,
-) -> Result<(Value, Option<crate::table::Table>, PathBuf)> {
+) -> Result<(Value, crate::table::Table, PathBuf)> {
     let c = &pipeline.config;
     let golden_path = staging.path(&c.outputs.golden)?;
     let crosswalk_path = staging.path(&c.outputs.crosswalk)?;
@@ -353,8 +349,12 @@ pub(super) fn match_step(
                 allow_formulas: false,
             };
             // The batch is the gathered table in memory, as written.
-            let batch = cleaned.map(as_read);
-            let linked = crate::commands::link::link(&settings, batch, step_log, progress)?;
+            let batch = Some(as_read(cleaned));
+            let crate::link::Linked {
+                table: golden,
+                outcome: linked,
+                ..
+            } = crate::commands::link::link(&settings, batch, step_log, progress)?;
             log.info(&format!(
                 "linked to the master: {} records attached, {} already known, {} in {} new entities; {} entities",
                 linked.attached_records,
@@ -365,7 +365,7 @@ pub(super) fn match_step(
             ));
             Ok((
                 link_summary(&master, &linked),
-                None,
+                golden,
                 golden_path.to_path_buf(),
             ))
         }
@@ -374,8 +374,6 @@ pub(super) fn match_step(
                 log.info("no master yet: this first run dedupes the inputs into one");
             }
             // In memory: the cleaned table as gathered, no re-read.
-            let cleaned =
-                cleaned.context("internal: the cleaned table was not kept for matching")?;
             let deduped = dedupe_in_memory(
                 cleaned,
                 cleaned_path,
@@ -406,7 +404,7 @@ pub(super) fn match_step(
                     "duplicate_records": duplicates,
                     "duplicate_rate": rate,
                 }),
-                Some(deduped.golden),
+                deduped.golden,
                 golden_path.to_path_buf(),
             ))
         }
