@@ -4,7 +4,7 @@
 
 use crate::commands::{
     self, args::GlobalArgs, args::LogFormat, dedupe::DedupeArgs, export::ExportArgs,
-    link::LinkArgs, normalize::NormalizeArgs, profile::ProfileArgs, run::RunArgs,
+    link::LinkArgs, merge::MergeArgs, normalize::NormalizeArgs, profile::ProfileArgs, run::RunArgs,
     segment::SegmentArgs, validate::ValidateArgs, Log, Status,
 };
 use clap::{Parser, Subcommand};
@@ -75,6 +75,13 @@ pub enum Command {
     /// every record id to its entity id, with why each new record went where.
     #[command(after_help = crate::commands::link::EXAMPLES)]
     Link(LinkArgs),
+    /// Golden records from a clustering computed elsewhere (Splink, Spark).
+    ///
+    /// Reads the input and a clusters file (a record id and cluster_id per
+    /// line, CSV or Parquet), and merges each cluster with the same
+    /// survivorship as dedupe; the golden file has dedupe's format.
+    #[command(after_help = crate::commands::merge::EXAMPLES)]
+    Merge(MergeArgs),
     /// Run a pipeline file: inputs, validation, matching, exports, segments.
     ///
     /// Cron-safe: a lock per pipeline, all outputs published together only
@@ -139,6 +146,7 @@ pub fn main_exit_code() -> u8 {
         Command::Profile(args) => commands::profile::run(args, &log, progress.as_ref()),
         Command::Export(args) => commands::export::run(args, &log, progress.as_ref()),
         Command::Link(args) => commands::link::run(args, &log, progress.as_ref()),
+        Command::Merge(args) => commands::merge::run(args, &log, progress.as_ref()),
         Command::Run(args) => commands::run::run(args, &log, progress.as_ref()),
         Command::Segment(args) => commands::segment::run(args, &log, progress.as_ref()),
     };

@@ -477,7 +477,7 @@ fn write_pairs(
         .with_context(|| format!("writing the pairs to `{}`", path.display()))
 }
 
-fn write_lineage(
+pub(crate) fn write_lineage(
     path: &Path,
     table: &Table,
     golden: &merge::Golden,

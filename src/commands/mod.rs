@@ -7,6 +7,7 @@ pub mod args;
 pub mod dedupe;
 pub mod export;
 pub mod link;
+pub mod merge;
 pub mod normalize;
 pub mod profile;
 pub mod progress_bar;

@@ -17,6 +17,7 @@
 //! fills lineage marks `derived` (a full name from the chosen first and
 //! last name, a country from a phone's calling code).
 
+pub mod clusters;
 mod rules;
 mod vote;
 

@@ -7,6 +7,7 @@ mod commands;
 mod common;
 mod fuzz;
 mod hostile;
+mod merge;
 mod pipeline;
 mod profile;
 mod snapshots;

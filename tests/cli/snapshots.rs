@@ -27,6 +27,7 @@ fn help_of_every_command() {
         Some("validate"),
         Some("profile"),
         Some("link"),
+        Some("merge"),
         Some("export"),
         Some("segment"),
         Some("run"),
