@@ -4,8 +4,8 @@
 
 use crate::commands::{
     self, args::GlobalArgs, args::LogFormat, dedupe::DedupeArgs, export::ExportArgs,
-    link::LinkArgs, merge::MergeArgs, normalize::NormalizeArgs, profile::ProfileArgs, run::RunArgs,
-    segment::SegmentArgs, validate::ValidateArgs, Log, Status,
+    features::FeaturesArgs, link::LinkArgs, merge::MergeArgs, normalize::NormalizeArgs,
+    profile::ProfileArgs, run::RunArgs, segment::SegmentArgs, validate::ValidateArgs, Log, Status,
 };
 use clap::{Parser, Subcommand};
 
@@ -82,6 +82,14 @@ pub enum Command {
     /// survivorship as dedupe; the golden file has dedupe's format.
     #[command(after_help = crate::commands::merge::EXAMPLES)]
     Merge(MergeArgs),
+    /// The per-record matching features as plain columns (for Splink, Spark).
+    ///
+    /// Normalizes (unless --no-normalize) and writes, per record, its id and
+    /// the keys tidyrec matches on: folded and nickname-resolved names,
+    /// phonetic codes, e-mail key, phone digits, street tokens, postcode,
+    /// company key. Row-wise, so it can run per shard.
+    #[command(after_help = crate::commands::features::EXAMPLES)]
+    Features(FeaturesArgs),
     /// Run a pipeline file: inputs, validation, matching, exports, segments.
     ///
     /// Cron-safe: a lock per pipeline, all outputs published together only
@@ -147,6 +155,7 @@ pub fn main_exit_code() -> u8 {
         Command::Export(args) => commands::export::run(args, &log, progress.as_ref()),
         Command::Link(args) => commands::link::run(args, &log, progress.as_ref()),
         Command::Merge(args) => commands::merge::run(args, &log, progress.as_ref()),
+        Command::Features(args) => commands::features::run(args, &log, progress.as_ref()),
         Command::Run(args) => commands::run::run(args, &log, progress.as_ref()),
         Command::Segment(args) => commands::segment::run(args, &log, progress.as_ref()),
     };

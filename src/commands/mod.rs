@@ -6,6 +6,7 @@
 pub mod args;
 pub mod dedupe;
 pub mod export;
+pub mod features;
 pub mod link;
 pub mod merge;
 pub mod normalize;

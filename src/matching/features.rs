@@ -237,6 +237,35 @@ impl Features {
     }
 }
 
+impl Features {
+    /// The features as plain, named columns (for `tidyrec features`, the
+    /// input of matching on another engine): only those the sources can
+    /// fill, in a fixed order. The names are part of the contract.
+    pub fn into_named_columns(self, sources: &Sources) -> Vec<(&'static str, Column)> {
+        let names = sources.first.is_some() || sources.full.is_some();
+        let last = sources.last.is_some() || sources.full.is_some();
+        [
+            (names, "first_name", self.first),
+            (names, "first_name_canonical", self.first_canonical),
+            (last, "last_name", self.last),
+            (last, "last_name_phonetic", self.last_phonetic),
+            (sources.birth.is_some(), "birth_date", self.birth),
+            (!sources.email.is_empty(), "email", self.email),
+            (!sources.phone.is_empty(), "phone", self.phone),
+            (!sources.phone.is_empty(), "phone_2", self.phone_second),
+            (!sources.street.is_empty(), "street", self.street),
+            (sources.city.is_some(), "city", self.city),
+            (sources.postal.is_some(), "postal_code", self.postal),
+            (sources.identifier.is_some(), "identifier", self.identifier),
+            (sources.company.is_some(), "company", self.company),
+        ]
+        .into_iter()
+        .filter(|(present, _, _)| *present)
+        .map(|(_, name, column)| (name, column))
+        .collect()
+    }
+}
+
 /// Applies `f` to each value of `source` (all empty when there is none).
 fn map_column(rows: usize, source: Option<&Column>, f: impl Fn(&str) -> String) -> Column {
     let mut out = Column::with_capacity(rows, source.map_or(0, Column::byte_len));

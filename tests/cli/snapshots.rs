@@ -28,6 +28,7 @@ fn help_of_every_command() {
         Some("profile"),
         Some("link"),
         Some("merge"),
+        Some("features"),
         Some("export"),
         Some("segment"),
         Some("run"),

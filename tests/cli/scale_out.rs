@@ -1,6 +1,8 @@
-//! `tidyrec merge`: golden records from a clustering made elsewhere
-//! (Splink's `unique_id`/`cluster_id`) equal dedupe's when the clustering
-//! is dedupe's own, whatever the other engine's cluster ids and row order.
+//! Matching on another engine: `tidyrec features` is row-wise (shards add
+//! up to the whole), and `tidyrec merge` turns a clustering made elsewhere
+//! (Splink's `unique_id`/`cluster_id`) into dedupe's golden records when
+//! the clustering is dedupe's own, whatever the other engine's cluster ids
+//! and row order.
 
 use crate::common::{column, fixture, records, stderr_of, Workdir};
 
@@ -84,4 +86,45 @@ fn a_record_in_two_clusters_is_refused_with_its_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("no `cluster_id` column"));
+}
+
+#[test]
+fn features_are_row_wise_so_shards_add_up_to_the_whole() {
+    let wd = Workdir::new();
+    let text = std::fs::read_to_string(fixture("demo/customers_dupes.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let (a, b) = rows.split_at(rows.len() / 2);
+    wd.write("a.csv", format!("{header}\n{}\n", a.join("\n")));
+    wd.write("b.csv", format!("{header}\n{}\n", b.join("\n")));
+    for (input, output) in [
+        (fixture("demo/customers_dupes.csv"), "whole.csv"),
+        (wd.path("a.csv"), "a-features.csv"),
+        (wd.path("b.csv"), "b-features.csv"),
+        (wd.path("b.csv"), "b-features.parquet"),
+    ] {
+        wd.command()
+            .args(["--quiet", "features"])
+            .arg(input)
+            .args(["-o", output, "--id-column", "Customer ID"])
+            .assert()
+            .success();
+    }
+    assert!(wd.path("b-features.parquet").metadata().unwrap().len() > 0);
+    let (headers, whole) = records(&wd.path("whole.csv"));
+    assert_eq!(headers[0], "Customer ID");
+    assert!(headers.iter().any(|h| h == "first_name_canonical"));
+    let (a_headers, a_rows) = records(&wd.path("a-features.csv"));
+    assert_eq!(a_headers, headers);
+    let (b_headers, b_rows) = records(&wd.path("b-features.csv"));
+    assert_eq!(b_headers, headers);
+    assert_eq!([a_rows, b_rows].concat(), whole);
+    // Nickname resolution and phone digits, as the matcher sees them.
+    let canonical = column(&headers, &whole, "first_name_canonical");
+    let first = column(&headers, &whole, "first_name");
+    assert!(first.iter().zip(&canonical).any(|(f, c)| f != c));
+    assert!(column(&headers, &whole, "phone")
+        .iter()
+        .all(|p| p.chars().all(|c| c.is_ascii_digit())));
 }
