@@ -4,8 +4,9 @@
 
 use crate::commands::{
     self, args::GlobalArgs, args::LogFormat, dedupe::DedupeArgs, export::ExportArgs,
-    features::FeaturesArgs, link::LinkArgs, merge::MergeArgs, normalize::NormalizeArgs,
-    profile::ProfileArgs, run::RunArgs, segment::SegmentArgs, validate::ValidateArgs, Log, Status,
+    features::FeaturesArgs, link::LinkArgs, merge::MergeArgs, model::ModelArgs,
+    normalize::NormalizeArgs, profile::ProfileArgs, run::RunArgs, segment::SegmentArgs,
+    validate::ValidateArgs, Log, Status,
 };
 use clap::{Parser, Subcommand};
 
@@ -90,6 +91,8 @@ pub enum Command {
     /// company key. Row-wise, so it can run per shard.
     #[command(after_help = crate::commands::features::EXAMPLES)]
     Features(FeaturesArgs),
+    /// Saved models: export one for another engine (Splink settings).
+    Model(ModelArgs),
     /// Run a pipeline file: inputs, validation, matching, exports, segments.
     ///
     /// Cron-safe: a lock per pipeline, all outputs published together only
@@ -156,6 +159,7 @@ pub fn main_exit_code() -> u8 {
         Command::Link(args) => commands::link::run(args, &log, progress.as_ref()),
         Command::Merge(args) => commands::merge::run(args, &log, progress.as_ref()),
         Command::Features(args) => commands::features::run(args, &log, progress.as_ref()),
+        Command::Model(args) => commands::model::run(args, &log),
         Command::Run(args) => commands::run::run(args, &log, progress.as_ref()),
         Command::Segment(args) => commands::segment::run(args, &log, progress.as_ref()),
     };

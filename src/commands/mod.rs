@@ -9,6 +9,7 @@ pub mod export;
 pub mod features;
 pub mod link;
 pub mod merge;
+pub mod model;
 pub mod normalize;
 pub mod profile;
 pub mod progress_bar;

@@ -12,6 +12,7 @@ pub mod features;
 pub mod model;
 pub mod nicknames;
 pub mod packed;
+pub mod splink;
 
 use crate::progress::Progress;
 

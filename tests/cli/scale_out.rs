@@ -128,3 +128,80 @@ fn features_are_row_wise_so_shards_add_up_to_the_whole() {
         .iter()
         .all(|p| p.chars().all(|c| c.is_ascii_digit())));
 }
+
+#[test]
+fn a_saved_model_exports_as_splink_settings_over_the_feature_columns() {
+    let wd = Workdir::new();
+    wd.command()
+        .args(["--quiet", "dedupe"])
+        .arg(fixture("demo/customers_dupes.csv"))
+        .args(["-o", "golden.csv", "--save-model", "model.json"])
+        .assert()
+        .success();
+    wd.command()
+        .args(["--quiet", "features"])
+        .arg(fixture("demo/customers_dupes.csv"))
+        .args(["-o", "features.csv", "--id-column", "Customer ID"])
+        .assert()
+        .success();
+    wd.command()
+        .args(["--quiet", "model", "export", "model.json", "--to", "splink"])
+        .args([
+            "--dialect",
+            "duckdb",
+            "--id-column",
+            "Customer ID",
+            "-o",
+            "s.json",
+        ])
+        .assert()
+        .success();
+    let settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path("s.json")).unwrap()).unwrap();
+    assert_eq!(settings["unique_id_column_name"], "Customer ID");
+    assert_eq!(settings["link_type"], "dedupe_only");
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path("model.json")).unwrap()).unwrap();
+    assert_eq!(
+        settings["probability_two_random_records_match"],
+        model["lambda"]
+    );
+    // One comparison per model field, then the guard; m and u fixed.
+    let comparisons = settings["comparisons"].as_array().unwrap();
+    let fields = model["fields"].as_array().unwrap();
+    assert_eq!(comparisons.len(), fields.len() + 1);
+    assert_eq!(
+        comparisons.last().unwrap()["output_column_name"],
+        "tidyrec_guard"
+    );
+    for (comparison, field) in comparisons.iter().zip(fields) {
+        let levels = comparison["comparison_levels"].as_array().unwrap();
+        assert_eq!(levels.len(), field["levels"].as_array().unwrap().len());
+        assert_eq!(levels[1]["m_probability"], field["levels"][1]["m"]);
+        assert!(levels[1..].iter().all(|l| l["fix_m_probability"] == true));
+    }
+    // Every column the SQL names is one `features` writes.
+    let (headers, _) = records(&wd.path("features.csv"));
+    let text = std::fs::read_to_string(wd.path("s.json")).unwrap();
+    let named: Vec<&str> = text
+        .split("\\\"")
+        .filter_map(|s| s.strip_suffix("_l"))
+        .collect();
+    assert!(named.len() > 10, "{named:?}");
+    for name in named {
+        assert!(
+            headers.iter().any(|h| h == name),
+            "{name} is not a feature column"
+        );
+    }
+    // Another dialect is refused, not guessed.
+    let out = wd
+        .command()
+        .args(["model", "export", "model.json", "--to", "splink"])
+        .args(["--dialect", "spark", "-o", "s2.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("DuckDB"));
+    assert!(!wd.path("s2.json").exists());
+}

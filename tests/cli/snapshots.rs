@@ -29,6 +29,7 @@ fn help_of_every_command() {
         Some("link"),
         Some("merge"),
         Some("features"),
+        Some("model"),
         Some("export"),
         Some("segment"),
         Some("run"),

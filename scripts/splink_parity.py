@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Runs a tidyrec model on Splink (DuckDB backend) and compares it with
+tidyrec itself, pair by pair.
+
+    scripts/splink_parity.py FEATURES.parquet SETTINGS.json PAIRS.csv ID_COLUMN [CLUSTERS_OUT.csv]
+
+FEATURES from `tidyrec features`, SETTINGS from `tidyrec model export
+--to splink`, PAIRS from `tidyrec dedupe --pairs` with the same model
+(`--save-model`). Prints: candidate pairs each engine found, per field how
+often Splink's comparison level equals tidyrec's on the pairs both found,
+and how often the two agree on "match at 0.99". With CLUSTERS_OUT, writes
+Splink's clusters at 0.99 (unique id, cluster_id) for `tidyrec merge`.
+Needs splink (5.x), duckdb, pandas, pyarrow: the venv of
+scripts/splink_venv.sh.
+"""
+import json
+import sys
+
+import pandas as pd
+from splink import Linker
+from splink.backends.duckdb import DuckDBAPI
+
+
+def main():
+    features, settings_path, pairs_path, id_column = sys.argv[1:5]
+    clusters_out = sys.argv[5] if len(sys.argv) > 5 else None
+    settings = json.load(open(settings_path))
+    df = pd.read_parquet(features)
+    db = DuckDBAPI()
+    linker = Linker(db.register(df), settings)
+    predictions = linker.inference.predict().as_pandas_dataframe()
+    left, right = f"{id_column}_l", f"{id_column}_r"
+    ours = pd.read_csv(pairs_path, dtype=str, keep_default_na=False)
+
+    def key(frame):
+        return frame.apply(lambda r: tuple(sorted((r[left], r[right]))), axis=1)
+
+    predictions["pair"] = key(predictions)
+    ours["pair"] = key(ours)
+    both = predictions.merge(ours, on="pair", suffixes=("_splink", "_tidyrec"))
+    print(f"candidate pairs: tidyrec {len(ours)}, splink {len(predictions)}, both {len(both)}")
+    names = {}
+    for comparison in settings["comparisons"]:
+        levels = comparison["comparison_levels"]
+        # Splink numbers levels from the last (ELSE = 0), null level -1.
+        names[comparison["output_column_name"]] = {
+            len(levels) - 1 - i if not level.get("is_null_level") else -1: level["label_for_charts"]
+            for i, level in enumerate(levels)
+        }
+    worst = 1.0
+    for field, labels in names.items():
+        if field == "tidyrec_guard":
+            continue
+        gamma = both[f"gamma_{field}"].map(labels).str.removeprefix(f"{field} ")
+        agree = (gamma == both[f"{field}_level"]).mean()
+        worst = min(worst, agree)
+        print(f"  {field:<12} levels equal on {agree:.4%} of shared pairs")
+        if agree < 1:
+            bad = both[gamma != both[f"{field}_level"]].head(3)
+            for _, row in bad.iterrows():
+                print(f"      e.g. {row['pair']}: splink {gamma[_]!r}, tidyrec {row[f'{field}_level']!r}")
+    ours_match = both["match_probability_tidyrec"].astype(float) >= 0.99
+    splink_match = both["match_probability_splink"].astype(float) >= 0.99
+    print(f"match at 0.99: tidyrec {ours_match.sum()}, splink {splink_match.sum()}, "
+          f"agree on {(ours_match == splink_match).mean():.4%} of shared pairs")
+    if clusters_out:
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            linker.inference.predict(threshold_match_probability=0.99), 0.99
+        ).as_pandas_dataframe()
+        clusters[[id_column, "cluster_id"]].to_csv(clusters_out, index=False)
+        print(f"clusters at 0.99 → {clusters_out} ({clusters['cluster_id'].nunique()} clusters)")
+
+
+if __name__ == "__main__":
+    main()

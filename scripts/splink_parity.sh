@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The same model on tidyrec and on Splink (DuckDB backend), compared pair by
+# pair, and both clusterings scored against the generator's truth.
+#   scripts/splink_parity.sh ROWS SEED [BIN_DIR]      generated people
+#   scripts/splink_parity.sh febrl N [BIN_DIR]        FEBRL N (../shared/data/febrl)
+# Creates a venv with splink, duckdb, pandas, pyarrow in $VENV (default
+# /tmp/splinkvenv). Prints candidate pairs per engine, per-field level
+# agreement, agreement on "match at 0.99", and pairwise F1 of each
+# clustering (tidyrec's guarded clustering, Splink's connected components).
+set -euo pipefail
+rows="${1:-20000}"
+seed="${2:-7}"
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+bin="${3:-$(cd "$repo" && cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug}"
+venv="${VENV:-/tmp/splinkvenv}"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import splink, duckdb, pandas, pyarrow' 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'splink>=5,<6' duckdb pandas pyarrow
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+if [ "$rows" = febrl ]; then
+  # FEBRL as the dedupe benchmark reads it: the truth column left out.
+  python3 - "$repo/../shared/data/febrl/febrl$seed.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+drop = rows[0].index("true_id")
+with open("gen.csv", "w", newline="") as out:
+    csv.writer(out).writerows([c for i, c in enumerate(r) if i != drop] for r in rows)
+with open("truth.csv", "w", newline="") as out:
+    csv.writer(out).writerows([[r[0], r[drop]] for r in rows])
+PY
+  id="rec_id"; entity="true_id"
+else
+  "$bin/tidyrec-gen" --rows "$rows" --seed "$seed" --duplicates -o gen.csv --truth truth.csv >/dev/null
+  id="Customer ID"; entity="entity"
+fi
+"$bin/tidyrec" --quiet --threads 2 dedupe gen.csv -o golden.csv --clusters clusters.csv --pairs pairs.csv --save-model model.json --id-column "$id"
+"$bin/tidyrec" --quiet --threads 2 features gen.csv -o features.parquet --id-column "$id"
+"$bin/tidyrec" --quiet model export model.json --to splink --dialect duckdb --id-column "$id" -o settings.json
+"$venv/bin/python" "$repo/scripts/splink_parity.py" features.parquet settings.json pairs.csv "$id" splink_clusters.csv 2>&1 \
+  | grep -E '^(candidate|  |match at|clusters at)'
+echo "tidyrec clusters:"
+python3 "$repo/scripts/pairwise_f1.py" clusters.csv truth.csv "$id" "$entity" | tail -1
+echo "Splink clusters (same model):"
+python3 "$repo/scripts/pairwise_f1.py" splink_clusters.csv truth.csv "$id" "$entity" | tail -1

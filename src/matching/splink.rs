@@ -1,0 +1,561 @@
+//! A trained model as a Splink settings file, so the same model runs on
+//! Splink's engines when a file outgrows one machine: comparisons over the
+//! columns of `tidyrec features` whose levels reproduce ours (the same
+//! conditions, in the same order, as SQL), our m and u fixed, our prior,
+//! our blocking rules, term-frequency adjustment where we apply it, and the
+//! different-people guard as one more comparison whose "different people"
+//! level carries a fixed, decisive negative weight.
+//!
+//! Written in DuckDB's SQL (Splink's DuckDB backend); other dialects are
+//! refused rather than guessed (their string functions differ and have not
+//! been checked against Splink here). What does not carry over is said in
+//! `docs/splink.md`: blocks larger than `max-block` are not skipped, term
+//! frequencies are Splink's own (unclamped), and the guard adds a large
+//! negative weight where tidyrec caps the weight.
+
+use super::compare::{self, level_names};
+use super::features::Kind;
+use super::model::Model;
+use serde_json::{json, Value};
+
+/// The guard level's m: with u = 1, about −66 bits, decisive at any
+/// threshold (tidyrec caps such pairs at −10 bits).
+const GUARD_M: f64 = 1e-20;
+
+/// The SQL dialects Splink settings can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    DuckDb,
+    Spark,
+    Athena,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn parse(name: &str) -> Option<Dialect> {
+        match name.to_ascii_lowercase().as_str() {
+            "duckdb" => Some(Dialect::DuckDb),
+            "spark" => Some(Dialect::Spark),
+            "athena" => Some(Dialect::Athena),
+            "postgres" | "postgresql" => Some(Dialect::Postgres),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SplinkError {
+    #[error("--dialect {0}: not yet — tidyrec writes Splink settings in DuckDB's SQL only, the one checked against Splink (Jaro-Winkler, Damerau-Levenshtein and list functions differ by engine); use --dialect duckdb, or Splink's DuckDB backend")]
+    Unsupported(&'static str),
+    #[error("the model has a field `{0}` that tidyrec cannot express for Splink")]
+    UnknownField(String),
+}
+
+/// The Splink settings (a JSON object) for `model`, over feature files whose
+/// record id column is `id_column`.
+pub fn settings(model: &Model, id_column: &str, dialect: Dialect) -> Result<Value, SplinkError> {
+    match dialect {
+        Dialect::DuckDb => {}
+        Dialect::Spark => return Err(SplinkError::Unsupported("spark")),
+        Dialect::Athena => return Err(SplinkError::Unsupported("athena")),
+        Dialect::Postgres => return Err(SplinkError::Unsupported("postgres")),
+    }
+    let kinds = model.kinds();
+    if let Some(field) = model
+        .fields
+        .iter()
+        .find(|f| !kinds.iter().any(|k| k.name() == f.field))
+    {
+        return Err(SplinkError::UnknownField(field.field.clone()));
+    }
+    let mut comparisons: Vec<Value> = model
+        .fields
+        .iter()
+        .zip(&kinds)
+        .map(|(field, &kind)| comparison(kind, field))
+        .collect();
+    comparisons.push(guard(&kinds));
+    Ok(json!({
+        "link_type": "dedupe_only",
+        "unique_id_column_name": id_column,
+        "probability_two_random_records_match": model.lambda,
+        "sql_dialect": "duckdb",
+        "retain_matching_columns": true,
+        "retain_intermediate_calculation_columns": true,
+        "blocking_rules_to_generate_predictions": blocking_rules(&kinds),
+        "comparisons": comparisons,
+    }))
+}
+
+/// `"col_l"` or `"col_r"`.
+fn side(column: &str, side: char) -> String {
+    format!("\"{column}_{side}\"")
+}
+
+/// Both sides of a column.
+fn lr(column: &str) -> (String, String) {
+    (side(column, 'l'), side(column, 'r'))
+}
+
+/// A feature is missing when NULL or empty (feature files write "").
+fn missing(column: &str) -> String {
+    let (l, r) = lr(column);
+    format!("({l} IS NULL OR {r} IS NULL OR {l} = '' OR {r} = '')")
+}
+
+fn present(column: &str) -> String {
+    format!("NOT {}", missing(column))
+}
+
+fn jaro_winkler(a: &str, b: &str) -> String {
+    format!("jaro_winkler_similarity({a}, {b})")
+}
+
+/// Equal, or one edit or adjacent transposition apart (`within_one_edit`).
+fn one_edit(a: &str, b: &str) -> String {
+    format!("damerau_levenshtein({a}, {b}) <= 1")
+}
+
+/// The condition of each level after "missing" and before the last
+/// ("different"), in order, as SQL over the feature columns.
+fn level_conditions(kind: Kind) -> Vec<String> {
+    match kind {
+        Kind::FirstName => {
+            let (f_l, f_r) = lr("first_name");
+            let (c_l, c_r) = lr("first_name_canonical");
+            let swapped = names_swapped();
+            let initial = |short: &str, long: &str| {
+                // An initial is one ASCII letter (`is_initial_of` counts bytes).
+                format!("(strlen({short}) = 1 AND substr({long}, 1, 1) = {short})")
+            };
+            vec![
+                format!("{f_l} = {f_r} AND NOT {swapped}"),
+                format!("{c_l} = {c_r} AND NOT {swapped}"),
+                format!("{swapped} OR {} >= 0.92", jaro_winkler(&f_l, &f_r)),
+                format!("{} >= 0.8", jaro_winkler(&f_l, &f_r)),
+                format!("{} OR {}", initial(&f_l, &f_r), initial(&f_r, &f_l)),
+            ]
+        }
+        Kind::LastName => {
+            let (l_l, l_r) = lr("last_name");
+            let (p_l, p_r) = lr("last_name_phonetic");
+            let swapped = names_swapped();
+            vec![
+                format!("{l_l} = {l_r} AND NOT {swapped}"),
+                format!("{swapped} OR {} >= 0.92", jaro_winkler(&l_l, &l_r)),
+                format!(
+                    "{} >= 0.8 OR ({p_l} <> '' AND {p_l} = {p_r})",
+                    jaro_winkler(&l_l, &l_r)
+                ),
+            ]
+        }
+        Kind::BirthDate => {
+            let (b_l, b_r) = lr("birth_date");
+            let iso = |d: &str| format!("regexp_matches({d}, '^[0-9]+-[0-9]+-[0-9]{{2}}')");
+            let part = |d: &str, n: u8| match n {
+                3 => format!("CAST(substr(split_part({d}, '-', 3), 1, 2) AS BIGINT)"),
+                n => format!("CAST(split_part({d}, '-', {n}) AS BIGINT)"),
+            };
+            let both_iso = format!("{} AND {}", iso(&b_l), iso(&b_r));
+            vec![
+                format!("{b_l} = {b_r}"),
+                format!(
+                    "{both_iso} AND {} = {} AND {} = {} AND {} = {}",
+                    part(&b_l, 1),
+                    part(&b_r, 1),
+                    part(&b_l, 2),
+                    part(&b_r, 3),
+                    part(&b_l, 3),
+                    part(&b_r, 2)
+                ),
+                one_edit(&b_l, &b_r),
+                format!("{both_iso} AND {} = {}", part(&b_l, 1), part(&b_r, 1)),
+            ]
+        }
+        Kind::Email => {
+            let (e_l, e_r) = lr("email");
+            // The local part: before the last `@` (the whole value without one).
+            let local = |e: &str| {
+                format!("(CASE WHEN contains({e}, '@') THEN regexp_extract({e}, '^(.*)@', 1) ELSE {e} END)")
+            };
+            vec![
+                format!("{e_l} = {e_r}"),
+                format!(
+                    "{} = {} AND strlen({}) >= 5",
+                    local(&e_l),
+                    local(&e_r),
+                    local(&e_l)
+                ),
+            ]
+        }
+        Kind::Phone => {
+            let phones = ["phone", "phone_2"];
+            let mut exact = Vec::new();
+            let mut last7 = Vec::new();
+            for a in phones {
+                for b in phones {
+                    let (x, y) = (side(a, 'l'), side(b, 'r'));
+                    exact.push(format!("({x} <> '' AND {x} = {y})"));
+                    last7.push(format!(
+                        "(strlen({x}) >= 7 AND strlen({y}) >= 7 AND right({x}, 7) = right({y}, 7))"
+                    ));
+                }
+            }
+            vec![exact.join(" OR "), last7.join(" OR ")]
+        }
+        Kind::Street => {
+            let (s_l, s_r) = lr("street");
+            let words = |s: &str| format!("string_split({s}, ' ')");
+            let numbers = |s: &str| {
+                format!(
+                    "list_filter({}, lambda w: regexp_matches(w, '^[0-9]'))",
+                    words(s)
+                )
+            };
+            let same_numbers = format!(
+                "(len({nl}) = 0 OR len({nr}) = 0 OR {nl} = {nr})",
+                nl = numbers(&s_l),
+                nr = numbers(&s_r)
+            );
+            let shared = format!(
+                "len(list_filter({}, lambda w: list_contains({}, w)))",
+                words(&s_l),
+                words(&s_r)
+            );
+            let fewer = format!("least(len({}), len({}))", words(&s_l), words(&s_r));
+            vec![
+                format!("{s_l} = {s_r}"),
+                format!("{same_numbers} AND {} >= 0.9", jaro_winkler(&s_l, &s_r)),
+                format!("{shared} * 2 >= greatest({fewer}, 1) AND {shared} > 0"),
+            ]
+        }
+        Kind::City | Kind::Company => {
+            let column = if kind == Kind::City {
+                "city"
+            } else {
+                "company"
+            };
+            let (l, r) = lr(column);
+            vec![
+                format!("{l} = {r}"),
+                format!("{} >= 0.9", jaro_winkler(&l, &r)),
+            ]
+        }
+        Kind::PostalCode => {
+            let (p_l, p_r) = lr("postal_code");
+            let (c_l, c_r) = lr("city");
+            let both = present("postal_code");
+            vec![
+                format!("{both} AND {p_l} = {p_r}"),
+                format!("{both} AND strlen({p_l}) >= 3 AND {}", one_edit(&p_l, &p_r)),
+                format!("{c_l} <> '' AND {c_r} <> '' AND {c_l} = {c_r}"),
+            ]
+        }
+        Kind::Identifier => {
+            let (l, r) = lr("identifier");
+            vec![
+                format!("{l} = {r}"),
+                format!("strlen({l}) >= 3 AND {}", one_edit(&l, &r)),
+            ]
+        }
+    }
+}
+
+/// When a comparison has no usable values on one side.
+fn null_condition(kind: Kind) -> String {
+    match kind {
+        Kind::FirstName => missing("first_name"),
+        Kind::LastName => missing("last_name"),
+        Kind::BirthDate => missing("birth_date"),
+        Kind::Email => missing("email"),
+        // The first phone of each record (a second only with a first).
+        Kind::Phone => missing("phone"),
+        Kind::Street => missing("street"),
+        Kind::City => missing("city"),
+        Kind::Company => missing("company"),
+        // Missing only when neither postcodes nor cities can be compared.
+        Kind::PostalCode => format!("{} AND {}", missing("postal_code"), missing("city")),
+        Kind::Identifier => missing("identifier"),
+    }
+}
+
+/// First and last name the other way round, each possibly with one typo
+/// (`names_swapped`; `close` needs 4 characters for a typo).
+fn names_swapped() -> String {
+    let (f_l, f_r) = lr("first_name");
+    let (l_l, l_r) = lr("last_name");
+    let close = |a: &str, b: &str| {
+        format!(
+            "({a} = {b} OR (length({a}) >= 4 AND length({b}) >= 4 AND {}))",
+            one_edit(a, b)
+        )
+    };
+    format!(
+        "({f_l} <> '' AND {l_l} <> '' AND {f_r} <> '' AND {l_r} <> '' AND {f_l} <> {l_l} AND {f_l} <> {f_r} AND (({f_l} = {l_r} AND {l_l} = {f_r}) OR ({} AND {})))",
+        close(&f_l, &l_r),
+        close(&l_l, &f_r)
+    )
+}
+
+/// The column whose value frequencies adjust an exact match (as ours).
+fn tf_column(kind: Kind) -> Option<&'static str> {
+    compare::tf_field(kind).map(|_| match kind {
+        Kind::FirstName => "first_name_canonical",
+        Kind::LastName => "last_name",
+        Kind::City => "city",
+        _ => "postal_code",
+    })
+}
+
+fn comparison(kind: Kind, field: &super::model::FieldModel) -> Value {
+    let names = level_names(kind);
+    let conditions = level_conditions(kind);
+    let mut levels = vec![json!({
+        "sql_condition": null_condition(kind),
+        "label_for_charts": format!("{} {}", kind.name(), names[0]),
+        "is_null_level": true,
+    })];
+    let last = names.len() - 1;
+    for (level, name) in names.iter().enumerate().skip(1) {
+        let sql = if level == last {
+            "ELSE".to_string()
+        } else {
+            conditions[level - 1].clone()
+        };
+        let m = &field.levels[level];
+        let mut entry = json!({
+            "sql_condition": sql,
+            "label_for_charts": format!("{} {name}", kind.name()),
+            "m_probability": m.m,
+            "u_probability": m.u,
+            "fix_m_probability": true,
+            "fix_u_probability": true,
+        });
+        if level == 1 {
+            if let Some(column) = tf_column(kind) {
+                entry["tf_adjustment_column"] = json!(column);
+                entry["tf_adjustment_weight"] = json!(1.0);
+                // The base is this level's u, as ours (not a separate
+                // exact-match level Splink would look for).
+                entry["disable_tf_exact_match_detection"] = json!(true);
+            }
+        }
+        levels.push(entry);
+    }
+    json!({
+        "output_column_name": kind.name(),
+        "comparison_description": format!("tidyrec {}", kind.name()),
+        "comparison_levels": levels,
+    })
+}
+
+/// Our level of `kind` as one SQL expression (0 missing … n−1 different).
+fn level_expression(kind: Kind) -> String {
+    let mut sql = format!("CASE WHEN {} THEN 0", null_condition(kind));
+    for (i, condition) in level_conditions(kind).iter().enumerate() {
+        sql.push_str(&format!(" WHEN {condition} THEN {}", i + 1));
+    }
+    sql.push_str(&format!(" ELSE {} END", level_names(kind).len() - 1));
+    format!("({sql})")
+}
+
+/// `different_people` over the level expressions: the pairs tidyrec never
+/// joins, as a level with a decisive negative weight.
+fn guard(kinds: &[Kind]) -> Value {
+    let level = |kind: Kind| kinds.contains(&kind).then(|| level_expression(kind));
+    let is = |kind: Kind, values: &[u8]| -> String {
+        match level(kind) {
+            Some(expr) => {
+                let list: Vec<String> = values.iter().map(u8::to_string).collect();
+                format!("({expr} IN ({}))", list.join(", "))
+            }
+            None => "FALSE".to_string(),
+        }
+    };
+    let last = |kind: Kind| level_names(kind).len() as u8 - 1;
+    let not = |sql: String| format!("(NOT {sql})");
+    let any = |parts: Vec<String>| format!("({})", parts.join(" OR "));
+    let all = |parts: Vec<String>| format!("({})", parts.join(" AND "));
+    use Kind::*;
+    let exact = |kind: Kind| is(kind, &[1]);
+    let first_differs = is(FirstName, &[compare::FIRST_NAME_DIFFERENT]);
+    let birth_agrees = is(BirthDate, &[1, 2, 3]);
+    let birth_differs = is(BirthDate, &[compare::BIRTH_DATE_DIFFERENT]);
+    // `birth != Some(1)`: absent, or any level but exact.
+    let birth_not_exact = match level(BirthDate) {
+        Some(_) => not(is(BirthDate, &[1])),
+        None => "TRUE".to_string(),
+    };
+    let household = all(vec![
+        first_differs.clone(),
+        not(birth_agrees.clone()),
+        not(exact(Email)),
+        not(exact(Identifier)),
+    ]);
+    let shares_contact = any(vec![
+        exact(Email),
+        exact(Phone),
+        is(Identifier, &[1, 2]),
+        is(Street, &[1, 2]),
+    ]);
+    let contact_differs = any([Email, Phone, Street, Identifier]
+        .into_iter()
+        .map(|k| is(k, &[last(k)]))
+        .collect());
+    let namesake = all(vec![
+        birth_not_exact,
+        any(vec![birth_differs.clone(), contact_differs.clone()]),
+        not(shares_contact.clone()),
+    ]);
+    let strong_id = any(vec![exact(Email), is(Identifier, &[1, 2])]);
+    let names_agree = all(vec![is(FirstName, &[1, 2]), is(LastName, &[1])]);
+    let birth_apart = all(vec![
+        birth_differs,
+        not(strong_id.clone()),
+        any(vec![contact_differs, not(names_agree)]),
+    ]);
+    let surname_apart = all(vec![
+        is(LastName, &[compare::LAST_NAME_DIFFERENT]),
+        not(birth_agrees),
+        not(strong_id),
+    ]);
+    let surname_loose = all(vec![
+        is(LastName, &[3, compare::LAST_NAME_DIFFERENT]),
+        not(shares_contact.clone()),
+    ]);
+    let street_unrelated = not(is(Street, &[1, 2, 3]));
+    let first_apart = all(vec![first_differs, not(shares_contact), street_unrelated]);
+    let different = any(vec![
+        household,
+        namesake,
+        birth_apart,
+        surname_apart,
+        surname_loose,
+        first_apart,
+    ]);
+    json!({
+        "output_column_name": "tidyrec_guard",
+        "comparison_description": "tidyrec: different people (household, namesake, colleagues), however much else they share",
+        "comparison_levels": [
+            {
+                "sql_condition": different,
+                "label_for_charts": "different people",
+                "m_probability": GUARD_M,
+                "u_probability": 1.0,
+                "fix_m_probability": true,
+                "fix_u_probability": true,
+            },
+            {
+                "sql_condition": "ELSE",
+                "label_for_charts": "no contradiction",
+                "m_probability": 1.0,
+                "u_probability": 1.0,
+                "fix_m_probability": true,
+                "fix_u_probability": true,
+            }
+        ],
+    })
+}
+
+/// Our blocking rules as Splink's, one per key (a record's two phones give
+/// four rules); empty keys never block.
+fn blocking_rules(kinds: &[Kind]) -> Vec<Value> {
+    let eq = |a: &str, b: &str| format!("l.\"{a}\" = r.\"{b}\" AND l.\"{a}\" <> ''");
+    let initial = "substr(l.\"first_name\", 1, 1) = substr(r.\"first_name\", 1, 1) AND l.\"first_name\" <> ''";
+    let year = "substr(l.\"birth_date\", 1, 4) = substr(r.\"birth_date\", 1, 4) AND l.\"birth_date\" <> ''";
+    let mut rules: Vec<String> = Vec::new();
+    for rule in super::blocking::rules_for(kinds) {
+        match rule.name {
+            "email" => rules.push(eq("email", "email")),
+            "phone" => {
+                for (a, b) in [
+                    ("phone", "phone"),
+                    ("phone", "phone_2"),
+                    ("phone_2", "phone"),
+                    ("phone_2", "phone_2"),
+                ] {
+                    rules.push(eq(a, b));
+                }
+            }
+            "surname sound + first initial + postcode" => rules.push(format!(
+                "{} AND {initial} AND {}",
+                eq("last_name_phonetic", "last_name_phonetic"),
+                eq("postal_code", "postal_code")
+            )),
+            "surname sound + first initial + birth year" => rules.push(format!(
+                "{} AND {initial} AND {year}",
+                eq("last_name_phonetic", "last_name_phonetic")
+            )),
+            "birth date + postcode" => rules.push(format!(
+                "{} AND {}",
+                eq("birth_date", "birth_date"),
+                eq("postal_code", "postal_code")
+            )),
+            "birth date + first initial" => {
+                rules.push(format!("{} AND {initial}", eq("birth_date", "birth_date")))
+            }
+            "names in either order" => {
+                rules.push(format!(
+                    "{} AND {}",
+                    eq("first_name", "first_name"),
+                    eq("last_name", "last_name")
+                ));
+                rules.push(format!(
+                    "{} AND {}",
+                    eq("first_name", "last_name"),
+                    eq("last_name", "first_name")
+                ));
+            }
+            "identifier" => rules.push(eq("identifier", "identifier")),
+            "company + surname sound + first initial" => rules.push(format!(
+                "{} AND {} AND {initial}",
+                eq("company", "company"),
+                eq("last_name_phonetic", "last_name_phonetic")
+            )),
+            "street + postcode" => rules.push(format!(
+                "{} AND {}",
+                eq("street", "street"),
+                eq("postal_code", "postal_code")
+            )),
+            _ => {}
+        }
+    }
+    rules
+        .into_iter()
+        .map(|rule| json!({ "blocking_rule": rule, "sql_dialect": "duckdb" }))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_one_condition_per_level_between_missing_and_different() {
+        use Kind::*;
+        for kind in [
+            FirstName, LastName, BirthDate, Email, Phone, Street, City, PostalCode, Identifier,
+            Company,
+        ] {
+            assert_eq!(
+                level_conditions(kind).len(),
+                level_names(kind).len() - 2,
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_dialects_are_refused_not_guessed() {
+        let model = Model {
+            version: 1,
+            lambda: 0.01,
+            fields: Vec::new(),
+        };
+        assert_eq!(
+            settings(&model, "id", Dialect::Spark),
+            Err(SplinkError::Unsupported("spark"))
+        );
+        assert!(settings(&model, "id", Dialect::DuckDb).is_ok());
+    }
+}
