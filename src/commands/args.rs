@@ -98,3 +98,22 @@ pub fn parse_probability(value: &str) -> Result<f64, String> {
         _ => Err("the threshold is a probability strictly between 0 and 1, e.g. 0.9".into()),
     }
 }
+
+/// How `features` and `merge` read records: which column names them, the
+/// rule file, and normalization.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The record id column [default: the first id column whose values
+    /// are unique].
+    #[arg(long, value_name = "COLUMN")]
+    pub id_column: Option<String>,
+    /// Rule file: roles, normalization options (and survivorship for merge).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Take the values as they are (the input is already normalized).
+    #[arg(long)]
+    pub no_normalize: bool,
+    /// Country for phones of rows without one (ISO code or name).
+    #[arg(long, value_name = "COUNTRY")]
+    pub default_region: Option<String>,
+}

@@ -8,17 +8,15 @@
 //! per file or per chunk on as many machines as needed; with one rule
 //! file (roles fixed) every shard gets the same columns.
 
-use super::args::{InputArgs, OutputArgs};
-use super::{Log, Status};
+use super::args::{InputArgs, OutputArgs, RecordArgs};
+use super::{Log, ReadRecords, Status};
 use crate::config::RuleFile;
-use crate::io::{self, write};
+use crate::io::write;
 use crate::matching::features::{Features, Sources};
-use crate::normalize::plan::{build_plan, resolve_region};
 use crate::progress::Progress;
 use crate::table::{Column, Table};
 use anyhow::{bail, Result};
 use clap::Args;
-use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Debug, Args)]
@@ -28,20 +26,8 @@ pub struct FeaturesArgs {
     /// The features: .parquet (or .csv) by extension.
     #[command(flatten)]
     pub output: OutputArgs,
-    /// The record id column, written first [default: the first id column
-    /// whose values are unique, else the row number in `row`].
-    #[arg(long, value_name = "COLUMN")]
-    pub id_column: Option<String>,
-    /// Rule file: roles and normalization options (give the same one to
-    /// every shard so all get the same columns).
-    #[arg(long, value_name = "FILE")]
-    pub rules: Option<PathBuf>,
-    /// Take the values as they are (the input is already normalized).
-    #[arg(long)]
-    pub no_normalize: bool,
-    /// Country for phones of rows without one (ISO code or name).
-    #[arg(long, value_name = "COUNTRY")]
-    pub default_region: Option<String>,
+    #[command(flatten)]
+    pub records: RecordArgs,
 }
 
 pub const EXAMPLES: &str = "Examples:
@@ -58,27 +44,15 @@ pub fn run(args: &FeaturesArgs, log: &Log, progress: &dyn Progress) -> Result<St
     write::ensure_writable_format(output_path)?;
     let rejects_path = super::rejects_path(&args.input, output_path);
     super::path_plan(&args.input, output_path)
-        .read("--rules", args.rules.as_deref())
+        .read("--rules", args.records.rules.as_deref())
         .write("-o", Some(output_path))
         .check()?;
-    let rules = RuleFile::load_optional(args.rules.as_deref())?;
-    let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
-    let read = io::read(input_path, &super::read_options(&args.input))?;
-    super::note_read(log, input_path, &read);
-    let raw = read.table;
-    let records = super::dedupe::records(&raw, &rules, args.id_column.as_deref(), input_path)?;
-    if records.id_header == "row" {
-        log.warn(&format!(
-            "`{}` has no column of unique record ids: records are named by row number in `row`, which is not unique across shards (set --id-column)",
-            input_path.display()
-        ));
-    }
-    let table = if args.no_normalize {
-        raw
-    } else {
-        let plan = build_plan(&raw, &records.inferred, &rules, default_region, None);
-        crate::normalize::run(&raw, &plan, false, progress).table
-    };
+    let rules = RuleFile::load_optional(args.records.rules.as_deref())?;
+    let ReadRecords {
+        records,
+        table,
+        rejects,
+    } = super::read_records(&args.input, &args.records, &rules, None, log, progress)?;
     let sources = Sources::from_roles(&table.headers, &records.roles, &records.identifiers);
     let features = Features::compute(&table, &sources);
     drop(table);
@@ -102,7 +76,7 @@ pub fn run(args: &FeaturesArgs, log: &Log, progress: &dyn Progress) -> Result<St
         allow_formulas: args.output.allow_formulas,
     };
     write::table(output_path, &out, options)?;
-    super::write_rejects(&rejects_path, &read.rejects, records.ids.len(), log)?;
+    super::write_rejects(&rejects_path, &rejects, records.ids.len(), log)?;
     log.info(&format!(
         "{} records → {} feature columns ({}) in {:.2}s → {}",
         records.ids.len(),

@@ -8,12 +8,11 @@
 //! `dedupe`, and writes the golden file in `dedupe`'s format (so `link`
 //! and `export` take it).
 
-use super::args::{InputArgs, OutputArgs};
-use super::{Log, Status};
+use super::args::{InputArgs, OutputArgs, RecordArgs};
+use super::{Log, ReadRecords, Status};
 use crate::config::RuleFile;
 use crate::io::{self, write};
 use crate::merge::{self, clusters};
-use crate::normalize::plan::{build_plan, resolve_region};
 use crate::progress::Progress;
 use crate::table::Table;
 use anyhow::{bail, Result};
@@ -32,25 +31,14 @@ pub struct MergeArgs {
     /// Golden records: one row per cluster (CSV or Parquet by extension).
     #[command(flatten)]
     pub output: OutputArgs,
-    /// The input's record id column, which the clusters file names
-    /// [default: the first id column whose values are unique].
-    #[arg(long, value_name = "COLUMN")]
-    pub id_column: Option<String>,
-    /// Rule file: roles, normalization options, survivorship per column.
-    #[arg(long, value_name = "FILE")]
-    pub rules: Option<PathBuf>,
+    #[command(flatten)]
+    pub records: RecordArgs,
     /// Write, for each field of each golden row, the member it came from.
     #[arg(long, value_name = "FILE")]
     pub lineage: Option<PathBuf>,
     /// Write a JSON report (records, clusters, unlisted records, timings).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Merge the values as they are (the input is already normalized).
-    #[arg(long)]
-    pub no_normalize: bool,
-    /// Country for phones of rows without one (ISO code or name).
-    #[arg(long, value_name = "COUNTRY")]
-    pub default_region: Option<String>,
 }
 
 pub const EXAMPLES: &str = "Examples:
@@ -72,24 +60,24 @@ pub fn run(args: &MergeArgs, log: &Log, progress: &dyn Progress) -> Result<Statu
     let rejects_path = super::rejects_path(&args.input, output_path);
     super::path_plan(&args.input, output_path)
         .read("--clusters", Some(&args.clusters))
-        .read("--rules", args.rules.as_deref())
+        .read("--rules", args.records.rules.as_deref())
         .write("-o", Some(output_path))
         .write("--lineage", args.lineage.as_deref())
         .write("--report", args.report.as_deref())
         .check()?;
-    let rules = RuleFile::load_optional(args.rules.as_deref())?;
-    let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
-
-    let read = io::read(input_path, &super::read_options(&args.input))?;
-    super::note_read(log, input_path, &read);
-    let raw = read.table;
-    let records = super::dedupe::records(&raw, &rules, args.id_column.as_deref(), input_path)?;
-    if records.id_header == "row" {
-        bail!(
-            "`{}` has no column of unique record ids for the clusters file to name; give one with --id-column",
-            input_path.display()
-        );
-    }
+    let rules = RuleFile::load_optional(args.records.rules.as_deref())?;
+    let ReadRecords {
+        records,
+        table,
+        rejects,
+    } = super::read_records(
+        &args.input,
+        &args.records,
+        &rules,
+        Some("for the clusters file to name"),
+        log,
+        progress,
+    )?;
     let clustering = io::read(&args.clusters, &io::ReadOptions::default())?.table;
     let assigned = assign(
         &clustering,
@@ -113,12 +101,6 @@ pub fn run(args: &MergeArgs, log: &Log, progress: &dyn Progress) -> Result<Statu
     let read_time = started.elapsed();
 
     let merge_started = Instant::now();
-    let table = if args.no_normalize {
-        raw
-    } else {
-        let plan = build_plan(&raw, &records.inferred, &rules, default_region, None);
-        crate::normalize::run(&raw, &plan, false, progress).table
-    };
     let roles = &records.roles;
     let recency = merge::recency_column(&table.headers, roles);
     let survivorship = merge::survivorship_rules(&table.headers, roles, &rules, recency.is_some());
@@ -142,7 +124,7 @@ pub fn run(args: &MergeArgs, log: &Log, progress: &dyn Progress) -> Result<Statu
     if let Some(path) = &args.lineage {
         super::dedupe::write_lineage(path, &table, &golden, &records.ids, &survivorship)?;
     }
-    super::write_rejects(&rejects_path, &read.rejects, records.ids.len(), log)?;
+    super::write_rejects(&rejects_path, &rejects, records.ids.len(), log)?;
     super::dedupe::warn_conflicts(log, &golden);
     let merged = records.ids.len() - assigned.clusters;
     if let Some(path) = &args.report {
@@ -160,7 +142,7 @@ pub fn run(args: &MergeArgs, log: &Log, progress: &dyn Progress) -> Result<Statu
             "unknown_ids": assigned.unknown,
             "identity_conflicts": golden.conflicts,
             "timings_ms": {
-                "read": read_time.as_millis() as u64,
+                "read_and_normalize": read_time.as_millis() as u64,
                 "merge": merge_time.as_millis() as u64,
                 "total": started.elapsed().as_millis() as u64,
             },

@@ -209,3 +209,59 @@ impl Log {
         }
     }
 }
+
+/// An input read for `features` and `merge`: its records (roles, ids),
+/// the values normalized unless `--no-normalize`, the rows set aside.
+pub(crate) struct ReadRecords {
+    pub records: dedupe::Records,
+    pub table: crate::table::Table,
+    pub rejects: Vec<Reject>,
+}
+
+/// Reads `input` and names its records; `require_ids` refuses an input
+/// without a unique id column (`why` says what needs the ids).
+pub(crate) fn read_records(
+    input: &InputArgs,
+    options: &args::RecordArgs,
+    rules: &crate::config::RuleFile,
+    require_ids: Option<&str>,
+    log: &Log,
+    progress: &dyn crate::progress::Progress,
+) -> anyhow::Result<ReadRecords> {
+    let path = &input.input;
+    let default_region =
+        crate::normalize::plan::resolve_region(options.default_region.as_deref(), rules)?;
+    let read = crate::io::read(path, &read_options(input))?;
+    note_read(log, path, &read);
+    let raw = read.table;
+    let records = dedupe::records(&raw, rules, options.id_column.as_deref(), path)?;
+    if records.id_header == "row" {
+        match require_ids {
+            Some(why) => anyhow::bail!(
+                "`{}` has no column of unique record ids {why}; give one with --id-column",
+                path.display()
+            ),
+            None => log.warn(&format!(
+                "`{}` has no column of unique record ids: records are named by row number in `row`, which is not unique across shards (set --id-column)",
+                path.display()
+            )),
+        }
+    }
+    let table = if options.no_normalize {
+        raw
+    } else {
+        let plan = crate::normalize::plan::build_plan(
+            &raw,
+            &records.inferred,
+            rules,
+            default_region,
+            None,
+        );
+        crate::normalize::run(&raw, &plan, false, progress).table
+    };
+    Ok(ReadRecords {
+        records,
+        table,
+        rejects: read.rejects,
+    })
+}
