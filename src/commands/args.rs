@@ -104,10 +104,11 @@ pub fn parse_probability(value: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 pub struct RecordArgs {
     /// The record id column [default: the first id column whose values
-    /// are unique].
+    /// are unique; `features` falls back to the row number].
     #[arg(long, value_name = "COLUMN")]
     pub id_column: Option<String>,
-    /// Rule file: roles, normalization options (and survivorship for merge).
+    /// Rule file: roles and normalization options (`merge`: survivorship
+    /// too; `features`: give every shard the same one).
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
     /// Take the values as they are (the input is already normalized).
