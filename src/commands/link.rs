@@ -148,8 +148,9 @@ pub use crate::link::LinkOutcome;
 
 /// Reads master and batch, links them ([`crate::link::attach`]), writes the
 /// updated master, the crosswalk, the model and the report, says what
-/// happened, and returns the result (the updated master in memory). `batch`: the batch already in memory (a pipeline's gathered
-/// table), else read from `config.batch`.
+/// happened, and returns the result (the updated master in memory).
+/// `batch`: the batch already in memory (a pipeline's gathered table),
+/// else read from `config.batch`.
 pub(crate) fn link(
     config: &LinkSettings,
     batch: Option<io::ReadOutcome>,
@@ -179,20 +180,21 @@ pub(crate) fn link(
     )?;
     let read_time = started.elapsed();
 
+    // Flag over rule file over default, as dedupe.
+    let resolved = crate::dedupe::DedupeSettings::resolve(
+        config.threshold,
+        config.max_block,
+        &rules,
+        model,
+        false,
+    );
     let settings = AttachSettings {
         rules: &rules,
         entity_column: config.entity_column.as_deref(),
         id_column: config.id_column.as_deref(),
-        threshold: config
-            .threshold
-            .or(rules.dedupe.threshold)
-            .unwrap_or(matching::DEFAULT_THRESHOLD),
-        max_block: config
-            .max_block
-            .or(rules.dedupe.max_block)
-            .unwrap_or(matching::MAX_BLOCK)
-            .max(2),
-        model,
+        threshold: resolved.threshold,
+        max_block: resolved.max_block,
+        model: resolved.model,
         normalize_master: config.normalize_master,
         default_region,
         used_entity_ids: &used_entity_ids,
