@@ -54,7 +54,7 @@ pub fn run(args: &FeaturesArgs, log: &Log, progress: &dyn Progress) -> Result<St
         rejects,
     } = super::read_records(&args.input, &args.records, &rules, None, log, progress)?;
     let sources = Sources::from_roles(&table.headers, &records.roles, &records.identifiers);
-    let features = Features::compute(&table, &sources);
+    let features = Features::columns(&table, &sources);
     drop(table);
     if features.kinds.is_empty() {
         bail!(

@@ -124,7 +124,34 @@ pub struct Features {
 }
 
 impl Features {
+    /// The features of every record, with the packed copy comparisons read.
     pub fn compute(table: &Table, sources: &Sources) -> Features {
+        let mut features = Features::columns(table, sources);
+        // In `packed::Field` order.
+        features.packed = super::packed::Packed::build(
+            [
+                &features.first,
+                &features.first_canonical,
+                &features.last,
+                &features.last_phonetic,
+                &features.birth,
+                &features.email,
+                &features.phone,
+                &features.phone_second,
+                &features.street,
+                &features.city,
+                &features.postal,
+                &features.identifier,
+                &features.company,
+            ],
+            features.rows,
+        );
+        features
+    }
+
+    /// The feature columns only (no packed copy: nothing will be compared),
+    /// for `tidyrec features`.
+    pub fn columns(table: &Table, sources: &Sources) -> Features {
         let rows = table.row_count();
         let column = |c: Option<usize>| c.map(|c| &table.columns[c]);
         // Names: first/last columns, else split the full name.
@@ -197,25 +224,6 @@ impl Features {
             (sources.company.is_some(), Kind::Company),
         ];
         kinds.extend(present.iter().filter(|(p, _)| *p).map(|(_, k)| *k));
-        // In `packed::Field` order.
-        let packed = super::packed::Packed::build(
-            [
-                &first,
-                &first_canonical,
-                &last,
-                &last_phonetic,
-                &birth,
-                &email,
-                &phone,
-                &phone_second,
-                &street,
-                &city,
-                &postal,
-                &identifier,
-                &company,
-            ],
-            rows,
-        );
         Features {
             rows,
             first,
@@ -232,7 +240,7 @@ impl Features {
             identifier,
             company,
             kinds,
-            packed,
+            packed: super::packed::Packed::default(),
         }
     }
 }
