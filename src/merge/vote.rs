@@ -147,13 +147,23 @@ pub fn vote(
         }
         total
     };
+    // Each row's canonical key, computed once (it folds and strips titles).
+    let keyed: Vec<(usize, String)> = pool
+        .iter()
+        .map(|&r| (r, canonical(role, values.get(r))))
+        .collect();
+    let key_of = |r: usize| -> &str {
+        keyed
+            .iter()
+            .find(|(row, _)| *row == r)
+            .map_or("", |(_, key)| key.as_str())
+    };
     // Groups of variants, in order of first appearance.
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    for &r in pool {
-        let key = canonical(role, values.get(r));
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, rows)) => rows.push(r),
-            None => groups.push((key, vec![r])),
+    for (r, key) in &keyed {
+        match groups.iter_mut().find(|(k, _)| k == key) {
+            Some((_, rows)) => rows.push(*r),
+            None => groups.push((key.clone(), vec![*r])),
         }
     }
     merge_variant_groups(&mut groups, role, values, &common);
@@ -219,7 +229,7 @@ pub fn vote(
                 .then_with(|| j.cmp(i))
         })?;
     let winners = &winners.1;
-    best_spelling(values, winners, role, in_file)
+    best_spelling(values, winners, role, in_file, key_of)
 }
 
 /// Whether two canonical keys are one value misspelled: equal, or (names
@@ -308,19 +318,17 @@ fn merge_variant_groups(
 /// first name over a nickname; the spelled-out street over an abbreviation;
 /// then the most frequent exact spelling; then accents over their fold;
 /// then the spelling more common in the whole column.
-fn best_spelling(
+fn best_spelling<'k>(
     values: &crate::table::Column,
     rows: &[usize],
     role: Role,
     in_file: Option<&Frequencies>,
+    key_of: impl Fn(usize) -> &'k str,
 ) -> Option<usize> {
-    // Per row, computed once: its canonical key, how often its exact
-    // spelling occurs in the cluster, and whether other people in the file
-    // write it so too.
-    let keys: Vec<String> = rows
-        .iter()
-        .map(|&r| canonical(role, values.get(r)))
-        .collect();
+    // Per row, computed once: its canonical key (from the vote), how often
+    // its exact spelling occurs in the cluster, and whether other people in
+    // the file write it so too.
+    let keys: Vec<&str> = rows.iter().map(|&r| key_of(r)).collect();
     let in_cluster: Vec<usize> = rows
         .iter()
         .map(|&r| {
