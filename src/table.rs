@@ -125,6 +125,16 @@ impl Table {
         Table { headers, columns }
     }
 
+    /// A table from literal rows (tests, small fixtures); each row has one
+    /// value per header.
+    pub fn from_rows(headers: &[&str], rows: &[&[&str]]) -> Self {
+        let mut table = Table::new(headers.iter().map(|h| h.to_string()).collect());
+        for row in rows {
+            table.push_row(row.iter().copied());
+        }
+        table
+    }
+
     pub fn row_count(&self) -> usize {
         self.columns.first().map_or(0, Column::len)
     }

@@ -267,11 +267,7 @@ mod tests {
     use crate::progress::Silent;
 
     fn table(headers: &[&str], rows: &[&[&str]]) -> Table {
-        let mut t = Table::new(headers.iter().map(|h| h.to_string()).collect());
-        for row in rows {
-            t.push_row(row.iter().copied());
-        }
-        t
+        Table::from_rows(headers, rows)
     }
 
     fn attach_to(master: Table, batch: &Table) -> Result<Linked, LinkError> {

@@ -25,11 +25,7 @@ fn plan_for(table: &Table, roles: &[Role]) -> Plan {
 }
 
 fn table(headers: &[&str], rows: &[&[&str]]) -> Table {
-    let mut t = Table::new(headers.iter().map(|h| h.to_string()).collect());
-    for row in rows {
-        t.push_row(row.iter().copied());
-    }
-    t
+    Table::from_rows(headers, rows)
 }
 
 #[test]

@@ -4,11 +4,7 @@ use super::*;
 use crate::config::checks::{resolve, CheckSpec};
 
 fn table(headers: &[&str], rows: &[&[&str]]) -> Table {
-    let mut table = Table::new(headers.iter().map(|h| h.to_string()).collect());
-    for row in rows {
-        table.push_row(row.iter().copied());
-    }
-    table
+    Table::from_rows(headers, rows)
 }
 
 fn check(text: &str) -> Check {
