@@ -120,6 +120,7 @@ pub fn deduplicate(
         model: settings.model.clone(),
         blocking: rules.dedupe.blocking.clone(),
         anchors: 0,
+        keep_pairs: settings.keep_pairs,
     };
     let mut matches = matching::run(&features, &matching_settings, progress)?;
     // Pairs, their levels and weights, and the features only explain pairs:

@@ -287,18 +287,28 @@ fn log_outcome(
     if log.is_verbose() {
         log.detail(&format!("matching on: {}", outcome.stats.fields.join(", ")));
         for rule in &outcome.stats.blocking {
+            let mut notes = Vec::new();
+            if rule.neighbourhood_blocks > 0 {
+                notes.push(format!(
+                    "{} large block(s) paired by nearest {} neighbours",
+                    rule.neighbourhood_blocks,
+                    crate::matching::blocking::WINDOW - 1
+                ));
+            }
+            if rule.oversized_blocks > 0 {
+                notes.push(format!(
+                    "{} oversized block(s) with {} records skipped",
+                    rule.oversized_blocks, rule.records_in_oversized_blocks
+                ));
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join("; "))
+            };
             log.detail(&format!(
-                "  blocking {:<32} {:>10} pairs{}",
-                rule.rule,
-                rule.pairs,
-                if rule.oversized_blocks > 0 {
-                    format!(
-                        " ({} oversized block(s) with {} records skipped)",
-                        rule.oversized_blocks, rule.records_in_oversized_blocks
-                    )
-                } else {
-                    String::new()
-                }
+                "  blocking {:<32} {:>10} pairs{notes}",
+                rule.rule, rule.pairs
             ));
         }
         log.timings(timings);

@@ -62,6 +62,7 @@ pub(super) fn match_fresh(
         blocking: settings.rules.dedupe.blocking.clone(),
         // The master's rows come first in the matching table.
         anchors: table.row_count() - fresh.len(),
+        keep_pairs: false,
     };
     let outcome = matching::run(&features, &engine, progress)?;
     Ok(Matched {

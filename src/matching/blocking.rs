@@ -16,6 +16,10 @@ use std::hash::{Hash, Hasher};
 pub struct Rule {
     pub name: &'static str,
     parts: &'static [Part],
+    /// The neighbourhood order of a large block: its records sorted by
+    /// these parts (ones the key does not fix), each paired with its
+    /// nearest neighbours only.
+    order: &'static [Part],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +35,8 @@ enum Part {
     Identifier,
     Company,
     Street,
+    /// The first name, nicknames resolved (orders blocks; no rule keys on it).
+    FirstName,
 }
 
 impl Rule {
@@ -52,7 +58,7 @@ impl Part {
             Part::Email => Kind::Email,
             Part::Phone => Kind::Phone,
             Part::LastPhonetic | Part::SortedNames => Kind::LastName,
-            Part::FirstInitial => Kind::FirstName,
+            Part::FirstInitial | Part::FirstName => Kind::FirstName,
             Part::Birth | Part::BirthYear => Kind::BirthDate,
             Part::Postal => Kind::PostalCode,
             Part::Identifier => Kind::Identifier,
@@ -67,10 +73,12 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "email",
         parts: &[Part::Email],
+        order: &[Part::LastPhonetic, Part::FirstName, Part::Birth],
     },
     Rule {
         name: "phone",
         parts: &[Part::Phone],
+        order: &[Part::LastPhonetic, Part::FirstName, Part::Birth],
     },
     // Surname sound + initial alone makes huge blocks in big files (every
     // "J. Smith"); a third part keeps them small, two rules keep recall when
@@ -78,34 +86,42 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "surname sound + first initial + postcode",
         parts: &[Part::LastPhonetic, Part::FirstInitial, Part::Postal],
+        order: &[Part::FirstName, Part::Birth],
     },
     Rule {
         name: "surname sound + first initial + birth year",
         parts: &[Part::LastPhonetic, Part::FirstInitial, Part::BirthYear],
+        order: &[Part::Birth, Part::FirstName],
     },
     Rule {
         name: "birth date + postcode",
         parts: &[Part::Birth, Part::Postal],
+        order: &[Part::LastPhonetic, Part::FirstName],
     },
     Rule {
         name: "birth date + first initial",
         parts: &[Part::Birth, Part::FirstInitial],
+        order: &[Part::LastPhonetic, Part::FirstName],
     },
     Rule {
         name: "names in either order",
         parts: &[Part::SortedNames],
+        order: &[Part::Birth, Part::Postal],
     },
     Rule {
         name: "identifier",
         parts: &[Part::Identifier],
+        order: &[Part::LastPhonetic, Part::FirstName],
     },
     Rule {
         name: "company + surname sound + first initial",
         parts: &[Part::Company, Part::LastPhonetic, Part::FirstInitial],
+        order: &[Part::FirstName, Part::Birth],
     },
     Rule {
         name: "street + postcode",
         parts: &[Part::Street, Part::Postal],
+        order: &[Part::LastPhonetic, Part::FirstName, Part::Birth],
     },
 ];
 
@@ -126,7 +142,17 @@ pub struct RuleStats {
     /// Blocks over the cap, skipped, and the records in them.
     pub oversized_blocks: u64,
     pub records_in_oversized_blocks: u64,
+    /// Blocks larger than [`ALL_PAIRS_UP_TO`] (and within the cap), whose
+    /// records were paired with their [`WINDOW`] nearest neighbours only.
+    pub neighbourhood_blocks: u64,
 }
+
+/// Blocks up to this size pair every two of their records.
+pub const ALL_PAIRS_UP_TO: usize = 12;
+/// In a larger block, each record is paired with the next `WINDOW - 1`
+/// records in the rule's order (so with at most `2 × (WINDOW - 1)`): the
+/// pairs a record gets stay the same however large the file grows.
+pub const WINDOW: usize = 6;
 
 pub struct Candidates {
     /// `(a, b)` with `a < b`, sorted, unique.
@@ -148,33 +174,28 @@ pub fn candidates(
     max_block: usize,
     anchors: usize,
 ) -> Candidates {
-    let per_rule: Vec<(Vec<u64>, RuleStats)> = rules
+    let per_rule: Vec<(Vec<(u32, u32)>, RuleStats)> = rules
         .par_iter()
         .map(|rule| rule_pairs(features, rule, max_block, anchors as u32))
         .collect();
     let mut stats = Vec::with_capacity(rules.len());
     let mut samples = Vec::with_capacity(rules.len());
     let total: usize = per_rule.iter().map(|(p, _)| p.len()).sum();
-    let mut packed: Vec<u64> = Vec::with_capacity(total);
-    for (pairs, rule_stats) in per_rule {
-        let step = pairs.len().div_ceil(TRAINING_SAMPLE).max(1);
-        samples.push(
-            pairs
-                .iter()
-                .step_by(step)
-                .map(|&p| ((p >> 32) as u32, p as u32))
-                .collect(),
-        );
-        packed.extend_from_slice(&pairs);
+    // One buffer of every rule's pairs, each rule's own freed as it is
+    // copied, sorted and deduplicated in place: the peak is one copy of
+    // the pairs, not two.
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(total);
+    for (rule_pairs, rule_stats) in per_rule {
+        let step = rule_pairs.len().div_ceil(TRAINING_SAMPLE).max(1);
+        samples.push(rule_pairs.iter().step_by(step).copied().collect());
+        pairs.extend_from_slice(&rule_pairs);
         stats.push(rule_stats);
     }
-    packed.par_sort_unstable();
-    packed.dedup();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    pairs.shrink_to_fit();
     Candidates {
-        pairs: packed
-            .into_iter()
-            .map(|p| ((p >> 32) as u32, p as u32))
-            .collect(),
+        pairs,
         stats,
         samples,
     }
@@ -185,7 +206,7 @@ fn rule_pairs(
     rule: &Rule,
     max_block: usize,
     anchors: u32,
-) -> (Vec<u64>, RuleStats) {
+) -> (Vec<(u32, u32)>, RuleStats) {
     let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(features.rows);
     let mut key = String::new();
     for row in 0..features.rows {
@@ -206,6 +227,7 @@ fn rule_pairs(
         pairs: 0,
         oversized_blocks: 0,
         records_in_oversized_blocks: 0,
+        neighbourhood_blocks: 0,
     };
     let mut pairs = Vec::new();
     for block in keyed.chunk_by(|a, b| a.0 == b.0) {
@@ -219,12 +241,33 @@ fn rule_pairs(
             stats.records_in_oversized_blocks += block.len() as u64;
             continue;
         }
-        for (i, &(_, a)) in block.iter().enumerate() {
-            for &(_, b) in &block[i + 1..] {
-                let (a, b) = if a < b { (a, b) } else { (b, a) };
-                if a != b && b >= anchors {
-                    pairs.push(((a as u64) << 32) | b as u64);
+        let mut pair = |a: u32, b: u32| {
+            let (a, b) = if a < b { (a, b) } else { (b, a) };
+            if a != b && b >= anchors {
+                pairs.push((a, b));
+            }
+        };
+        if block.len() <= ALL_PAIRS_UP_TO {
+            for (i, &(_, a)) in block.iter().enumerate() {
+                for &(_, b) in &block[i + 1..] {
+                    pair(a, b);
                 }
+            }
+            continue;
+        }
+        // A large block (a street with many households, a common birth
+        // date): every two of its records would grow with the file, so
+        // each record meets only its neighbours in the rule's order (a
+        // duplicate sorts next to the record it repeats).
+        stats.neighbourhood_blocks += 1;
+        let mut ordered: Vec<(String, u32)> = block
+            .iter()
+            .map(|&(_, row)| (order_key(features, rule, row as usize), row))
+            .collect();
+        ordered.sort_unstable();
+        for (i, &(_, a)) in ordered.iter().enumerate() {
+            for &(_, b) in &ordered[i + 1..(i + WINDOW).min(ordered.len())] {
+                pair(a, b);
             }
         }
     }
@@ -256,6 +299,7 @@ fn build_key(features: &Features, rule: &Rule, row: usize, variant: u8, key: &mu
             Part::Identifier => features.identifier.get(row),
             Part::Company => features.company.get(row),
             Part::Street => features.street.get(row),
+            Part::FirstName => features.first_canonical.get(row),
             Part::SortedNames => {
                 let (a, b) = (features.first.get(row), features.last.get(row));
                 if a.is_empty() || b.is_empty() {
@@ -274,4 +318,115 @@ fn build_key(features: &Features, rule: &Rule, row: usize, variant: u8, key: &mu
         key.push('\u{1F}');
     }
     true
+}
+
+/// The sort key of `row` in a large block of `rule` (its order parts,
+/// separated; an empty part sorts first).
+fn order_key(features: &Features, rule: &Rule, row: usize) -> String {
+    let mut key = String::new();
+    for part in rule.order {
+        key.push_str(match part {
+            Part::LastPhonetic => features.last_phonetic.get(row),
+            Part::FirstName => features.first_canonical.get(row),
+            Part::Birth => features.birth.get(row),
+            Part::Postal => features.postal.get(row),
+            _ => "",
+        });
+        key.push('\u{1F}');
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::features::Sources;
+    use crate::schema::Role;
+    use crate::table::Table;
+
+    /// `people` records at one street and postcode: person `i` is named
+    /// after `i`, and the records in `twins` repeat the person before them.
+    fn street_block(people: usize, twins: &[usize]) -> Features {
+        const FIRST: [&str; 8] = [
+            "anna", "bruno", "carla", "dmitri", "elena", "farid", "greta", "hugo",
+        ];
+        const LAST: [&str; 8] = [
+            "abbott", "becker", "castro", "dietrich", "eriksen", "fischer", "garcia", "huber",
+        ];
+        let headers = ["First Name", "Last Name", "Street", "Postcode"];
+        let roles = [
+            Role::FirstName,
+            Role::LastName,
+            Role::Street,
+            Role::PostalCode,
+        ];
+        let mut table = Table::new(headers.iter().map(|h| h.to_string()).collect());
+        let mut person = 0;
+        for i in 0..people {
+            if !twins.contains(&i) {
+                person = i;
+            }
+            table.push_row([
+                FIRST[person % 8],
+                LAST[(person / 8) % 8],
+                "12 high street",
+                "02134",
+            ]);
+        }
+        let sources = Sources::from_roles(&table.headers, &roles, &[]);
+        Features::compute(&table, &sources)
+    }
+
+    fn street_rule() -> Rule {
+        *RULES
+            .iter()
+            .find(|r| r.name == "street + postcode")
+            .unwrap()
+    }
+
+    #[test]
+    fn small_blocks_pair_every_two_records() {
+        let features = street_block(ALL_PAIRS_UP_TO, &[]);
+        let found = candidates(&features, &[street_rule()], 50, 0);
+        assert_eq!(
+            found.pairs.len(),
+            ALL_PAIRS_UP_TO * (ALL_PAIRS_UP_TO - 1) / 2
+        );
+        assert_eq!(found.stats[0].neighbourhood_blocks, 0);
+    }
+
+    #[test]
+    fn large_blocks_pair_each_record_with_its_neighbours_only() {
+        let features = street_block(40, &[]);
+        let found = candidates(&features, &[street_rule()], 50, 0);
+        assert_eq!(found.stats[0].neighbourhood_blocks, 1);
+        let mut per_record = [0usize; 40];
+        for &(a, b) in &found.pairs {
+            per_record[a as usize] += 1;
+            per_record[b as usize] += 1;
+        }
+        assert!(per_record.iter().all(|&n| n <= 2 * (WINDOW - 1)));
+        // Each record is paired with every neighbour in the order: 40
+        // records in a row give 39 + 38 + … pairs within the window.
+        let expected: usize = (0..40).map(|i| (WINDOW - 1).min(39 - i)).sum();
+        assert_eq!(found.pairs.len(), expected);
+    }
+
+    #[test]
+    fn a_repeated_person_in_a_large_block_is_paired_wherever_the_rows_are() {
+        // Rows 37 and 39 repeat the people of rows 36 and 38: in a block of
+        // 40 only neighbours meet, and the name order makes them neighbours.
+        let features = street_block(40, &[37, 39]);
+        let found = candidates(&features, &[street_rule()], 50, 0);
+        assert!(found.pairs.contains(&(36, 37)));
+        assert!(found.pairs.contains(&(38, 39)));
+    }
+
+    #[test]
+    fn pair_order_is_sorted_and_unique() {
+        let features = street_block(45, &[10, 20, 30]);
+        let found = candidates(&features, &rules_for(&features.kinds), 50, 0);
+        assert!(found.pairs.windows(2).all(|w| w[0] < w[1]));
+        assert!(found.pairs.iter().all(|&(a, b)| a < b));
+    }
 }

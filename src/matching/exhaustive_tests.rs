@@ -27,7 +27,8 @@ const ROLES: [Role; 5] = [
 
 /// One postcode and surnames of one sound and first names of one initial:
 /// the "surname sound + first initial + postcode" rule puts every record in
-/// one block, so every pair is a candidate.
+/// one block, so every pair is a candidate (up to the size from which a
+/// block pairs neighbours only).
 fn table(rows: &[(usize, usize, usize, usize)]) -> Table {
     const FIRST: [&str; 4] = ["john", "jon", "joan", "jonathan"];
     const LAST: [&str; 2] = ["smith", "smyth"];
@@ -58,6 +59,7 @@ fn model() -> Model {
         model: None,
         blocking: None,
         anchors: 0,
+        keep_pairs: true,
     };
     run(&features(&table), &settings, &Silent).unwrap().model
 }
@@ -66,14 +68,14 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]
     fn blocking_and_clustering_equal_all_pairs_scoring(
-        rows in proptest::collection::vec((0..4usize, 0..2usize, 0..4usize, 0..4usize), 2..18),
+        rows in proptest::collection::vec((0..4usize, 0..2usize, 0..4usize, 0..4usize), 2..=blocking::ALL_PAIRS_UP_TO),
         threshold in prop::sample::select(vec![0.5, 0.9, 0.99]),
     ) {
         static MODEL: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
         let model = MODEL.get_or_init(model).clone();
         let table = table(&rows);
         let features = features(&table);
-        let settings = Settings { threshold, max_block: 1000, model: Some(model), blocking: None, anchors: 0 };
+        let settings = Settings { threshold, max_block: 1000, model: Some(model), blocking: None, anchors: 0, keep_pairs: true };
         let outcome = run(&features, &settings, &Silent).unwrap();
         let n = rows.len();
         prop_assert_eq!(outcome.pairs.len(), n * (n - 1) / 2, "blocking is exhaustive here");

@@ -65,6 +65,10 @@ pub struct Settings {
     /// they are never paired with each other and never merged together.
     /// 0 for `dedupe`.
     pub anchors: usize,
+    /// Keep every candidate pair's levels and weight in the outcome (for
+    /// `--pairs`); otherwise they are freed once the links are known, and
+    /// the outcome's `pairs`, `levels` and `weights` are empty.
+    pub keep_pairs: bool,
 }
 
 pub struct Outcome {
@@ -296,18 +300,36 @@ pub fn run(
         tf: &tf,
         tf_by_row: Some(&by_row),
     };
-    let weights: Vec<f64> = pairs
-        .par_iter()
-        .zip(levels.par_chunks(width.max(1)))
-        .map(|(&(a, _), pair_levels)| scorer.weigh(a as usize, pair_levels, |_, _| {}))
-        .collect();
-    // Only links above the threshold take part in clustering.
-    let links: Vec<(u32, u32, f64)> = pairs
-        .iter()
-        .zip(&weights)
-        .map(|(&(a, b), &w)| (a, b, probability(w)))
-        .filter(|link| link.2 >= settings.threshold)
-        .collect();
+    let weigh = |(&(a, _), pair_levels): (&(u32, u32), &[u8])| {
+        scorer.weigh(a as usize, pair_levels, |_, _| {})
+    };
+    // Only links above the threshold take part in clustering; a weight per
+    // candidate is kept only when asked for (it is 8 bytes a pair).
+    let link = |(&(a, b), weight): (&(u32, u32), f64)| {
+        let p = probability(weight);
+        (p >= settings.threshold).then_some((a, b, p))
+    };
+    let pair_levels = || pairs.par_iter().zip(levels.par_chunks(width.max(1)));
+    let (weights, links): (Vec<f64>, Vec<(u32, u32, f64)>) = if settings.keep_pairs {
+        let weights: Vec<f64> = pair_levels().map(weigh).collect();
+        let links = pairs
+            .iter()
+            .zip(weights.iter().copied())
+            .filter_map(link)
+            .collect();
+        (weights, links)
+    } else {
+        let links = pair_levels()
+            .filter_map(|pair| link((pair.0, weigh(pair))))
+            .collect();
+        (Vec::new(), links)
+    };
+    let candidate_pairs = pairs.len() as u64;
+    let (pairs, levels) = if settings.keep_pairs {
+        (pairs, levels)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let matched_pairs = links.len() as u64;
     let clusters = cluster::cluster(
         features.rows,
@@ -324,7 +346,7 @@ pub fn run(
     let stats = Stats {
         fields: kinds.iter().map(|k| k.name()).collect(),
         blocking: candidates.stats,
-        candidate_pairs: pairs.len() as u64,
+        candidate_pairs,
         matched_pairs,
         refused_links: clusters.refused_links as u64,
         timings,
@@ -477,6 +499,7 @@ pub fn cluster_rows(
         model: None,
         blocking: rules.dedupe.blocking.clone(),
         anchors: 0,
+        keep_pairs: false,
     };
     let outcome = run(&features, &settings, progress)?;
     Ok(Some(outcome.clusters.cluster_of))

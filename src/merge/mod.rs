@@ -194,6 +194,11 @@ fn identity_conflicts(table: &Table, roles: &[Role], members: &[Vec<usize>]) -> 
         .par_iter()
         .enumerate()
         .filter(|(_, rows)| rows.len() > 1)
+        // One spelling of the first name: no two members differ on it.
+        .filter(|(_, rows)| {
+            let name = table.columns[first].get(rows[0]);
+            rows.iter().any(|&r| table.columns[first].get(r) != name)
+        })
         .filter(|(_, rows)| {
             let keys: Vec<(String, &str)> = rows.iter().filter_map(|&r| key(r)).collect();
             keys.iter().enumerate().any(|(i, (name_a, date_a))| {
@@ -277,11 +282,19 @@ fn decide(
                 continue;
             };
             choices[c] = Choice::Member(winner);
-            let key = vote::canonical(roles[c], value(c, winner));
+            // The winner's exact spelling agrees without its key computed.
+            let spelled = value(c, winner);
+            let key = std::cell::OnceCell::new();
             let same: Vec<usize> = agreeing
                 .iter()
                 .copied()
-                .filter(|&r| vote::variant(roles[c], &vote::canonical(roles[c], value(c, r)), &key))
+                .filter(|&r| {
+                    let own = value(c, r);
+                    own == spelled || {
+                        let key = key.get_or_init(|| vote::canonical(roles[c], spelled));
+                        vote::variant(roles[c], &vote::canonical(roles[c], own), key)
+                    }
+                })
                 .collect();
             if !same.is_empty() {
                 agreeing = same;
@@ -333,6 +346,11 @@ fn reversed_names(
     let (Some(first), Some(last)) = (column(Role::FirstName), column(Role::LastName)) else {
         return Vec::new();
     };
+    // Members that all spell both names alike cannot be the other way round.
+    let spelled = |r: usize| (table.columns[first].get(r), table.columns[last].get(r));
+    if rows.iter().all(|&r| spelled(r) == spelled(rows[0])) {
+        return Vec::new();
+    }
     let key = |c: usize, r: usize| vote::canonical(Role::LastName, table.columns[c].get(r));
     let keys: Vec<(String, String)> = rows
         .iter()

@@ -133,6 +133,14 @@ pub fn vote(
         .filter(|&r| well_formed(role, values.get(r)))
         .collect();
     let pool = if valid.is_empty() { pool } else { &valid[..] };
+    // Members that all spell it alike (most fields of most clusters): one
+    // group, and every tie-break below ends at the earliest row.
+    if let Some((&first, rest)) = pool.split_first() {
+        let value = values.get(first);
+        if rest.iter().all(|&r| values.get(r) == value) {
+            return pool.iter().copied().min();
+        }
+    }
     // How often a group's spellings occur in the whole column.
     let common = |rows: &[usize]| -> u64 {
         let Some(counts) = in_file else { return 0 };
