@@ -95,14 +95,11 @@ pub fn deduplicate(
     progress: &dyn Progress,
 ) -> Result<Deduped, DedupeError> {
     let normalize_started = Instant::now();
-    // The values as read are not needed once normalized: free them (the
-    // largest file-sized allocation) before matching.
+    // The values as read are not needed once normalized: each column is
+    // freed as soon as its normalized form exists (one table resident, not
+    // two).
     let table = match plan {
-        Some(plan) => {
-            let normalized = crate::normalize::run(&raw, plan, false, progress).table;
-            drop(raw);
-            normalized
-        }
+        Some(plan) => crate::normalize::run_owned(raw, plan, false, progress).table,
         None => raw,
     };
     let normalize_time = normalize_started.elapsed();

@@ -201,7 +201,7 @@ pub fn attach(
     );
     let normalized_batch = crate::normalize::run(&layout.batch, &plan, false, progress).table;
     if settings.normalize_master {
-        master_data = crate::normalize::run(&master_data, &plan, false, progress).table;
+        master_data = crate::normalize::run_owned(master_data, &plan, false, progress).table;
     }
     let normalize = normalize_started.elapsed();
 

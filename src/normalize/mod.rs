@@ -143,15 +143,45 @@ struct Piece {
     reasons: HashMap<&'static str, usize>,
 }
 
-/// Runs the stage.
+/// Runs the stage on a borrowed table (kept as read, e.g. for an audit of
+/// original values).
 pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Progress) -> Outcome {
-    let rows = input.row_count();
+    let columns = input.columns.iter().map(Cow::Borrowed).collect();
+    run_columns(&input.headers, columns, plan, collect_findings, progress)
+}
+
+/// Runs the stage on a table that is not needed afterwards: each column as
+/// read is freed once its normalized form is built, so the peak is one
+/// table and a batch of columns, not two tables.
+pub fn run_owned(
+    input: Table,
+    plan: &Plan,
+    collect_findings: bool,
+    progress: &dyn Progress,
+) -> Outcome {
+    let columns = input.columns.into_iter().map(Cow::Owned).collect();
+    run_columns(&input.headers, columns, plan, collect_findings, progress)
+}
+
+/// Chunk tasks normalized at once: columns are done in batches of about
+/// this many chunks, and each batch's pieces are joined (and dropped)
+/// before the next starts.
+const BATCH_CHUNKS: usize = 64;
+
+fn run_columns(
+    headers: &[String],
+    mut columns: Vec<Cow<'_, Column>>,
+    plan: &Plan,
+    collect_findings: bool,
+    progress: &dyn Progress,
+) -> Outcome {
+    let rows = columns.first().map_or(0, |c| c.len());
     let context = RowContext {
         country: match plan.country_column {
             Some(index) => {
                 // Country columns have few distinct spellings: look each up once.
                 let mut memo: HashMap<&str, Option<&'static str>> = HashMap::default();
-                input.columns[index]
+                columns[index]
                     .iter()
                     .map(|raw| {
                         *memo.entry(raw).or_insert_with(|| {
@@ -165,80 +195,87 @@ pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Pr
             None => Vec::new(),
         },
     };
-    let orders: Vec<Option<Vec<date::Order>>> = input
-        .columns
-        .par_iter()
-        .zip(&plan.columns)
-        .map(|(column, column_plan)| {
-            (column_plan.enabled && matches!(column_plan.role, Role::Date | Role::Datetime))
-                .then(|| date_orders(column, column_plan, plan, &context))
-        })
-        .collect();
 
     let chunks = rows.div_ceil(CHUNK_ROWS).max(1);
-    // Columns that are not normalized are copied whole below, not in pieces.
-    let enabled: Vec<usize> = (0..input.columns.len())
+    // Columns that are not normalized are moved (or copied) whole below.
+    let enabled: Vec<usize> = (0..columns.len())
         .filter(|&c| plan.columns[c].enabled)
         .collect();
-    let tasks: Vec<(usize, usize)> = enabled
-        .iter()
-        .flat_map(|&c| (0..chunks).map(move |k| (c, k)))
-        .collect();
     progress.start("normalize", (enabled.len() * rows) as u64);
-    let pieces: Vec<Piece> = tasks
-        .par_iter()
-        .map(|&(c, k)| {
-            let range = k * CHUNK_ROWS..((k + 1) * CHUNK_ROWS).min(rows);
-            let piece = normalize_range(
-                input,
-                c,
-                range.clone(),
-                plan,
-                &context,
-                orders[c].as_deref(),
-                collect_findings,
-            );
-            progress.advance(range.len() as u64);
-            piece
-        })
-        .collect();
+    let mut joined: Vec<Option<Joined>> = (0..columns.len()).map(|_| None).collect();
+    let mut unrecognised_by_column: Vec<Vec<(String, usize)>> = vec![Vec::new(); columns.len()];
+    for batch in enabled.chunks((BATCH_CHUNKS / chunks).max(1)) {
+        let orders: Vec<Option<Vec<date::Order>>> = batch
+            .par_iter()
+            .map(|&c| {
+                let column_plan = &plan.columns[c];
+                matches!(column_plan.role, Role::Date | Role::Datetime)
+                    .then(|| date_orders(&columns[c], column_plan, plan, &context))
+            })
+            .collect();
+        let tasks: Vec<(usize, usize)> = (0..batch.len())
+            .flat_map(|b| (0..chunks).map(move |k| (b, k)))
+            .collect();
+        let pieces: Vec<Piece> = tasks
+            .par_iter()
+            .map(|&(b, k)| {
+                let c = batch[b];
+                let range = k * CHUNK_ROWS..((k + 1) * CHUNK_ROWS).min(rows);
+                let piece = normalize_range(
+                    &columns[c],
+                    c,
+                    range.clone(),
+                    plan,
+                    &context,
+                    orders[b].as_deref(),
+                    collect_findings,
+                );
+                progress.advance(range.len() as u64);
+                piece
+            })
+            .collect();
+        let batch_joined: Vec<Joined> = pieces
+            .par_chunks(chunks)
+            .map(|column_pieces| join_pieces(column_pieces, rows))
+            .collect();
+        drop(pieces);
+        for (&c, column) in batch.iter().zip(batch_joined) {
+            if plan.columns[c].role == Role::Country && column.1.rejected > 0 {
+                unrecognised_by_column[c] = unrecognised(&columns[c], &column.3);
+            }
+            joined[c] = Some(column);
+            // An owned column as read is not needed any more.
+            if let Cow::Owned(source) = &mut columns[c] {
+                *source = Column::default();
+            }
+        }
+    }
     progress.finish();
 
     let mut table = Table {
-        headers: input.headers.clone(),
-        columns: Vec::with_capacity(input.columns.len()),
+        headers: headers.to_vec(),
+        columns: Vec::with_capacity(columns.len()),
     };
-    // Join each column's pieces in order (columns in parallel).
-    let mut joined: Vec<Joined> = pieces
-        .par_chunks(chunks)
-        .map(|column_pieces| join_pieces(column_pieces, rows))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let mut stats = Vec::with_capacity(input.columns.len());
+    let mut stats = Vec::with_capacity(columns.len());
     let mut findings = Vec::new();
-    let mut rejected = Vec::with_capacity(input.columns.len());
-    for (c, source) in input.columns.iter().enumerate() {
-        let (column, column_stats, column_findings, column_rejected) = if plan.columns[c].enabled {
-            joined.pop().expect("one joined column per enabled column")
-        } else {
-            let copied = ColumnStats {
-                unchanged: rows,
-                empty: source.iter().filter(|v| v.is_empty()).count(),
-                ..ColumnStats::default()
-            };
-            (source.clone(), copied, Vec::new(), Vec::new())
+    let mut rejected = Vec::with_capacity(columns.len());
+    for (c, source) in columns.into_iter().enumerate() {
+        let (column, mut column_stats, column_findings, column_rejected) = match joined[c].take() {
+            Some(joined) => joined,
+            None => {
+                let copied = ColumnStats {
+                    unchanged: rows,
+                    empty: source.iter().filter(|v| v.is_empty()).count(),
+                    ..ColumnStats::default()
+                };
+                (source.into_owned(), copied, Vec::new(), Vec::new())
+            }
         };
+        column_stats.unrecognised = std::mem::take(&mut unrecognised_by_column[c]);
         table.columns.push(column);
         stats.push(column_stats);
         findings.extend(column_findings);
         rejected.push(column_rejected);
-    }
-    for (c, column_stats) in stats.iter_mut().enumerate() {
-        if plan.columns[c].role == Role::Country && column_stats.rejected > 0 {
-            column_stats.unrecognised = unrecognised(&input.columns[c], &rejected[c]);
-        }
     }
     findings.sort_unstable_by_key(|f| (f.row, f.column));
     Outcome {
@@ -357,7 +394,7 @@ fn date_orders(
 }
 
 fn normalize_range(
-    input: &Table,
+    source: &Column,
     c: usize,
     range: std::ops::Range<usize>,
     plan: &Plan,
@@ -365,7 +402,6 @@ fn normalize_range(
     orders: Option<&[date::Order]>,
     collect_findings: bool,
 ) -> Piece {
-    let source = &input.columns[c];
     let column_plan = &plan.columns[c];
     let bytes = range.clone().map(|r| source.get(r).len()).sum::<usize>();
     let mut piece = Piece {
