@@ -25,6 +25,16 @@ pub enum DedupeError {
     NothingToMatch,
     #[error(transparent)]
     Matching(#[from] matching::MatchError),
+    #[error("setting the normalized table aside in `{dir}` while matching failed: {error}; free disk space there, or raise --max-memory to keep it in memory")]
+    Spill { dir: String, error: std::io::Error },
+}
+
+/// How much memory a run may plan for, and where a table it cannot hold
+/// while matching is set aside (see [`crate::spill`]).
+#[derive(Debug, Clone)]
+pub struct MemoryBudget {
+    pub bytes: u64,
+    pub spill_dir: std::path::PathBuf,
 }
 
 /// Columns a golden table adds after the input's.
@@ -42,6 +52,10 @@ pub struct DedupeSettings {
     pub model: Option<Model>,
     /// Keep pairs, levels, weights and features (for `--pairs`).
     pub keep_pairs: bool,
+    /// The memory budget (None: everything stays in memory).
+    pub memory: Option<MemoryBudget>,
+    /// Build the golden records' lineage (for `--lineage`).
+    pub keep_lineage: bool,
 }
 
 impl DedupeSettings {
@@ -63,6 +77,8 @@ impl DedupeSettings {
                 .max(2),
             model,
             keep_pairs,
+            memory: None,
+            keep_lineage: false,
         }
     }
 }
@@ -80,6 +96,9 @@ pub struct Deduped {
     /// normalize, features (the matching phases are in `matches.stats`).
     pub timings_before: [(&'static str, Duration); 2],
     pub merge_time: Duration,
+    /// Bytes of normalized table set aside on disk while matching (None:
+    /// it stayed in memory).
+    pub spilled: Option<u64>,
 }
 
 /// Dedupes `raw` (normalized first with `plan`, when given). `roles` are
@@ -119,6 +138,25 @@ pub fn deduplicate(
         anchors: 0,
         keep_pairs: settings.keep_pairs,
     };
+    // A table matching does not read is set aside when the budget says
+    // matching could not hold it too.
+    let table_size = crate::spill::table_bytes(&table);
+    let set_aside = settings
+        .memory
+        .as_ref()
+        .filter(|budget| crate::spill::should_spill(table_size, budget.bytes));
+    let spill_error = |dir: &std::path::Path| {
+        let dir = dir.display().to_string();
+        move |error| DedupeError::Spill { dir, error }
+    };
+    let held = match set_aside {
+        Some(budget) => Held::Spilled(
+            crate::spill::spill(table, &budget.spill_dir)
+                .map_err(spill_error(&budget.spill_dir))?,
+            &budget.spill_dir,
+        ),
+        None => Held::InMemory(table),
+    };
     let mut matches = matching::run(&features, &matching_settings, progress)?;
     // Pairs, their levels and weights, and the features only explain pairs:
     // unless asked for, free them before the golden table is built.
@@ -128,7 +166,16 @@ pub fn deduplicate(
         matches.pairs = Vec::new();
         matches.levels = Vec::new();
         matches.weights = Vec::new();
+        // Freed here: a binding only shadowed would live to the end of the
+        // function, through the merge (3.7 GiB at 10M records).
+        drop(features);
         None
+    };
+
+    let spilled = matches!(held, Held::Spilled(..)).then_some(table_size as u64);
+    let table = match held {
+        Held::InMemory(table) => table,
+        Held::Spilled(spilled, dir) => spilled.restore().map_err(spill_error(dir))?,
     };
 
     let merge_started = Instant::now();
@@ -141,6 +188,7 @@ pub fn deduplicate(
         &survivorship,
         recency,
         roles,
+        settings.keep_lineage,
     );
     let merge_time = merge_started.elapsed();
     Ok(Deduped {
@@ -151,7 +199,14 @@ pub fn deduplicate(
         survivorship,
         timings_before: [("normalize", normalize_time), ("features", features_time)],
         merge_time,
+        spilled,
     })
+}
+
+/// Where the normalized table is while matching runs.
+enum Held<'a> {
+    InMemory(Table),
+    Spilled(crate::spill::Spilled, &'a std::path::Path),
 }
 
 /// The golden rows plus `cluster_id`, `member_count`, `member_ids` (the

@@ -24,6 +24,7 @@ pub mod report;
 pub mod rng;
 pub mod schema;
 pub mod segment;
+pub mod spill;
 pub mod table;
 pub mod validate;
 

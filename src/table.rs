@@ -40,6 +40,24 @@ impl Column {
         &self.data[start..self.ends[row]]
     }
 
+    /// The text buffer and end offsets (for [`crate::spill`]).
+    pub fn parts(&self) -> (&str, &[usize]) {
+        (&self.data, &self.ends)
+    }
+
+    /// A column from a text buffer and end offsets; `None` unless the
+    /// offsets rise within the text and fall on character boundaries.
+    pub fn from_parts(data: String, ends: Vec<usize>) -> Option<Column> {
+        let mut start = 0;
+        for &end in &ends {
+            if end < start || !data.is_char_boundary(end) {
+                return None;
+            }
+            start = end;
+        }
+        (ends.last().copied().unwrap_or(0) == data.len()).then_some(Column { data, ends })
+    }
+
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len()).map(move |i| self.get(i))
     }

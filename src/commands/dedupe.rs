@@ -75,6 +75,11 @@ pub struct DedupeArgs {
     /// [default: 50, or `max-block` in the rule file's [dedupe]; 2–5000].
     #[arg(long, value_name = "N", value_parser = parse_max_block)]
     pub max_block: Option<usize>,
+    /// Memory to plan for, e.g. 8G or 512M (default: 8G, or three quarters
+    /// of the available memory if less). Past it, the normalized table is
+    /// set aside in a temporary file next to the output while matching.
+    #[arg(long, value_name = "SIZE", value_parser = crate::spill::parse_size)]
+    pub max_memory: Option<u64>,
     /// Country for phones of rows without one (ISO code or name).
     #[arg(long, value_name = "COUNTRY")]
     pub default_region: Option<String>,
@@ -117,13 +122,22 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     } = records(&raw, &rules, args.id_column.as_deref(), input_path)?;
     let read_time = started.elapsed();
 
-    let settings = DedupeSettings::resolve(
+    let mut settings = DedupeSettings::resolve(
         args.threshold,
         args.max_block,
         &rules,
         saved_model,
         args.pairs.is_some(),
     );
+    let budget = dedupe::MemoryBudget {
+        bytes: args.max_memory.unwrap_or_else(crate::spill::default_budget),
+        spill_dir: match output_path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+    };
+    settings.memory = Some(budget.clone());
+    settings.keep_lineage = args.lineage.is_some();
     let plan =
         (!args.no_normalize).then(|| build_plan(&raw, &inferred, &rules, default_region, None));
     let deduped = match dedupe::deduplicate(
@@ -149,8 +163,12 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         survivorship,
         timings_before: [normalize_time, features_time],
         merge_time,
+        spilled,
     } = deduped;
-    let table = &table;
+    let records = table.row_count();
+    // The normalized table only serves the lineage from here: without one,
+    // free it before the golden rows are laid out and written.
+    let table = args.lineage.is_some().then_some(table);
     let (threshold, max_block) = (settings.threshold, settings.max_block);
 
     let write_started = Instant::now();
@@ -175,7 +193,9 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         write_pairs(path, id_header, &ids, features, &outcome)?;
     }
     if let Some(path) = &args.lineage {
-        write_lineage(path, table, &golden, &ids, &survivorship)?;
+        if let Some(table) = &table {
+            write_lineage(path, table, &golden, &ids, &survivorship)?;
+        }
     }
     // Rows the reader could not use are not matched, but never lost.
     super::write_rejects(&rejects_path, &rejects, ids.len(), log)?;
@@ -185,7 +205,6 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let write_time = write_started.elapsed();
 
     warn_conflicts(log, &golden);
-    let records = table.row_count();
     let duplicates = records - outcome.clusters.count;
     let timings = phase_timings(
         [("read", read_time), normalize_time, features_time],
@@ -193,8 +212,20 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         [("merge", merge_time), ("write", write_time)],
         started.elapsed(),
     );
+    let memory = memory_note(budget.bytes, spilled);
+    if log.is_verbose() {
+        log.detail(&memory.line);
+    }
     if let Some(path) = &args.report {
-        let report = report(args, id_header, threshold, &outcome, &golden, &timings);
+        let report = report(
+            args,
+            id_header,
+            threshold,
+            &outcome,
+            &golden,
+            &timings,
+            memory.json,
+        );
         write::json(path, &report)?;
     }
     log_outcome(
@@ -240,6 +271,7 @@ fn report(
     outcome: &matching::Outcome,
     golden: &merge::Golden,
     timings: &[(&'static str, std::time::Duration)],
+    memory: serde_json::Value,
 ) -> serde_json::Value {
     let (input_path, output_path) = (&args.input.input, &args.output.output);
     let mut sizes: BTreeMap<usize, usize> = BTreeMap::new();
@@ -267,8 +299,41 @@ fn report(
         "refused_links": outcome.stats.refused_links,
         "identity_conflicts": golden.conflicts,
         "model": outcome.model,
+        "memory": memory,
         "timings_ms": timings.iter().map(|(k, d)| (k.to_string(), d.as_millis() as u64)).collect::<BTreeMap<_, _>>(),
     })
+}
+
+/// How memory was used: the budget, whether the normalized table was set
+/// aside on disk while matching, and the peak so far (a line for `-v`, an
+/// object for the report).
+struct MemoryNote {
+    line: String,
+    json: serde_json::Value,
+}
+
+fn memory_note(budget: u64, spilled: Option<u64>) -> MemoryNote {
+    let peak = crate::spill::peak_resident();
+    let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
+    let strategy = match spilled {
+        Some(bytes) => format!(
+            "normalized table ({:.1} GiB) set aside on disk while matching",
+            gib(bytes)
+        ),
+        None => "all in memory".to_string(),
+    };
+    let peak_text = peak.map_or(String::new(), |p| format!("; peak {:.2} GiB", gib(p)));
+    MemoryNote {
+        line: format!(
+            "memory: {strategy} (budget {:.1} GiB){peak_text}",
+            gib(budget)
+        ),
+        json: serde_json::json!({
+            "budget_bytes": budget,
+            "table_spilled_bytes": spilled,
+            "peak_resident_bytes": peak,
+        }),
+    }
 }
 
 /// What matching found: fields and blocking (`--verbose`), oversized

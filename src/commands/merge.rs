@@ -111,6 +111,7 @@ pub fn run(args: &MergeArgs, log: &Log, progress: &dyn Progress) -> Result<Statu
         &survivorship,
         recency,
         roles,
+        args.lineage.is_some(),
     );
     let merge_time = merge_started.elapsed();
 

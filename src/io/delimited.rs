@@ -14,6 +14,76 @@ use std::path::Path;
 const PARALLEL_MIN_BYTES: usize = if cfg!(test) { 4096 } else { 4 << 20 };
 
 pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutcome, ReadError> {
+    Ok(parse(path, bytes, options)?.join())
+}
+
+/// As [`read`], for bytes not needed afterwards: they are freed once
+/// parsed, before the pieces are joined into columns (the file's bytes,
+/// the parsed pieces and the joined table are never all resident at once).
+pub fn read_owned(
+    path: &Path,
+    bytes: Vec<u8>,
+    options: &ReadOptions,
+) -> Result<ReadOutcome, ReadError> {
+    let parsed = parse(path, &bytes, options)?;
+    drop(bytes);
+    Ok(parsed.join())
+}
+
+/// The parsed pieces of a file, in order, not yet joined into columns.
+struct Parsed {
+    headers: Vec<String>,
+    pieces: Vec<Chunk>,
+    format: &'static str,
+    encoding: &'static str,
+    encoding_guessed: bool,
+    delimiter: u8,
+    renamed_headers: Vec<(usize, String)>,
+}
+
+impl Parsed {
+    /// Joins each column's pieces in order (columns in parallel), each
+    /// piece freed once appended.
+    fn join(self) -> ReadOutcome {
+        let width = self.headers.len();
+        let mut by_column: Vec<Vec<Column>> = (0..width)
+            .map(|_| Vec::with_capacity(self.pieces.len()))
+            .collect();
+        let mut rejects: Vec<Reject> = Vec::new();
+        for piece in self.pieces {
+            for (c, column) in piece.columns.into_iter().enumerate() {
+                by_column[c].push(column);
+            }
+            rejects.extend(piece.rejects);
+        }
+        let columns: Vec<Column> = by_column
+            .into_par_iter()
+            .map(|parts| {
+                let rows = parts.iter().map(Column::len).sum();
+                let bytes = parts.iter().map(Column::byte_len).sum();
+                let mut column = Column::with_capacity(rows, bytes);
+                for part in parts {
+                    column.append(&part);
+                }
+                column
+            })
+            .collect();
+        ReadOutcome {
+            table: Table {
+                headers: self.headers,
+                columns,
+            },
+            rejects,
+            format: self.format,
+            encoding: Some(self.encoding),
+            encoding_guessed: self.encoding_guessed,
+            delimiter: Some(self.delimiter),
+            renamed_headers: self.renamed_headers,
+        }
+    }
+}
+
+fn parse(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Parsed, ReadError> {
     let forced = match &options.encoding {
         Some(label) => {
             Some(
@@ -85,26 +155,13 @@ pub fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutc
     } else {
         pieces.into_iter().collect::<Result<_, _>>()?
     };
-    let mut columns: Vec<Column> = (0..headers.len())
-        .map(|c| {
-            let rows = pieces.iter().map(|p| p.columns[c].len()).sum();
-            let bytes = pieces.iter().map(|p| p.columns[c].byte_len()).sum();
-            Column::with_capacity(rows, bytes)
-        })
-        .collect();
-    columns.par_iter_mut().enumerate().for_each(|(c, column)| {
-        for piece in &pieces {
-            column.append(&piece.columns[c]);
-        }
-    });
-    let rejects: Vec<Reject> = pieces.into_iter().flat_map(|piece| piece.rejects).collect();
-    Ok(ReadOutcome {
-        table: Table { headers, columns },
-        rejects,
+    Ok(Parsed {
+        headers,
+        pieces,
         format: if delimiter == b'\t' { "tsv" } else { "csv" },
-        encoding: Some(decoded.encoding),
+        encoding: decoded.encoding,
         encoding_guessed: decoded.guessed,
-        delimiter: Some(delimiter),
+        delimiter,
         renamed_headers,
     })
 }

@@ -158,8 +158,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<ReadOutcome, ReadError
             if format == Format::Tsv && options.delimiter.is_none() {
                 options.delimiter = Some(b'\t');
             }
-            let bytes = read_bytes(path)?;
-            delimited::read(path, &bytes, &options)
+            delimited::read_owned(path, read_bytes(path)?, &options)
         }
     }
 }

@@ -177,7 +177,15 @@ impl Placed {
                 group_of.push((self.gained.len() + n) as u32 + 1);
             }
         }
-        merge::merge(&to_merge, &group_of, groups, &survivorship, recency, roles)
+        merge::merge(
+            &to_merge,
+            &group_of,
+            groups,
+            &survivorship,
+            recency,
+            roles,
+            false,
+        )
     }
 
     /// Per batch record id: placement, probability and, for an attached

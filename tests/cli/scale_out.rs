@@ -205,3 +205,61 @@ fn a_saved_model_exports_as_splink_settings_over_the_feature_columns() {
     assert!(stderr_of(&out).contains("DuckDB"));
     assert!(!wd.path("s2.json").exists());
 }
+
+#[test]
+fn dedupe_past_its_memory_budget_sets_the_table_aside_and_gives_the_same_result() {
+    let wd = Workdir::new();
+    let input = fixture("febrl/febrl1.csv");
+    std::fs::create_dir_all(wd.path("small")).unwrap();
+    for (dir, budget) in [("", "8G"), ("small/", "64K")] {
+        let out = wd
+            .command()
+            .args(["-v", "dedupe", "--id-column", "rec_id"])
+            .arg(&input)
+            .args(["-o", &format!("{dir}golden.csv")])
+            .args(["--clusters", &format!("{dir}clusters.csv")])
+            .args(["--report", &format!("{dir}report.json")])
+            .args(["--max-memory", budget])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        let spilled = budget == "64K";
+        assert_eq!(
+            stderr_of(&out).contains("set aside on disk while matching"),
+            spilled,
+            "{}",
+            stderr_of(&out)
+        );
+        let report: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(wd.path(&format!("{dir}report.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(report["memory"]["table_spilled_bytes"].is_u64(), spilled);
+    }
+    for name in ["golden.csv", "clusters.csv"] {
+        assert_eq!(
+            records(&wd.path(&format!("small/{name}"))),
+            records(&wd.path(name))
+        );
+    }
+    // Nothing but the outputs is left where the table was set aside.
+    let mut left: Vec<String> = std::fs::read_dir(wd.path("small"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["clusters.csv", "golden.csv", "report.json"]);
+    let out = wd
+        .command()
+        .arg("dedupe")
+        .arg(&input)
+        .args(["-o", "x.csv", "--max-memory", "lots"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("not a size"),
+        "{}",
+        stderr_of(&out)
+    );
+}
