@@ -7,6 +7,9 @@
 # /tmp/splinkvenv). Prints candidate pairs per engine, per-field level
 # agreement, agreement on "match at 0.99", and pairwise F1 of each
 # clustering (tidyrec's guarded clustering, Splink's connected components).
+# With PARITY_CHECK=1 it fails (exit 1) unless Splink finds every pair
+# tidyrec scores with the same levels, decisions and (unguarded) weights;
+# .ci/run runs it that way.
 set -euo pipefail
 rows="${1:-20000}"
 seed="${2:-7}"
@@ -40,7 +43,7 @@ fi
 "$bin/tidyrec" --quiet --threads 2 features gen.csv -o features.parquet --id-column "$id"
 "$bin/tidyrec" --quiet model export model.json --to splink --dialect duckdb --id-column "$id" -o settings.json
 "$venv/bin/python" "$repo/scripts/splink_parity.py" features.parquet settings.json pairs.csv "$id" splink_clusters.csv 2>&1 \
-  | grep -E '^(candidate|  |match at|clusters at)'
+  | grep -E '^(candidate|  |match at|match weight|clusters at|parity|PARITY)'
 echo "tidyrec clusters:"
 python3 "$repo/scripts/pairwise_f1.py" clusters.csv truth.csv "$id" "$entity" | tail -1
 echo "Splink clusters (same model):"
