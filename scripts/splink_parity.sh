@@ -25,7 +25,9 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 if [ "$rows" = febrl ]; then
   # FEBRL as the dedupe benchmark reads it: the truth column left out.
-  python3 - "$repo/../shared/data/febrl/febrl$seed.csv" <<'PY'
+  febrl="$repo/../shared/data/febrl/febrl$seed.csv"
+  [ -f "$febrl" ] || febrl="$repo/fixtures/febrl/febrl$seed.csv"
+  python3 - "$febrl" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
 drop = rows[0].index("true_id")
