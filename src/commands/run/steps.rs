@@ -532,7 +532,18 @@ pub(super) fn dedupe_in_memory(
         ids,
         ..
     } = crate::commands::dedupe::records(&cleaned, &rules, Some(RECORD_ID), cleaned_path)?;
-    let settings = crate::dedupe::DedupeSettings::resolve(threshold, None, &rules, model, false);
+    let mut settings =
+        crate::dedupe::DedupeSettings::resolve(threshold, None, &rules, model, false);
+    // The nightly dedupe plans for the default budget, like `tidyrec
+    // dedupe`; a table set aside waits beside the run's staged outputs.
+    settings.memory = Some(crate::dedupe::MemoryBudget {
+        bytes: crate::spill::default_budget(),
+        spill_dir: golden_path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+    });
     let mut deduped = match crate::dedupe::deduplicate(
         cleaned,
         None,
