@@ -83,8 +83,8 @@ def main():
             failures.append(f"a field's levels agree on only {worst:.4%} of pairs (< 99.5 %)")
         if (ours_match == splink_match).mean() < 0.999:
             failures.append("match decisions agree on fewer than 99.9 % of pairs")
-        if close_unguarded < 0.995:
-            failures.append(f"weights within 0.01 on only {close_unguarded:.4%} of unguarded pairs (< 99.5 %)")
+        if close_unguarded < 0.999:
+            failures.append(f"weights within 0.01 on only {close_unguarded:.4%} of unguarded pairs (< 99.9 %)")
         for failure in failures:
             print(f"PARITY FAILED: {failure}")
         if failures:

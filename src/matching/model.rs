@@ -348,7 +348,7 @@ pub struct TermFrequencies {
 
 /// Bounds on the term-frequency adjustment, in bits: a value shared by half
 /// the file still counts for something, a unique one is not infinite.
-const TF_MAX_BITS: f64 = 6.0;
+pub const TF_MAX_BITS: f64 = 6.0;
 
 impl TermFrequencies {
     pub fn count(features: &Features, kinds: &[Kind]) -> TermFrequencies {

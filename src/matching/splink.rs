@@ -9,9 +9,11 @@
 //! Written in DuckDB's SQL (Splink's DuckDB backend); other dialects are
 //! refused rather than guessed (their string functions differ and have not
 //! been checked against Splink here). What does not carry over is said in
-//! `docs/splink.md`: blocks larger than `max-block` are not skipped, term
-//! frequencies are Splink's own (unclamped), and the guard adds a large
-//! negative weight where tidyrec caps the weight.
+//! `docs/splink.md`: blocks larger than `max-block` are not skipped and
+//! large blocks are paired in full (tidyrec pairs neighbours only), term
+//! frequencies are Splink's own (capped at +6 bits as ours, not floored),
+//! and the guard adds a large negative weight where tidyrec caps the
+//! weight.
 
 use super::compare::{self, level_names};
 use super::features::Kind;
@@ -338,6 +340,11 @@ fn comparison(kind: Kind, field: &super::model::FieldModel) -> Value {
                 // The base is this level's u, as ours (not a separate
                 // exact-match level Splink would look for).
                 entry["disable_tf_exact_match_detection"] = json!(true);
+                // Ours is capped at +6 bits (a unique value is not
+                // infinite evidence): Splink's floor on the value's u
+                // caps it the same way. (The −6-bit floor has no Splink
+                // counterpart; no value is that common in real files.)
+                entry["tf_minimum_u_value"] = json!(m.u * (-super::model::TF_MAX_BITS).exp2());
             }
         }
         levels.push(entry);

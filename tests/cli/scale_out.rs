@@ -179,7 +179,18 @@ fn a_saved_model_exports_as_splink_settings_over_the_feature_columns() {
         assert_eq!(levels.len(), field["levels"].as_array().unwrap().len());
         assert_eq!(levels[1]["m_probability"], field["levels"][1]["m"]);
         assert!(levels[1..].iter().all(|l| l["fix_m_probability"] == true));
+        // A term-frequency level caps the adjustment at +6 bits, as ours.
+        if let Some(u_min) = levels[1]["tf_minimum_u_value"].as_f64() {
+            let u = levels[1]["u_probability"].as_f64().unwrap();
+            assert!((u / u_min - 64.0).abs() < 1e-9, "{u} / {u_min}");
+            assert!(levels[1]["tf_adjustment_column"].is_string());
+        }
     }
+    let capped = comparisons
+        .iter()
+        .filter(|c| c["comparison_levels"][1]["tf_minimum_u_value"].is_f64())
+        .count();
+    assert!(capped >= 2, "first and last name are adjusted by frequency");
     // Every column the SQL names is one `features` writes.
     let (headers, _) = records(&wd.path("features.csv"));
     let text = std::fs::read_to_string(wd.path("s.json")).unwrap();
