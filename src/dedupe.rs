@@ -29,6 +29,15 @@ pub enum DedupeError {
     Spill { dir: String, error: std::io::Error },
 }
 
+/// The message for a file with nothing to match on, naming it (one wording
+/// for `dedupe`, `features` and a pipeline's dedupe step).
+pub fn nothing_to_match(file: &std::path::Path) -> String {
+    format!(
+        "`{}` has no column to match on (names, e-mail, phone, birth date, address…); set roles in a rule file ([columns.\"…\"] role = \"email\")",
+        file.display()
+    )
+}
+
 /// How much memory a run may plan for, and where a table it cannot hold
 /// while matching is set aside (see [`crate::spill`]).
 #[derive(Debug, Clone)]

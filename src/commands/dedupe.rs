@@ -149,10 +149,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         &settings,
         progress,
     ) {
-        Err(DedupeError::NothingToMatch) => bail!(
-            "`{}` has no column to match on (names, e-mail, phone, birth date, address…); set roles in a rule file ([columns.\"…\"] role = \"email\")",
-            input_path.display()
-        ),
+        Err(DedupeError::NothingToMatch) => bail!(dedupe::nothing_to_match(input_path)),
         other => other?,
     };
     let Deduped {

@@ -57,10 +57,7 @@ pub fn run(args: &FeaturesArgs, log: &Log, progress: &dyn Progress) -> Result<St
     let features = Features::columns(&table, &sources);
     drop(table);
     if features.kinds.is_empty() {
-        bail!(
-            "`{}` has no column to match on (names, e-mail, phone, birth date, address…); set roles in a rule file",
-            input_path.display()
-        );
+        bail!(crate::dedupe::nothing_to_match(input_path));
     }
     let named = features.into_named_columns(&sources);
     let mut out = Table {

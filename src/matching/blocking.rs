@@ -23,7 +23,7 @@ pub struct Rule {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Part {
+pub(crate) enum Part {
     Email,
     Phone,
     LastPhonetic,
@@ -40,6 +40,11 @@ enum Part {
 }
 
 impl Rule {
+    /// The key parts, in order (for exporting the rule, e.g. to Splink).
+    pub(crate) fn parts(&self) -> &'static [Part] {
+        self.parts
+    }
+
     /// The feature kinds this rule's key is made of (their agreement is
     /// forced among the rule's pairs, so they are left out when training
     /// on those pairs).

@@ -464,68 +464,69 @@ fn guard(kinds: &[Kind]) -> Value {
     })
 }
 
-/// Our blocking rules as Splink's, one per key (a record's two phones give
-/// four rules); empty keys never block.
+/// Our blocking rules as Splink's, from each rule's key parts: one Splink
+/// rule per way the key can agree (a record's two phones give four rules,
+/// "names in either order" two); empty keys never block. Every part has
+/// its SQL here, so a new part cannot be dropped silently.
 fn blocking_rules(kinds: &[Kind]) -> Vec<Value> {
+    use super::blocking::Part;
     let eq = |a: &str, b: &str| format!("l.\"{a}\" = r.\"{b}\" AND l.\"{a}\" <> ''");
     let initial = "substr(l.\"first_name\", 1, 1) = substr(r.\"first_name\", 1, 1) AND l.\"first_name\" <> ''";
     let year = "substr(l.\"birth_date\", 1, 4) = substr(r.\"birth_date\", 1, 4) AND l.\"birth_date\" <> ''";
     let mut rules: Vec<String> = Vec::new();
     for rule in super::blocking::rules_for(kinds) {
-        match rule.name {
-            "email" => rules.push(eq("email", "email")),
-            "phone" => {
-                for (a, b) in [
+        // The ways each part can agree; a rule is one choice per part.
+        let mut variants: Vec<Vec<String>> = vec![Vec::new()];
+        for part in rule.parts() {
+            let ways: Vec<String> = match part {
+                Part::Email => vec![eq("email", "email")],
+                Part::Phone => [
                     ("phone", "phone"),
                     ("phone", "phone_2"),
                     ("phone_2", "phone"),
                     ("phone_2", "phone_2"),
-                ] {
-                    rules.push(eq(a, b));
-                }
-            }
-            "surname sound + first initial + postcode" => rules.push(format!(
-                "{} AND {initial} AND {}",
-                eq("last_name_phonetic", "last_name_phonetic"),
-                eq("postal_code", "postal_code")
-            )),
-            "surname sound + first initial + birth year" => rules.push(format!(
-                "{} AND {initial} AND {year}",
-                eq("last_name_phonetic", "last_name_phonetic")
-            )),
-            "birth date + postcode" => rules.push(format!(
-                "{} AND {}",
-                eq("birth_date", "birth_date"),
-                eq("postal_code", "postal_code")
-            )),
-            "birth date + first initial" => {
-                rules.push(format!("{} AND {initial}", eq("birth_date", "birth_date")))
-            }
-            "names in either order" => {
-                rules.push(format!(
-                    "{} AND {}",
-                    eq("first_name", "first_name"),
-                    eq("last_name", "last_name")
-                ));
-                rules.push(format!(
-                    "{} AND {}",
-                    eq("first_name", "last_name"),
-                    eq("last_name", "first_name")
-                ));
-            }
-            "identifier" => rules.push(eq("identifier", "identifier")),
-            "company + surname sound + first initial" => rules.push(format!(
-                "{} AND {} AND {initial}",
-                eq("company", "company"),
-                eq("last_name_phonetic", "last_name_phonetic")
-            )),
-            "street + postcode" => rules.push(format!(
-                "{} AND {}",
-                eq("street", "street"),
-                eq("postal_code", "postal_code")
-            )),
-            _ => {}
+                ]
+                .iter()
+                .map(|(a, b)| eq(a, b))
+                .collect(),
+                Part::LastPhonetic => vec![eq("last_name_phonetic", "last_name_phonetic")],
+                Part::FirstInitial => vec![initial.to_string()],
+                Part::Birth => vec![eq("birth_date", "birth_date")],
+                Part::BirthYear => vec![year.to_string()],
+                Part::Postal => vec![eq("postal_code", "postal_code")],
+                Part::SortedNames => vec![
+                    format!(
+                        "{} AND {}",
+                        eq("first_name", "first_name"),
+                        eq("last_name", "last_name")
+                    ),
+                    format!(
+                        "{} AND {}",
+                        eq("first_name", "last_name"),
+                        eq("last_name", "first_name")
+                    ),
+                ],
+                Part::Identifier => vec![eq("identifier", "identifier")],
+                Part::Company => vec![eq("company", "company")],
+                Part::Street => vec![eq("street", "street")],
+                Part::FirstName => vec![eq("first_name_canonical", "first_name_canonical")],
+            };
+            variants = variants
+                .iter()
+                .flat_map(|chosen| {
+                    ways.iter().map(move |way| {
+                        let mut next = chosen.clone();
+                        next.push(way.clone());
+                        next
+                    })
+                })
+                .collect();
         }
+        rules.extend(
+            variants
+                .into_iter()
+                .map(|conditions| conditions.join(" AND ")),
+        );
     }
     rules
         .into_iter()

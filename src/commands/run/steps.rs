@@ -553,10 +553,9 @@ pub(super) fn dedupe_in_memory(
         &settings,
         progress,
     ) {
-        Err(crate::dedupe::DedupeError::NothingToMatch) => anyhow::bail!(
-            "`{}` has no column to match on (names, e-mail, phone, birth date, address…); set roles in a rule file ([columns.\"…\"] role = \"email\")",
-            cleaned_path.display()
-        ),
+        Err(crate::dedupe::DedupeError::NothingToMatch) => {
+            anyhow::bail!(crate::dedupe::nothing_to_match(cleaned_path))
+        }
         other => other?,
     };
     let records = deduped.table.row_count();
