@@ -65,6 +65,10 @@ pub struct DedupeSettings {
     pub memory: Option<MemoryBudget>,
     /// Build the golden records' lineage (for `--lineage`).
     pub keep_lineage: bool,
+    /// A steward's decisions, resolved to rows (see [`crate::decisions`]).
+    pub decisions: Vec<crate::decisions::RowDecision>,
+    /// Keep the pairs from this probability up for review (`--review`).
+    pub review_below: Option<f64>,
 }
 
 impl DedupeSettings {
@@ -88,6 +92,8 @@ impl DedupeSettings {
             keep_pairs,
             memory: None,
             keep_lineage: false,
+            decisions: Vec::new(),
+            review_below: None,
         }
     }
 }
@@ -146,6 +152,8 @@ pub fn deduplicate(
         blocking: rules.dedupe.blocking.clone(),
         anchors: 0,
         keep_pairs: settings.keep_pairs,
+        decisions: settings.decisions.clone(),
+        review_below: settings.review_below,
     };
     // A table matching does not read is set aside when the budget says
     // matching could not hold it too.

@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod decisions;
 pub mod dedupe;
 pub mod export;
 pub mod io;
@@ -21,6 +22,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod progress;
 pub mod report;
+pub mod review;
 pub mod rng;
 pub mod schema;
 pub mod segment;

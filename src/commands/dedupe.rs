@@ -7,6 +7,7 @@
 //! more records.
 
 use super::args::{parse_max_block, parse_probability, InputArgs, OutputArgs};
+use super::review::{self as steward, ReviewArgs};
 use super::{Log, Status};
 use crate::config::RuleFile;
 use crate::dedupe::{self, DedupeError, DedupeSettings, Deduped, GOLDEN_COLUMNS};
@@ -83,6 +84,8 @@ pub struct DedupeArgs {
     /// Country for phones of rows without one (ISO code or name).
     #[arg(long, value_name = "COUNTRY")]
     pub default_region: Option<String>,
+    #[command(flatten)]
+    pub steward: ReviewArgs,
 }
 
 pub const EXAMPLES: &str = "Examples:
@@ -95,6 +98,10 @@ pub const EXAMPLES: &str = "Examples:
   # Cron: train once, then score every night with the same model
   tidyrec dedupe master.csv -o golden.csv --save-model model.json
   tidyrec dedupe tonight.csv -o golden.csv --model model.json
+
+  # Review the uncertain pairs, then re-run obeying the steward's verdicts
+  tidyrec dedupe export.csv -o golden.csv --review review.csv --review-html review.html
+  tidyrec dedupe export.csv -o golden.csv --decisions review.csv
 
   # CI: fail the job when the export holds duplicates
   tidyrec dedupe export.csv -o /tmp/golden.csv --fail-on-duplicates --report dedupe.json";
@@ -120,6 +127,16 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         id_header,
         ids,
     } = records(&raw, &rules, args.id_column.as_deref(), input_path)?;
+    let decisions = {
+        let row_of: std::collections::HashMap<&str, u32> = ids
+            .iter()
+            .enumerate()
+            .map(|(row, id)| (id.as_str(), row as u32))
+            .collect();
+        steward::load(args.steward.decisions.as_deref(), |id| {
+            row_of.get(id).copied()
+        })?
+    };
     let read_time = started.elapsed();
 
     let mut settings = DedupeSettings::resolve(
@@ -138,6 +155,10 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     };
     settings.memory = Some(budget.clone());
     settings.keep_lineage = args.lineage.is_some();
+    settings.review_below = args.steward.band();
+    if let Some(resolved) = &decisions {
+        settings.decisions = resolved.rows.clone();
+    }
     let plan =
         (!args.no_normalize).then(|| build_plan(&raw, &inferred, &rules, default_region, None));
     let deduped = match dedupe::deduplicate(
@@ -163,9 +184,9 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         spilled,
     } = deduped;
     let records = table.row_count();
-    // The normalized table only serves the lineage from here: without one,
-    // free it before the golden rows are laid out and written.
-    let table = args.lineage.is_some().then_some(table);
+    // The normalized table only serves the lineage and the review from
+    // here: without them, free it before the golden rows are written.
+    let table = (args.lineage.is_some() || settings.review_below.is_some()).then_some(table);
     let (threshold, max_block) = (settings.threshold, settings.max_block);
 
     let write_started = Instant::now();
@@ -199,7 +220,40 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     if let Some(path) = &args.save_model {
         write::json(path, &outcome.model)?;
     }
+    let review_count = match (&table, settings.review_below) {
+        (Some(table), Some(_)) => {
+            let id = |r: usize| ids[r].clone();
+            let cluster = |r: usize| outcome.clusters.cluster_of[r].to_string();
+            let source = crate::review::Source {
+                table,
+                id: &id,
+                cluster: &cluster,
+                clusters: &outcome.clusters,
+                kinds: &outcome.kinds,
+            };
+            Some(steward::write_files(
+                &args.steward,
+                &outcome.review,
+                &source,
+                csv_options,
+                log,
+            )?)
+        }
+        _ => None,
+    };
     let write_time = write_started.elapsed();
+    let decisions_json = decisions.as_ref().map(|resolved| {
+        steward::note(
+            log,
+            &resolved.decisions,
+            steward::Applied {
+                rows: &resolved.rows,
+                effects: &outcome.clusters.decision_effects,
+                unknown: resolved.unknown,
+                links_refused: outcome.clusters.refused_by_decisions,
+            },
+        )
+    });
 
     warn_conflicts(log, &golden);
     let duplicates = records - outcome.clusters.count;
@@ -223,6 +277,13 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
             &timings,
             memory.json,
         );
+        let mut report = report;
+        if let Some(decisions) = &decisions_json {
+            report["decisions"] = decisions.clone();
+        }
+        if let Some(count) = review_count {
+            report["review_pairs"] = count.into();
+        }
         write::json(path, &report)?;
     }
     log_outcome(
@@ -256,6 +317,9 @@ fn check_paths(args: &DedupeArgs) -> Result<()> {
         .write("--lineage", args.lineage.as_deref())
         .write("--report", args.report.as_deref())
         .write("--save-model", args.save_model.as_deref())
+        .read("--decisions", args.steward.decisions.as_deref())
+        .write("--review", args.steward.review.as_deref())
+        .write("--review-html", args.steward.review_html.as_deref())
         .check()?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! with, for this batch, how the record was placed and why.
 
 use super::args::{parse_max_block, parse_probability, InputArgs};
+use super::review::{self as steward, ReviewArgs};
 use super::{Log, Status};
 use crate::config::RuleFile;
 use crate::io::{self, paths, write};
@@ -74,6 +75,8 @@ pub struct LinkArgs {
     /// Do not neutralize values that a spreadsheet would run as formulas.
     #[arg(long)]
     pub allow_formulas: bool,
+    #[command(flatten)]
+    pub steward: ReviewArgs,
 }
 
 pub const EXAMPLES: &str = "Examples:
@@ -83,6 +86,11 @@ pub const EXAMPLES: &str = "Examples:
   # Score with the model trained when the master was built (consistent run to run)
   tidyrec dedupe customers.csv -o golden.csv --save-model model.json
   tidyrec link --master golden.csv batch.csv -o golden-new.csv --model model.json
+
+  # Unmerge: mark two members of one entity as different people and re-run;
+  # the weaker side leaves for a new entity id (the crosswalk says why)
+  echo 'C17,C42,different' >> decisions.csv     # header: id_a,id_b,decision
+  tidyrec link --master golden.csv batch.csv -o golden-new.csv --crosswalk crosswalk.csv --decisions decisions.csv
 
   # A master whose entity ids live in another column
   tidyrec link --master master.csv batch.csv -o master-new.csv --entity-column \"Customer Key\"";
@@ -115,6 +123,8 @@ pub struct LinkSettings {
     pub default_region: Option<String>,
     pub bom: bool,
     pub allow_formulas: bool,
+    /// Decisions and review files.
+    pub steward: ReviewArgs,
 }
 
 impl LinkSettings {
@@ -140,6 +150,7 @@ impl LinkSettings {
             default_region: args.default_region.clone(),
             bom: args.bom,
             allow_formulas: args.allow_formulas,
+            steward: args.steward.clone(),
         }
     }
 }
@@ -178,6 +189,7 @@ pub(crate) fn link(
             .as_deref()
             .or(config.crosswalk.as_deref()),
     )?;
+    let decisions = config.steward.decisions()?;
     let read_time = started.elapsed();
 
     // Flag over rule file over default, as dedupe.
@@ -198,6 +210,8 @@ pub(crate) fn link(
         normalize_master: config.normalize_master,
         default_region,
         used_entity_ids: &used_entity_ids,
+        decisions: decisions.as_ref(),
+        review_below: config.steward.band(),
     };
     let input = LinkInput {
         master,
@@ -219,8 +233,30 @@ pub(crate) fn link(
         ));
     }
 
+    let decisions_json = match (&decisions, &linked.decisions) {
+        (Some(decisions), Some(applied)) => Some(note_decisions(log, decisions, applied)),
+        _ => None,
+    };
+
     let write_started = Instant::now();
     write_outputs(config, &linked)?;
+    if let Some((table, page)) = &linked.review {
+        let csv = write::CsvOptions {
+            bom: config.bom,
+            allow_formulas: config.allow_formulas,
+        };
+        if let Some(path) = &config.steward.review {
+            write::table(path, table, csv)?;
+        }
+        if let Some(path) = &config.steward.review_html {
+            write::atomic(path, |out| out.write_all(page.as_bytes()))?;
+        }
+        log.info(&format!(
+            "review: {} pair(s) to look at (match probability from {} up, not merged)",
+            table.row_count(),
+            config.steward.band().unwrap_or_default()
+        ));
+    }
     super::write_rejects(&config.rejects, &read.rejects, read.table.row_count(), log)?;
     if let Some(path) = &config.save_model {
         write::json(path, &linked.model)?;
@@ -238,15 +274,28 @@ pub(crate) fn link(
         started.elapsed(),
     );
     if let Some(path) = &config.report {
-        write::json(path, &report(config, &linked, &timings))?;
+        let mut report = report(config, &linked, &timings);
+        if let Some(decisions) = decisions_json {
+            report["decisions"] = decisions;
+        }
+        if let Some((table, _)) = &linked.review {
+            report["review_pairs"] = table.row_count().into();
+        }
+        write::json(path, &report)?;
     }
     log.timings(&timings);
     let o = &linked.outcome;
     log.info(&format!(
-        "{} records → {} attached to existing entities, {} already known, {} in {} new entities ({} entities updated) in {:.2}s → {}",
+        "{} records → {} attached to existing entities, {} already known, {}{} in {} new entities ({} entities updated) in {:.2}s → {}",
         o.batch_records,
         o.attached_records,
         o.known_records,
+        match (o.split_records, o.entities_merged) {
+            (0, 0) => String::new(),
+            (split, merged) => format!(
+                "{split} split from their entity and {merged} entit(ies) merged into another by decisions, "
+            ),
+        },
         o.new_records,
         o.new_entities,
         o.entities_updated,
@@ -271,7 +320,10 @@ fn check_paths(config: &LinkSettings) -> Result<()> {
         .write("-o", Some(&config.output))
         .write("--crosswalk", config.crosswalk.as_deref())
         .write("--report", config.report.as_deref())
-        .write("--save-model", config.save_model.as_deref());
+        .write("--save-model", config.save_model.as_deref())
+        .read("--decisions", config.steward.decisions.as_deref())
+        .write("--review", config.steward.review.as_deref())
+        .write("--review-html", config.steward.review_html.as_deref());
     // The previous crosswalk is, by design, the crosswalk this run updates
     // (the default): only a different file is protected as an input.
     if let Some(previous) = &config.previous_crosswalk {
@@ -345,6 +397,8 @@ fn report(
         "known_records": o.known_records,
         "attached_records": o.attached_records,
         "new_records": o.new_records,
+        "split_records": o.split_records,
+        "entities_merged": o.entities_merged,
         "new_entities": o.new_entities,
         "entities_updated": o.entities_updated,
         "entities": o.entities,
@@ -355,6 +409,42 @@ fn report(
         "model": linked.model,
         "timings_ms": timings.iter().map(|(k, d)| (k.to_string(), d.as_millis() as u64)).collect::<BTreeMap<_, _>>(),
     })
+}
+
+/// Says what the decisions did, warns about unmerges this batch could not
+/// act on and entities whose old golden row took part in their re-merge;
+/// returns the report's `decisions` object.
+fn note_decisions(
+    log: &Log,
+    decisions: &crate::decisions::Decisions,
+    applied: &crate::link::DecisionsApplied,
+) -> serde_json::Value {
+    let mut json = steward::note(
+        log,
+        decisions,
+        steward::Applied {
+            rows: &applied.rows,
+            effects: &applied.effects,
+            unknown: applied.unknown,
+            links_refused: applied.links_refused,
+        },
+    );
+    for &index in &applied.unreachable {
+        let d = &decisions.list[index];
+        log.warn(&format!(
+            "decisions row {}: `{}` and `{}` are one entity in the master, but this batch holds neither record, so the entity cannot be split here; link a batch that holds one of them",
+            d.row, d.id_a, d.id_b
+        ));
+    }
+    if !applied.stale_golden.is_empty() {
+        log.warn(&format!(
+            "entit(ies) {} lost members by a decision, but this batch does not hold all their other members: their golden row was re-merged with the old one, which may still carry values of the members that left; re-run with a batch that holds every member",
+            applied.stale_golden.join(", ")
+        ));
+    }
+    json["unreachable_unmerges"] = applied.unreachable.len().into();
+    json["golden_rows_not_rebuilt"] = applied.stale_golden.clone().into();
+    json
 }
 
 /// Entity ids an earlier crosswalk names (ids of entities no longer in the

@@ -13,6 +13,7 @@ pub mod model;
 pub mod normalize;
 pub mod profile;
 pub mod progress_bar;
+pub mod review;
 pub mod run;
 pub mod segment;
 pub mod validate;

@@ -17,6 +17,7 @@
 //! pipeline's link step); this module only computes. The result is the
 //! same for any thread count.
 
+mod decided;
 mod ids;
 mod layout;
 pub use layout::source_name;
@@ -94,6 +95,10 @@ pub struct AttachSettings<'a> {
     pub default_region: Option<&'static str>,
     /// Entity ids used before (an earlier crosswalk's), never handed out again.
     pub used_entity_ids: &'a [String],
+    /// A steward's decisions (see `decided`).
+    pub decisions: Option<&'a crate::decisions::Decisions>,
+    /// Keep the pairs from this probability up for review.
+    pub review_below: Option<f64>,
 }
 
 /// The two tables and the names they are reported under.
@@ -113,6 +118,9 @@ pub enum Placement {
     Attached,
     /// Starts (alone or with other batch records) a new entity.
     New,
+    /// Was a member of an entity, left it by a steward's `different`
+    /// decision (for a new entity or another one).
+    Split,
 }
 
 impl Placement {
@@ -121,6 +129,7 @@ impl Placement {
             Placement::Known => "known",
             Placement::Attached => "attached",
             Placement::New => "new",
+            Placement::Split => "split",
         }
     }
 }
@@ -132,6 +141,10 @@ pub struct LinkOutcome {
     pub known_records: usize,
     pub attached_records: usize,
     pub new_records: usize,
+    /// Records a `different` decision took out of their entity.
+    pub split_records: usize,
+    /// Master entities a `same` decision merged into another (ids retired).
+    pub entities_merged: usize,
     pub new_entities: usize,
     pub entities_updated: usize,
     pub entities: usize,
@@ -155,6 +168,27 @@ pub struct Linked {
     /// Preparing (alignment, roles, ids), normalize, features, merge.
     pub timings: LinkTimings,
     crosswalk: placement::Crosswalk,
+    /// With decisions: what each did.
+    pub decisions: Option<DecisionsApplied>,
+    /// With `review_below`: the review table and page.
+    pub review: Option<(Table, String)>,
+}
+
+/// What a link run did with a steward's decisions.
+pub struct DecisionsApplied {
+    pub rows: Vec<crate::decisions::RowDecision>,
+    /// Decisions naming ids neither the master nor the batch holds.
+    pub unknown: usize,
+    /// `different` decisions inside one entity this batch cannot act on
+    /// (it holds neither record): decision indices.
+    pub unreachable: Vec<usize>,
+    /// Entities whose golden row still took part in their re-merge after
+    /// an unmerge (the batch did not hold all their other members).
+    pub stale_golden: Vec<String>,
+    /// Per decision in `rows`: what it did.
+    pub effects: Vec<matching::cluster::Effect>,
+    /// Links refused because they would join a `different` pair.
+    pub links_refused: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -189,6 +223,14 @@ pub fn attach(
     let inferred = layout.infer_roles(&master_data, settings, input.batch_name)?;
     let mut records = layout.record_ids(input.batch, settings, input.batch_name)?;
     records.known = master.known_members(&records);
+    let master_row_of = settings
+        .decisions
+        .map(|_| decided::master_rows(&master))
+        .unwrap_or_default();
+    let unmerges = match settings.decisions {
+        Some(decisions) => decided::unmerge(decisions, &master_row_of, &mut records),
+        None => decided::Unmerges::default(),
+    };
     let prepare = started.elapsed();
 
     let normalize_started = Instant::now();
@@ -205,17 +247,39 @@ pub fn attach(
     }
     let normalize = normalize_started.elapsed();
 
+    let fresh: Vec<usize> = (0..records.ids.len())
+        .filter(|&r| records.known[r].is_none())
+        .collect();
+    let (decision_rows, unknown) = match settings.decisions {
+        Some(decisions) => {
+            let (mut rows, unknown) =
+                decided::resolve(decisions, &master_row_of, &records, &fresh, master.rows);
+            // Two ids of one entity that stays whole: nothing to do here
+            // (an unreachable unmerge is reported on its own).
+            rows.retain(|d| d.a != d.b);
+            (rows, unknown)
+        }
+        None => (Vec::new(), 0),
+    };
     let matched = placement::match_fresh(
         master_data,
         &normalized_batch,
         &layout,
-        &records,
-        settings,
+        fresh,
+        placement::Engine {
+            settings,
+            decisions: decision_rows.clone(),
+            id_column: records.id_column,
+        },
         input.batch_name,
         progress,
     )?;
     let merge_started = Instant::now();
-    let placed = placement::Placed::place(&master, &records, &matched, settings.used_entity_ids)?;
+    let mut placed =
+        placement::Placed::place(&master, &records, &matched, settings.used_entity_ids)?;
+    let mut effects = matched.outcome.clusters.decision_effects.clone();
+    placed.absorb(master.rows, &decision_rows, &mut effects);
+    let stale_golden = placed.reopen(&master, &records, &unmerges);
     let merged = placed.merge(&matched, &normalized_batch, &layout, settings.rules);
     let merge = merge_started.elapsed();
     let (table, crosswalk) =
@@ -226,11 +290,46 @@ pub fn attach(
         known_records: count(Placement::Known),
         attached_records: count(Placement::Attached),
         new_records: count(Placement::New),
+        split_records: count(Placement::Split),
+        entities_merged: placed.absorbed_into.len(),
         new_entities: placed.new_entities.len(),
         entities_updated: placed.gained.len(),
         entities: table.row_count(),
     };
-    let crosswalk = crosswalk.with_batch(placed.batch_info(&matched, &master, &records));
+    let crosswalk = crosswalk.with_batch(placed.batch_info(
+        &matched,
+        &master,
+        &records,
+        &unmerges,
+        settings.decisions,
+    ));
+    let review = settings.review_below.map(|_| {
+        let entity_of_row = placed.entity_of_rows(&master, &matched);
+        let id = |row: usize| match row.checked_sub(master.rows) {
+            Some(i) => records.ids[matched.fresh[i]].clone(),
+            None => master.entity_id(row).to_string(),
+        };
+        let cluster = |row: usize| entity_of_row[row].clone();
+        let source = crate::review::Source {
+            table: &matched.table,
+            id: &id,
+            cluster: &cluster,
+            clusters: &matched.outcome.clusters,
+            kinds: &matched.outcome.kinds,
+        };
+        (
+            crate::review::table(&matched.outcome.review, &source),
+            crate::review::html(&matched.outcome.review, &source, "tidyrec link review"),
+        )
+    });
+    let decisions = settings.decisions.map(|_| DecisionsApplied {
+        rows: decision_rows,
+        unknown,
+        unreachable: unmerges.unreachable.clone(),
+        stale_golden,
+        effects,
+        links_refused: matched.outcome.clusters.refused_by_decisions,
+    });
     Ok(Linked {
         table,
         outcome,
@@ -247,6 +346,8 @@ pub fn attach(
             merge,
         },
         crosswalk,
+        decisions,
+        review,
     })
 }
 
@@ -282,6 +383,8 @@ mod tests {
             normalize_master: false,
             default_region: None,
             used_entity_ids: &[],
+            decisions: None,
+            review_below: None,
         };
         let input = LinkInput {
             master,

@@ -26,27 +26,35 @@ pub(super) struct Matched {
     pub features_time: Duration,
 }
 
-/// Runs the engine with the master's rows as anchors.
+/// What the engine is told: the run's settings and the decisions on rows
+/// of the matching table.
+pub(super) struct Engine<'a> {
+    pub settings: &'a AttachSettings<'a>,
+    pub decisions: Vec<crate::decisions::RowDecision>,
+    /// The batch's record id column in the layout.
+    pub id_column: Option<usize>,
+}
+
+/// Runs the engine with the master's rows as anchors; `fresh` are the
+/// batch rows to match (the others are known members).
 pub(super) fn match_fresh(
     master_data: Table,
     batch: &Table,
     layout: &Layout,
-    records: &Records,
-    settings: &AttachSettings,
+    fresh: Vec<usize>,
+    engine: Engine,
     batch_name: &Path,
     progress: &dyn Progress,
 ) -> Result<Matched, LinkError> {
     let started = Instant::now();
-    let fresh: Vec<usize> = (0..records.ids.len())
-        .filter(|&r| records.known[r].is_none())
-        .collect();
+    let settings = engine.settings;
     let mut table = master_data;
     for (column, extra) in table.columns.iter_mut().zip(&batch.columns) {
         for &row in &fresh {
             column.push(extra.get(row));
         }
     }
-    let identifiers = identifier_columns(&table, settings.rules, records.id_column);
+    let identifiers = identifier_columns(&table, settings.rules, engine.id_column);
     let sources = features::Sources::from_roles(&layout.headers, &layout.roles, &identifiers);
     let features = features::Features::compute(&table, &sources);
     let features_time = started.elapsed();
@@ -55,7 +63,7 @@ pub(super) fn match_fresh(
             batch: batch_name.display().to_string(),
         });
     }
-    let engine = matching::Settings {
+    let engine_settings = matching::Settings {
         threshold: settings.threshold,
         max_block: settings.max_block,
         model: settings.model.clone(),
@@ -63,8 +71,10 @@ pub(super) fn match_fresh(
         // The master's rows come first in the matching table.
         anchors: table.row_count() - fresh.len(),
         keep_pairs: false,
+        decisions: engine.decisions,
+        review_below: settings.review_below,
     };
-    let outcome = matching::run(&features, &engine, progress)?;
+    let outcome = matching::run(&features, &engine_settings, progress)?;
     Ok(Matched {
         table,
         features,
@@ -91,6 +101,16 @@ pub(super) struct Placed {
     pub new_entities: Vec<(String, Vec<usize>)>,
     /// Master rows that gain records, with those records.
     pub gained: BTreeMap<usize, Vec<usize>>,
+    /// Master rows that lost members by an unmerge, with their ids.
+    pub left: BTreeMap<usize, Vec<String>>,
+    /// Master rows re-merged from their batch members only (their old
+    /// golden row held values of members that left).
+    pub rebuilt: std::collections::BTreeSet<usize>,
+    /// Master rows that take in other master rows by a `same` decision
+    /// (the absorbed rows leave the master; their ids are retired).
+    pub absorbed: BTreeMap<usize, Vec<usize>>,
+    /// Absorbed master row → (its new master row, decision index).
+    pub absorbed_into: HashMap<usize, (usize, usize)>,
 }
 
 impl Placed {
@@ -144,7 +164,151 @@ impl Placed {
             placed,
             new_entities,
             gained,
+            left: BTreeMap::new(),
+            rebuilt: Default::default(),
+            absorbed: BTreeMap::new(),
+            absorbed_into: HashMap::new(),
         })
+    }
+
+    /// After an unmerge: records matched again that found another entity
+    /// are `Split` (one that came back is `Known`), their old entity
+    /// forgets them and is re-merged without its old golden row when this
+    /// batch holds all its other members. Returns the entity ids whose
+    /// golden row still takes part (the batch lacked some members).
+    pub fn reopen(
+        &mut self,
+        master: &Master,
+        records: &Records,
+        unmerges: &super::decided::Unmerges,
+    ) -> Vec<String> {
+        for (&r, &(entity, _)) in &unmerges.freed {
+            if self.placed[r].0 == Target::Master(entity) {
+                self.placed[r].1 = Placement::Known;
+            } else {
+                self.placed[r].1 = Placement::Split;
+                self.left
+                    .entry(entity)
+                    .or_default()
+                    .push(records.ids[r].clone());
+            }
+        }
+        let mut stale = Vec::new();
+        for (&entity, leavers) in &self.left {
+            let here: std::collections::HashSet<&str> = self
+                .gained
+                .get(&entity)
+                .into_iter()
+                .flatten()
+                .map(|&r| records.ids[r].as_str())
+                .collect();
+            let complete = master
+                .members(entity)
+                .filter(|id| !leavers.iter().any(|l| l == id))
+                .all(|id| here.contains(id));
+            if complete && !here.is_empty() {
+                self.rebuilt.insert(entity);
+            } else {
+                stale.push(master.entity_id(entity).to_string());
+            }
+            self.gained.entry(entity).or_default();
+        }
+        stale
+    }
+
+    /// Applies `same` decisions between two master entities (which the
+    /// engine never joins): the later entity is absorbed by the earlier one
+    /// (master order), its records and golden row go into the earlier one's
+    /// merge, and its id is retired. A pair of entities a `different`
+    /// decision keeps apart is not joined. Updates `effects` (the engine
+    /// said `Conflict` for these decisions).
+    pub fn absorb(
+        &mut self,
+        master_rows: usize,
+        decisions: &[crate::decisions::RowDecision],
+        effects: &mut [matching::cluster::Effect],
+    ) {
+        use crate::decisions::Verdict;
+        use matching::cluster::Effect;
+        let anchor = |row: u32| (row as usize) < master_rows;
+        let mut root: HashMap<usize, usize> = HashMap::new();
+        fn find(root: &HashMap<usize, usize>, mut m: usize) -> usize {
+            while let Some(&up) = root.get(&m) {
+                m = up;
+            }
+            m
+        }
+        for (i, d) in decisions.iter().enumerate() {
+            if d.verdict != Verdict::Same || !anchor(d.a) || !anchor(d.b) {
+                continue;
+            }
+            let (ra, rb) = (find(&root, d.a as usize), find(&root, d.b as usize));
+            if ra == rb {
+                effects[i] = Effect::AlreadyTogether;
+                continue;
+            }
+            let apart = decisions.iter().any(|x| {
+                x.verdict == Verdict::Different && anchor(x.a) && anchor(x.b) && {
+                    let (xa, xb) = (find(&root, x.a as usize), find(&root, x.b as usize));
+                    (xa == ra && xb == rb) || (xa == rb && xb == ra)
+                }
+            });
+            if apart {
+                effects[i] = Effect::Conflict;
+                continue;
+            }
+            let (keep, gone) = (ra.min(rb), ra.max(rb));
+            root.insert(gone, keep);
+            self.absorbed_into.insert(gone, (keep, d.index));
+            effects[i] = Effect::Joined;
+        }
+        if self.absorbed_into.is_empty() {
+            return;
+        }
+        // Chains (c into b into a) end at the root.
+        let targets: Vec<(usize, usize, usize)> = self
+            .absorbed_into
+            .iter()
+            .map(|(&gone, &(_, index))| (gone, find(&root, gone), index))
+            .collect();
+        for (gone, keep, index) in targets {
+            self.absorbed_into.insert(gone, (keep, index));
+            self.absorbed.entry(keep).or_default().push(gone);
+        }
+        for list in self.absorbed.values_mut() {
+            list.sort_unstable();
+        }
+        for (target, _) in self.placed.iter_mut() {
+            if let Target::Master(m) = *target {
+                if let Some(&(keep, _)) = self.absorbed_into.get(&m) {
+                    *target = Target::Master(keep);
+                }
+            }
+        }
+        for (gone, (keep, _)) in self.absorbed_into.clone() {
+            let rows = self.gained.remove(&gone).unwrap_or_default();
+            self.gained.entry(keep).or_default().extend(rows);
+        }
+        for rows in self.gained.values_mut() {
+            rows.sort_unstable();
+        }
+    }
+
+    /// The entity id each row of the matching table ended in.
+    pub fn entity_of_rows(&self, master: &Master, matched: &Matched) -> Vec<String> {
+        let mut entity: Vec<String> = (0..master.rows)
+            .map(|m| master.entity_id(m).to_string())
+            .collect();
+        for &r in &matched.fresh {
+            entity.push(match self.placed[r].0 {
+                Target::Master(m) if self.absorbed_into.contains_key(&m) => {
+                    master.entity_id(self.absorbed_into[&m].0).to_string()
+                }
+                Target::Master(m) => master.entity_id(m).to_string(),
+                Target::New(n) => self.new_entities[n].0.clone(),
+            });
+        }
+        entity
     }
 
     /// Survivorship over each touched or new entity: the golden row (one
@@ -164,8 +328,13 @@ impl Placed {
         let mut group_of: Vec<u32> = Vec::new();
         let groups = self.gained.len() + self.new_entities.len();
         for (g, (&m, rows)) in self.gained.iter().enumerate() {
-            to_merge.push_row(matched.table.columns.iter().map(|c| c.get(m)));
-            group_of.push(g as u32 + 1);
+            let golden_rows = std::iter::once(m)
+                .filter(|m| !self.rebuilt.contains(m))
+                .chain(self.absorbed.get(&m).into_iter().flatten().copied());
+            for row in golden_rows {
+                to_merge.push_row(matched.table.columns.iter().map(|c| c.get(row)));
+                group_of.push(g as u32 + 1);
+            }
             for &r in rows {
                 to_merge.push_row(normalized_batch.columns.iter().map(|c| c.get(r)));
                 group_of.push(g as u32 + 1);
@@ -190,7 +359,14 @@ impl Placed {
 
     /// Per batch record id: placement, probability and, for an attached
     /// record, the fields that placed it.
-    pub fn batch_info(&self, matched: &Matched, master: &Master, records: &Records) -> BatchInfo {
+    pub fn batch_info(
+        &self,
+        matched: &Matched,
+        master: &Master,
+        records: &Records,
+        unmerges: &super::decided::Unmerges,
+        decisions: Option<&crate::decisions::Decisions>,
+    ) -> BatchInfo {
         let outcome = &matched.outcome;
         let scorer = matching::Scorer {
             features: &matched.features,
@@ -209,7 +385,13 @@ impl Placed {
         (0..records.ids.len())
             .map(|r| {
                 let (target, placement) = self.placed[r];
-                let (probability, why) = match (placement, target) {
+                let split = placement == Placement::Split;
+                let as_placed = match (split, target) {
+                    (true, Target::Master(_)) => Placement::Attached,
+                    (true, Target::New(_)) => Placement::New,
+                    _ => placement,
+                };
+                let (probability, mut why) = match (as_placed, target) {
                     (Placement::Attached, Target::Master(m)) => {
                         let row = master.rows + fresh_index[&r];
                         let mut weights = vec![0.0; outcome.kinds.len()];
@@ -235,6 +417,37 @@ impl Placed {
                     ),
                     _ => (String::new(), "record id already in the master".to_string()),
                 };
+                let absorbed = records.known[r].filter(|m| self.absorbed_into.contains_key(m));
+                if let (Some(decisions), Some(old)) = (decisions, absorbed) {
+                    let (keep, index) = self.absorbed_into[&old];
+                    why = format!(
+                        "entity {} merged into {} by decisions row {}",
+                        master.entity_id(old),
+                        master.entity_id(keep),
+                        decisions.list[index].row
+                    );
+                }
+                if let (true, Some(&(entity, index)), Some(decisions)) =
+                    (split, unmerges.freed.get(&r), decisions)
+                {
+                    let d = &decisions.list[index];
+                    let other = if d.id_a == records.ids[r] {
+                        &d.id_b
+                    } else {
+                        &d.id_a
+                    };
+                    let moved = format!(
+                        "left entity {} by decisions row {} ({} is a different person)",
+                        master.entity_id(entity),
+                        d.row,
+                        other
+                    );
+                    why = if why.is_empty() {
+                        moved
+                    } else {
+                        format!("{moved}; {why}")
+                    };
+                }
                 (records.ids[r].clone(), (placement, probability, why))
             })
             .collect()
@@ -244,7 +457,10 @@ impl Placed {
 /// Who belongs to the entities this batch touched or created, for the
 /// crosswalk (the master's untouched rows are read from the output).
 pub(super) struct Crosswalk {
+    /// Master rows in the output (absorbed entities left).
     master_rows: usize,
+    /// Output row → master row, for the first `master_rows` rows.
+    kept: Vec<usize>,
     entity_col: usize,
     ids_col: Option<usize>,
     /// Per master row, its merged golden row (u32::MAX: untouched).
@@ -289,7 +505,14 @@ pub(super) fn assemble(
         .gained
         .iter()
         .map(|(&m, rows)| {
-            let mut members: Vec<String> = master.members(m).map(str::to_string).collect();
+            let left = placed.left.get(&m);
+            let absorbed = placed.absorbed.get(&m).into_iter().flatten();
+            let mut members: Vec<String> = std::iter::once(&m)
+                .chain(absorbed)
+                .flat_map(|&row| master.members(row))
+                .filter(|id| !left.is_some_and(|l| l.iter().any(|x| x == id)))
+                .map(str::to_string)
+                .collect();
             for &r in rows {
                 if !members.contains(&records.ids[r]) {
                     members.push(records.ids[r].clone());
@@ -303,7 +526,11 @@ pub(super) fn assemble(
         .iter()
         .map(|(_, rows)| rows.iter().map(|&r| records.ids[r].clone()).collect())
         .collect();
-    let total_rows = master.rows + placed.new_entities.len();
+    // Master rows in the output: all but the absorbed ones.
+    let kept: Vec<usize> = (0..master.rows)
+        .filter(|m| !placed.absorbed_into.contains_key(m))
+        .collect();
+    let total_rows = kept.len() + placed.new_entities.len();
     let gained = placed.gained.len();
     let columns: Vec<Column> = (0..out_headers.len())
         .into_par_iter()
@@ -316,7 +543,8 @@ pub(super) fn assemble(
                     members.join(";")
                 }
             };
-            for (m, &g) in merged_row.iter().enumerate() {
+            for &m in &kept {
+                let g = merged_row[m];
                 match data_of_out[c] {
                     _ if c == master.entity_col => column.push(master.table.columns[c].get(m)),
                     None if g == u32::MAX => column.push(master.table.columns[c].get(m)),
@@ -336,7 +564,8 @@ pub(super) fn assemble(
         })
         .collect();
     let crosswalk = Crosswalk {
-        master_rows: master.rows,
+        master_rows: kept.len(),
+        kept,
         entity_col: master.entity_col,
         ids_col: master.ids_col,
         merged_row,
@@ -380,8 +609,8 @@ impl Crosswalk {
             let entity = table.columns[self.entity_col].get(row);
             let members: Option<&Vec<String>> = if row >= self.master_rows {
                 Some(&self.new_members[row - self.master_rows])
-            } else if self.merged_row[row] != u32::MAX {
-                Some(&self.touched_members[self.merged_row[row] as usize])
+            } else if self.merged_row[self.kept[row]] != u32::MAX {
+                Some(&self.touched_members[self.merged_row[self.kept[row]] as usize])
             } else {
                 None
             };

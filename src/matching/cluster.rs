@@ -4,8 +4,17 @@
 //! a household phone and address and a third record resembles both, the
 //! third joins one of them, and the two people are never merged.
 //!
+//! A steward's decisions come first: every `same` pair is joined before
+//! any scored link (whatever the guard says), and no join ever puts the two
+//! records of a `different` pair in one cluster. Links go strongest first,
+//! so when a cluster would hold a `different` pair, the pair's weaker side
+//! is the one left out.
+//!
 //! Guarantees: deterministic (links in a fixed order, ties by record index);
 //! cluster numbers follow the first row of each cluster (1, 2, 3 …).
+
+use crate::decisions::{RowDecision, Verdict};
+use std::collections::HashMap;
 
 /// Result per record.
 pub struct Clusters {
@@ -18,6 +27,40 @@ pub struct Clusters {
     pub best_probability: Vec<Option<f64>>,
     /// Links above the threshold that the chaining guard refused.
     pub refused_links: usize,
+    /// Per decision given (same order): what it did.
+    pub decision_effects: Vec<Effect>,
+    /// Links above the threshold refused because they would have put a
+    /// `different` pair in one cluster.
+    pub refused_by_decisions: usize,
+}
+
+/// What a steward's decision did in one clustering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    /// `same`: the two records were joined by the decision.
+    Joined,
+    /// `same`: already in one cluster through earlier decisions.
+    AlreadyTogether,
+    /// `same` that would put a `different` pair (or two master entities) in
+    /// one cluster: not applied.
+    Conflict,
+    /// `different`: a join that would have put the pair together was refused.
+    Separated,
+    /// `different`: nothing ever tried to put the pair together.
+    AlreadyApart,
+}
+
+impl Effect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Effect::Joined => "joined",
+            Effect::AlreadyTogether => "already together",
+            Effect::Conflict => "conflict, not applied",
+            Effect::Separated => "kept apart",
+            Effect::AlreadyApart => "already apart",
+        }
+    }
 }
 
 /// Mean cross-group match probability needed to join two groups.
@@ -27,13 +70,15 @@ const MIN_MEAN_PROBABILITY: f64 = 0.5;
 /// threshold matter); `probability(a, b)` scores any pair, used to check
 /// members that were not compared during blocking. Records below `anchors`
 /// are known distinct entities (a golden master when linking): two groups
-/// that each hold one are never joined.
+/// that each hold one are never joined. `decisions` are a steward's, on
+/// rows (see the module header).
 pub fn cluster(
     rows: usize,
     anchors: usize,
     links: &[(u32, u32, f64)],
     threshold: f64,
     probability: impl Fn(usize, usize) -> f64,
+    decisions: &[RowDecision],
 ) -> Clusters {
     let mut order: Vec<usize> = (0..links.len())
         .filter(|&i| links[i].2 >= threshold)
@@ -47,6 +92,42 @@ pub fn cluster(
     let mut best: Vec<Option<f64>> = vec![None; rows];
     let mut anchored: Vec<bool> = (0..rows).map(|r| r < anchors).collect();
     let mut refused_links = 0;
+    let mut apart = KeptApart::new(rows, decisions);
+    let mut effects: Vec<Effect> = decisions
+        .iter()
+        .map(|d| match d.verdict {
+            Verdict::Same => Effect::Joined,
+            Verdict::Different => Effect::AlreadyApart,
+        })
+        .collect();
+    let mut refused_by_decisions = 0;
+    for (i, d) in decisions.iter().enumerate() {
+        if d.verdict != Verdict::Same {
+            continue;
+        }
+        let (ga, gb) = (group_of[d.a as usize], group_of[d.b as usize]);
+        if ga == gb {
+            effects[i] = Effect::AlreadyTogether;
+            continue;
+        }
+        if (anchored[ga as usize] && anchored[gb as usize])
+            || apart.crossing(&groups, &group_of, ga, gb).is_some()
+        {
+            effects[i] = Effect::Conflict;
+            continue;
+        }
+        join(
+            &mut groups,
+            &mut group_of,
+            &mut anchored,
+            &mut apart,
+            ga,
+            gb,
+        );
+        for r in [d.a, d.b] {
+            best[r as usize] = Some(1.0);
+        }
+    }
     for &i in &order {
         let (a, b, p) = links[i];
         let (ga, gb) = (group_of[a as usize], group_of[b as usize]);
@@ -55,6 +136,11 @@ pub fn cluster(
         }
         if anchored[ga as usize] && anchored[gb as usize] {
             refused_links += 1;
+            continue;
+        }
+        if let Some(decision) = apart.crossing(&groups, &group_of, ga, gb) {
+            effects[decision] = Effect::Separated;
+            refused_by_decisions += 1;
             continue;
         }
         let coherent = groups.size(ga) + groups.size(gb) == 2 || {
@@ -76,17 +162,14 @@ pub fn cluster(
             refused_links += 1;
             continue;
         }
-        // Merge the smaller group into the larger (ties: into the lower id).
-        let (into, from) = if groups.size(ga) >= groups.size(gb) {
-            (ga, gb)
-        } else {
-            (gb, ga)
-        };
-        anchored[into as usize] |= anchored[from as usize];
-        for r in groups.members(from) {
-            group_of[r as usize] = into;
-        }
-        groups.append(into, from);
+        join(
+            &mut groups,
+            &mut group_of,
+            &mut anchored,
+            &mut apart,
+            ga,
+            gb,
+        );
         for r in [a, b] {
             let slot = &mut best[r as usize];
             *slot = Some(slot.map_or(p, |q: f64| q.max(p)));
@@ -109,6 +192,79 @@ pub fn cluster(
         count: next as usize,
         best_probability: best,
         refused_links,
+        decision_effects: effects,
+        refused_by_decisions,
+    }
+}
+
+/// Joins groups `ga` and `gb`: the smaller into the larger (ties: into
+/// `ga`).
+fn join(
+    groups: &mut Groups,
+    group_of: &mut [u32],
+    anchored: &mut [bool],
+    apart: &mut KeptApart,
+    ga: u32,
+    gb: u32,
+) {
+    let (into, from) = if groups.size(ga) >= groups.size(gb) {
+        (ga, gb)
+    } else {
+        (gb, ga)
+    };
+    anchored[into as usize] |= anchored[from as usize];
+    apart.constrained[into as usize] |= apart.constrained[from as usize];
+    for r in groups.members(from) {
+        group_of[r as usize] = into;
+    }
+    groups.append(into, from);
+}
+
+/// The `different` decisions, by record, and which groups hold a record
+/// that has one (so that the common case, no decision in either group,
+/// costs one lookup per join).
+struct KeptApart {
+    /// Record → (other record, decision index).
+    partners: HashMap<u32, Vec<(u32, usize)>>,
+    /// Per group (named by its head): holds a record with a decision.
+    constrained: Vec<bool>,
+}
+
+impl KeptApart {
+    fn new(rows: usize, decisions: &[RowDecision]) -> KeptApart {
+        let mut partners: HashMap<u32, Vec<(u32, usize)>> = HashMap::new();
+        let mut constrained = vec![false; rows];
+        for (i, d) in decisions.iter().enumerate() {
+            if d.verdict == Verdict::Different {
+                partners.entry(d.a).or_default().push((d.b, i));
+                partners.entry(d.b).or_default().push((d.a, i));
+                constrained[d.a as usize] = true;
+                constrained[d.b as usize] = true;
+            }
+        }
+        KeptApart {
+            partners,
+            constrained,
+        }
+    }
+
+    /// The first `different` decision with one record in `ga` and the
+    /// other in `gb`, if any.
+    fn crossing(&self, groups: &Groups, group_of: &[u32], ga: u32, gb: u32) -> Option<usize> {
+        if !(self.constrained[ga as usize] && self.constrained[gb as usize]) {
+            return None;
+        }
+        let (small, other) = if groups.size(ga) <= groups.size(gb) {
+            (ga, gb)
+        } else {
+            (gb, ga)
+        };
+        groups.members(small).find_map(|r| {
+            self.partners
+                .get(&r)?
+                .iter()
+                .find_map(|&(partner, i)| (group_of[partner as usize] == other).then_some(i))
+        })
     }
 }
 
@@ -172,7 +328,7 @@ mod tests {
     #[test]
     fn components_are_numbered_by_first_row() {
         let links = [(1, 3, 0.99), (0, 2, 0.95), (2, 4, 0.2)];
-        let c = cluster(5, 0, &links, 0.9, |_, _| 0.99);
+        let c = cluster(5, 0, &links, 0.9, |_, _| 0.99, &[]);
         assert_eq!(c.cluster_of, vec![1, 2, 1, 2, 3]);
         assert_eq!(c.count, 3);
         assert_eq!(c.best_probability[4], None);
@@ -188,7 +344,7 @@ mod tests {
             (0, 2) => 0.97,
             _ => 0.96,
         };
-        let c = cluster(3, 0, &links, 0.9, probability);
+        let c = cluster(3, 0, &links, 0.9, probability, &[]);
         assert_eq!(c.cluster_of, vec![1, 2, 1]);
         assert_eq!(c.refused_links, 1);
     }
@@ -197,8 +353,67 @@ mod tests {
     fn two_anchored_entities_are_never_joined() {
         // 0 and 1 are master entities; 2 resembles both, 3 resembles 2.
         let links = [(0, 2, 0.99), (1, 2, 0.98), (2, 3, 0.97), (1, 3, 0.96)];
-        let c = cluster(4, 2, &links, 0.9, |_, _| 0.99);
+        let c = cluster(4, 2, &links, 0.9, |_, _| 0.99, &[]);
         assert_eq!(c.cluster_of, vec![1, 2, 1, 1]);
         assert_eq!(c.refused_links, 2);
+    }
+
+    fn decision(a: u32, b: u32, verdict: Verdict, index: usize) -> RowDecision {
+        RowDecision {
+            a,
+            b,
+            verdict,
+            index,
+        }
+    }
+
+    #[test]
+    fn a_different_pair_is_never_one_cluster_and_its_weaker_side_leaves() {
+        // 0–1 strong, 1–2 weaker, 0–2 also linked: one cluster without decisions.
+        let links = [(0, 1, 0.999), (1, 2, 0.995), (0, 2, 0.993), (3, 4, 0.99)];
+        let plain = cluster(5, 0, &links, 0.9, |_, _| 0.99, &[]);
+        assert_eq!(plain.cluster_of, vec![1, 1, 1, 2, 2]);
+        let apart = [decision(2, 0, Verdict::Different, 0)];
+        let c = cluster(5, 0, &links, 0.9, |_, _| 0.99, &apart);
+        assert_eq!(c.cluster_of, vec![1, 1, 2, 3, 3]);
+        assert_eq!(c.decision_effects, vec![Effect::Separated]);
+        assert_eq!(c.refused_by_decisions, 2);
+    }
+
+    #[test]
+    fn a_same_pair_is_joined_whatever_the_scores_unless_it_contradicts_a_different_one() {
+        let links = [(0, 1, 0.999)];
+        let decisions = [
+            decision(3, 4, Verdict::Same, 0),
+            decision(1, 2, Verdict::Different, 1),
+            decision(0, 2, Verdict::Same, 2),
+            decision(4, 3, Verdict::Same, 3),
+        ];
+        // 0–2 joined by decision, so the scored 0–1 link would put 1 and 2
+        // together: refused.
+        let c = cluster(5, 0, &links, 0.9, |_, _| 0.0001, &decisions);
+        assert_eq!(c.cluster_of, vec![1, 2, 1, 3, 3]);
+        assert_eq!(
+            c.decision_effects,
+            vec![
+                Effect::Joined,
+                Effect::Separated,
+                Effect::Joined,
+                Effect::AlreadyTogether
+            ]
+        );
+        assert_eq!(c.best_probability[3], Some(1.0));
+        // 0–2 joined first, so the 0–1 link is the one refused.
+        let conflict = [
+            decision(1, 2, Verdict::Different, 0),
+            decision(0, 2, Verdict::Same, 1),
+            decision(0, 1, Verdict::Same, 2),
+        ];
+        let c = cluster(3, 0, &links, 0.9, |_, _| 0.0001, &conflict);
+        assert_eq!(c.cluster_of, vec![1, 2, 1]);
+        assert_eq!(
+            c.decision_effects,
+            vec![Effect::Separated, Effect::Joined, Effect::Conflict]
+        );
     }
 }

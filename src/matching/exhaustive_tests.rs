@@ -60,6 +60,8 @@ fn model() -> Model {
         blocking: None,
         anchors: 0,
         keep_pairs: true,
+        decisions: Vec::new(),
+        review_below: None,
     };
     run(&features(&table), &settings, &Silent).unwrap().model
 }
@@ -75,7 +77,7 @@ proptest! {
         let model = MODEL.get_or_init(model).clone();
         let table = table(&rows);
         let features = features(&table);
-        let settings = Settings { threshold, max_block: 1000, model: Some(model), blocking: None, anchors: 0, keep_pairs: true };
+        let settings = Settings { threshold, max_block: 1000, model: Some(model), blocking: None, anchors: 0, keep_pairs: true, decisions: Vec::new(), review_below: None };
         let outcome = run(&features, &settings, &Silent).unwrap();
         let n = rows.len();
         prop_assert_eq!(outcome.pairs.len(), n * (n - 1) / 2, "blocking is exhaustive here");
@@ -103,7 +105,7 @@ proptest! {
         let brute = cluster::cluster(n, 0, &links, threshold, |a, b| {
             let mut levels = vec![0u8; width];
             probability(scorer.score(a, b, &mut levels, |_, _| {}))
-        });
+        }, &[]);
         prop_assert_eq!(&outcome.clusters.cluster_of, &brute.cluster_of);
     }
 }

@@ -69,6 +69,23 @@ pub struct Settings {
     /// `--pairs`); otherwise they are freed once the links are known, and
     /// the outcome's `pairs`, `levels` and `weights` are empty.
     pub keep_pairs: bool,
+    /// A steward's decisions on rows of this table (see [`cluster`]).
+    pub decisions: Vec<crate::decisions::RowDecision>,
+    /// Keep, for review, the pairs scored from this probability up that
+    /// are not a confident merge (see [`Outcome::review`]).
+    pub review_below: Option<f64>,
+}
+
+/// A pair a steward should look at, explained field by field.
+#[derive(Debug, Clone)]
+pub struct ReviewPair {
+    pub a: u32,
+    pub b: u32,
+    pub probability: f64,
+    pub weight: f64,
+    /// Per field (the outcome's `kinds`): comparison level and weight.
+    pub levels: Vec<u8>,
+    pub weights: Vec<f64>,
 }
 
 pub struct Outcome {
@@ -83,6 +100,11 @@ pub struct Outcome {
     pub tf: TermFrequencies,
     pub clusters: cluster::Clusters,
     pub stats: Stats,
+    /// With `review_below`: every candidate pair from that probability up
+    /// that did not end in one cluster through a link above the threshold
+    /// (the uncertain band, and links the guards or decisions refused),
+    /// in pair order.
+    pub review: Vec<ReviewPair>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -305,9 +327,12 @@ pub fn run(
     };
     // Only links above the threshold take part in clustering; a weight per
     // candidate is kept only when asked for (it is 8 bytes a pair).
+    let floor = settings
+        .review_below
+        .map_or(settings.threshold, |below| below.min(settings.threshold));
     let link = |(&(a, b), weight): (&(u32, u32), f64)| {
         let p = probability(weight);
-        (p >= settings.threshold).then_some((a, b, p))
+        (p >= floor).then_some((a, b, p))
     };
     let pair_levels = || pairs.par_iter().zip(levels.par_chunks(width.max(1)));
     let (weights, links): (Vec<f64>, Vec<(u32, u32, f64)>) = if settings.keep_pairs {
@@ -330,7 +355,10 @@ pub fn run(
     } else {
         (Vec::new(), Vec::new())
     };
-    let matched_pairs = links.len() as u64;
+    let matched_pairs = links
+        .iter()
+        .filter(|link| link.2 >= settings.threshold)
+        .count() as u64;
     let clusters = cluster::cluster(
         features.rows,
         settings.anchors,
@@ -340,7 +368,12 @@ pub fn run(
             let mut buffer = vec![0u8; width];
             probability(scorer.score(a, b, &mut buffer, |_, _| {}))
         },
+        &settings.decisions,
     );
+    let review = match settings.review_below {
+        Some(_) => review_pairs(&links, &clusters, settings.threshold, &scorer),
+        None => Vec::new(),
+    };
     timings.push(("score and cluster", score_started.elapsed()));
 
     let stats = Stats {
@@ -360,7 +393,37 @@ pub fn run(
         tf,
         clusters,
         stats,
+        review,
     })
+}
+
+/// The pairs of `links` a steward should see: all but those above the
+/// threshold whose records ended in one cluster.
+fn review_pairs(
+    links: &[(u32, u32, f64)],
+    clusters: &cluster::Clusters,
+    threshold: f64,
+    scorer: &Scorer,
+) -> Vec<ReviewPair> {
+    links
+        .par_iter()
+        .filter(|&&(a, b, p)| {
+            p < threshold || clusters.cluster_of[a as usize] != clusters.cluster_of[b as usize]
+        })
+        .map(|&(a, b, probability)| {
+            let mut levels = vec![0u8; scorer.kinds.len()];
+            let mut weights = vec![0.0; scorer.kinds.len()];
+            let weight = scorer.score(a as usize, b as usize, &mut levels, |f, w| weights[f] = w);
+            ReviewPair {
+                a,
+                b,
+                probability,
+                weight,
+                levels,
+                weights,
+            }
+        })
+        .collect()
 }
 
 /// The blocking rules the fields allow, restricted to `names` (the rule
@@ -500,6 +563,8 @@ pub fn cluster_rows(
         blocking: rules.dedupe.blocking.clone(),
         anchors: 0,
         keep_pairs: false,
+        decisions: Vec::new(),
+        review_below: None,
     };
     let outcome = run(&features, &settings, progress)?;
     Ok(Some(outcome.clusters.cluster_of))

@@ -29,6 +29,7 @@
 //! rules = "rules/merge.toml"   # survivorship, [dedupe] settings (optional)
 //! threshold = 0.99
 //! model = "model.json"         # a saved model (optional)
+//! decisions = "decisions.csv"  # a steward's same/different verdicts (optional)
 //!
 //! [outputs]
 //! cleaned = "cleaned.csv"      # all inputs normalized, with source columns
@@ -141,6 +142,9 @@ pub struct Match {
     pub rules: Option<PathBuf>,
     pub threshold: Option<f64>,
     pub model: Option<PathBuf>,
+    /// A steward's decisions (`id_a,id_b,decision`, record ids as in the
+    /// crosswalk), relative to the pipeline file.
+    pub decisions: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -328,6 +332,8 @@ impl Pipeline {
         if let Some(m) = &c.matching {
             let model = m.model.as_ref().map(|p| self.base.join(p));
             plan.read("[match] model", model.as_deref());
+            let decisions = m.decisions.as_ref().map(|p| self.base.join(p));
+            plan.read("[match] decisions", decisions.as_deref());
             if let Some(master) = m.master.as_ref().filter(|m| **m != c.outputs.golden) {
                 plan.read("[match] master", Some(&self.output_dir.join(master)));
             }

@@ -11,4 +11,5 @@ mod pipeline;
 mod profile;
 mod scale_out;
 mod snapshots;
+mod steward;
 mod validate;

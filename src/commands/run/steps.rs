@@ -316,6 +316,7 @@ pub(super) fn match_step(
         .as_ref()
         .map(|p| pipeline.base.join(p))
         .filter(|p| p.exists());
+    let decisions = m.decisions.as_ref().map(|p| pipeline.base.join(p));
     let master = m
         .master
         .as_ref()
@@ -347,6 +348,10 @@ pub(super) fn match_step(
                 default_region: c.pipeline.default_region.clone(),
                 bom: false,
                 allow_formulas: false,
+                steward: crate::commands::review::ReviewArgs {
+                    decisions: decisions.clone(),
+                    ..Default::default()
+                },
             };
             // The batch is the gathered table in memory, as written.
             let batch = Some(as_read(cleaned));
@@ -379,6 +384,7 @@ pub(super) fn match_step(
                 cleaned_path,
                 rules.as_deref(),
                 model.as_deref(),
+                decisions.as_deref(),
                 m.threshold,
                 c.pipeline.default_region.as_deref(),
                 golden_path,
@@ -516,6 +522,7 @@ pub(super) fn dedupe_in_memory(
     cleaned_path: &Path,
     rules: Option<&Path>,
     model: Option<&Path>,
+    decisions: Option<&Path>,
     threshold: Option<f64>,
     default_region: Option<&str>,
     golden_path: &Path,
@@ -532,8 +539,19 @@ pub(super) fn dedupe_in_memory(
         ids,
         ..
     } = crate::commands::dedupe::records(&cleaned, &rules, Some(RECORD_ID), cleaned_path)?;
+    let decisions = {
+        let row_of: std::collections::HashMap<&str, u32> = ids
+            .iter()
+            .enumerate()
+            .map(|(row, id)| (id.as_str(), row as u32))
+            .collect();
+        crate::commands::review::load(decisions, |id| row_of.get(id).copied())?
+    };
     let mut settings =
         crate::dedupe::DedupeSettings::resolve(threshold, None, &rules, model, false);
+    if let Some(resolved) = &decisions {
+        settings.decisions = resolved.rows.clone();
+    }
     // The nightly dedupe plans for the default budget, like `tidyrec
     // dedupe`; a table set aside waits beside the run's staged outputs.
     settings.memory = Some(crate::dedupe::MemoryBudget {
@@ -583,6 +601,18 @@ pub(super) fn dedupe_in_memory(
         }),
     )?;
     crate::commands::dedupe::warn_conflicts(log, &deduped.golden);
+    if let Some(resolved) = &decisions {
+        crate::commands::review::note(
+            log,
+            &resolved.decisions,
+            crate::commands::review::Applied {
+                rows: &resolved.rows,
+                effects: &clusters.decision_effects,
+                unknown: resolved.unknown,
+                links_refused: clusters.refused_by_decisions,
+            },
+        );
+    }
     Ok(DedupedStep {
         records,
         entities,

@@ -1,0 +1,375 @@
+//! The steward's loop from the command line: the review band, decisions
+//! obeyed by dedupe, link (an unmerge) and the nightly pipeline, and bad
+//! decisions files refused with their row.
+
+use crate::common::{column, fixture, records, stderr_of, Workdir};
+use std::collections::{BTreeSet, HashMap};
+
+/// FEBRL 1 without its truth column, written into `w` as `febrl1.csv`.
+fn febrl_without_truth(w: &Workdir) {
+    let (headers, rows) = records(&fixture("febrl/febrl1.csv"));
+    let truth = headers.iter().position(|h| h == "true_id").unwrap();
+    let mut writer = csv::Writer::from_path(w.path("febrl1.csv")).unwrap();
+    let keep = |r: &Vec<String>| -> Vec<String> {
+        let mut r = r.clone();
+        r.remove(truth);
+        r
+    };
+    writer.write_record(keep(&headers)).unwrap();
+    for r in &rows {
+        writer.write_record(keep(r)).unwrap();
+    }
+    writer.flush().unwrap();
+}
+
+fn dedupe(w: &Workdir, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "dedupe",
+        "febrl1.csv",
+        "-o",
+        "golden.csv",
+        "--id-column",
+        "rec_id",
+        "--clusters",
+        "clusters.csv",
+    ];
+    args.extend_from_slice(extra);
+    let out = w.run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    out
+}
+
+/// Record id → cluster id.
+fn clusters(w: &Workdir, file: &str, id: &str, cluster: &str) -> HashMap<String, String> {
+    let (headers, rows) = records(&w.path(file));
+    column(&headers, &rows, id)
+        .into_iter()
+        .zip(column(&headers, &rows, cluster))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// Cluster id → its members.
+fn members(of: &HashMap<String, String>) -> HashMap<String, BTreeSet<String>> {
+    let mut groups: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for (record, cluster) in of {
+        groups
+            .entry(cluster.clone())
+            .or_default()
+            .insert(record.clone());
+    }
+    groups
+}
+
+#[test]
+fn dedupe_obeys_every_decision_and_leaves_other_clusters_alone() {
+    let w = Workdir::new();
+    febrl_without_truth(&w);
+    dedupe(&w, &[]);
+    let before = clusters(&w, "clusters.csv", "rec_id", "cluster_id");
+    let groups = members(&before);
+    let mut merged: Vec<&BTreeSet<String>> = groups.values().filter(|m| m.len() >= 2).collect();
+    merged.sort();
+    // 12 merges the steward overrules (the scores say one person) and 12
+    // joins of records from two other clusters that share nothing:
+    // decisions win either way.
+    let mut text = String::from("id_a,id_b,decision,note\n");
+    let mut decided = BTreeSet::new();
+    for m in merged.iter().take(12) {
+        let (a, b) = (m.iter().next().unwrap(), m.iter().last().unwrap());
+        text.push_str(&format!("{a},{b},different,overruled\n"));
+        decided.extend(m.iter().cloned());
+    }
+    for two in merged[12..36].chunks(2) {
+        let (a, b) = (two[0].iter().next().unwrap(), two[1].iter().next().unwrap());
+        text.push_str(&format!("{a},{b},same,\n"));
+        decided.extend(two.iter().flat_map(|m| m.iter().cloned()));
+    }
+    // An id no longer in the file is counted, not an error.
+    text.push_str("rec-gone-org,rec-1-org,different,\n");
+    w.write("decisions.csv", &text);
+    let out = dedupe(
+        &w,
+        &["--decisions", "decisions.csv", "--report", "report.json"],
+    );
+    let after = clusters(&w, "clusters.csv", "rec_id", "cluster_id");
+    let mut reader = csv::Reader::from_path(w.path("decisions.csv")).unwrap();
+    for row in reader.records().map(Result::unwrap) {
+        let (Some(a), Some(b)) = (after.get(&row[0]), after.get(&row[1])) else {
+            continue;
+        };
+        assert_eq!(a == b, &row[2] == "same", "decision {row:?} not obeyed");
+    }
+    // Clusters without a decided record are the same sets of records.
+    let untouched = |of: &HashMap<String, String>| -> BTreeSet<BTreeSet<String>> {
+        members(of)
+            .into_values()
+            .filter(|m| m.is_disjoint(&decided))
+            .collect()
+    };
+    assert_eq!(untouched(&before), untouched(&after));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("report.json")).unwrap()).unwrap();
+    let d = &report["decisions"];
+    assert_eq!(d["read"], 25);
+    assert_eq!(d["joined"], 12);
+    assert_eq!(d["kept_apart"], 12);
+    assert_eq!(d["not_in_this_run"], 1);
+    assert!(stderr_of(&out).contains("decisions: 25 from"));
+}
+
+#[test]
+fn the_review_band_is_a_decisions_file_once_filled_in() {
+    let w = Workdir::new();
+    // FEBRL and the fixtures have no pair between 0.01 and 0.99: generated
+    // records with households and namesakes have a few.
+    let path = |n: &str| w.path(n).to_string_lossy().into_owned();
+    tidyrec_gen::people::generate(5_000, 3, &path("people.csv"), &path("truth.csv"), None).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "dedupe",
+            "people.csv",
+            "-o",
+            "golden.csv",
+            "--clusters",
+            "clusters.csv",
+        ];
+        args.extend_from_slice(extra);
+        let out = w.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    };
+    run(&[
+        "--review",
+        "review.csv",
+        "--review-html",
+        "review.html",
+        "--review-below",
+        "0.01",
+    ]);
+    let cluster_of = clusters(&w, "clusters.csv", "Customer ID", "cluster_id");
+    let (headers, rows) = records(&w.path("review.csv"));
+    assert!(rows.len() >= 2, "the generated file has uncertain pairs");
+    let probability = column(&headers, &rows, "match_probability");
+    let affected = column(&headers, &rows, "records_affected");
+    let (ids_a, ids_b) = (
+        column(&headers, &rows, "id_a"),
+        column(&headers, &rows, "id_b"),
+    );
+    for r in 0..rows.len() {
+        let p: f64 = probability[r].parse().unwrap();
+        let apart = cluster_of[ids_a[r]] != cluster_of[ids_b[r]];
+        assert!(p >= 0.01 && (p < 0.99 || apart), "row {r}: {p} {apart}");
+        if r > 0 {
+            let (prev, this): (usize, usize) = (
+                affected[r - 1].parse().unwrap(),
+                affected[r].parse().unwrap(),
+            );
+            assert!(prev >= this, "not sorted by records affected");
+        }
+    }
+    assert!(column(&headers, &rows, "decision")
+        .iter()
+        .all(|d| d.is_empty()));
+    assert!(headers.contains(&"a: Last Name".to_string()));
+    assert!(headers.contains(&"weight_last_name".to_string()));
+    let page = std::fs::read_to_string(w.path("review.html")).unwrap();
+    assert_eq!(page.matches("class=\"pair\"").count(), rows.len());
+    assert!(!page.contains("<script"));
+
+    // The steward says `same` to the first pair and `different` to the
+    // second, in the review file itself, and re-runs with it.
+    let decision = headers.iter().position(|h| h == "decision").unwrap();
+    let mut filled = rows.clone();
+    filled[0][decision] = "same".into();
+    filled[1][decision] = "different".into();
+    let mut writer = csv::Writer::from_path(w.path("decided.csv")).unwrap();
+    writer.write_record(&headers).unwrap();
+    for r in &filled {
+        writer.write_record(r).unwrap();
+    }
+    writer.flush().unwrap();
+    run(&["--decisions", "decided.csv"]);
+    let after = clusters(&w, "clusters.csv", "Customer ID", "cluster_id");
+    assert_eq!(after[ids_a[0]], after[ids_b[0]]);
+    assert_ne!(after[ids_a[1]], after[ids_b[1]]);
+}
+
+#[test]
+fn link_unmerges_a_member_into_a_new_never_used_entity() {
+    let w = Workdir::new();
+    febrl_without_truth(&w);
+    dedupe(&w, &[]);
+    let (headers, rows) = records(&w.path("golden.csv"));
+    let ids = column(&headers, &rows, "member_ids");
+    let entities = column(&headers, &rows, "cluster_id");
+    let (row, members): (usize, Vec<&str>) = ids
+        .iter()
+        .enumerate()
+        .map(|(r, m)| (r, m.split(';').collect::<Vec<_>>()))
+        .find(|(_, m)| m.len() == 2)
+        .unwrap();
+    let entity = entities[row];
+    w.write(
+        "decisions.csv",
+        format!(
+            "id_a,id_b,decision\n{},{},different\n",
+            members[0], members[1]
+        ),
+    );
+    let out = w.run(&[
+        "link",
+        "--master",
+        "golden.csv",
+        "febrl1.csv",
+        "--id-column",
+        "rec_id",
+        "-o",
+        "golden-2.csv",
+        "--crosswalk",
+        "crosswalk.csv",
+        "--decisions",
+        "decisions.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (cw_headers, cw_rows) = records(&w.path("crosswalk.csv"));
+    let record = column(&cw_headers, &cw_rows, "record_id");
+    let entity_of = column(&cw_headers, &cw_rows, "entity_id");
+    let status = column(&cw_headers, &cw_rows, "status");
+    let split: Vec<usize> = (0..cw_rows.len())
+        .filter(|&r| status[r] == "split")
+        .collect();
+    assert_eq!(split.len(), 1, "{}", stderr_of(&out));
+    let leaver = record[split[0]];
+    assert!(members.contains(&leaver));
+    let highest: u64 = entities
+        .iter()
+        .map(|e| e.parse::<u64>().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(entity_of[split[0]].parse::<u64>().unwrap(), highest + 1);
+    assert!(column(&cw_headers, &cw_rows, "explanation")[split[0]].contains("decisions row 1"));
+    // Every other record keeps its entity.
+    let before = clusters(&w, "clusters.csv", "rec_id", "cluster_id");
+    for r in 0..cw_rows.len() {
+        if r != split[0] {
+            assert_eq!(before[record[r]], entity_of[r], "{} moved", record[r]);
+        }
+    }
+    // The entity that lost a member lists only the one that stayed.
+    let (g_headers, g_rows) = records(&w.path("golden-2.csv"));
+    let g_ids = column(&g_headers, &g_rows, "member_ids");
+    let g_entities = column(&g_headers, &g_rows, "cluster_id");
+    let kept = g_entities.iter().position(|e| *e == entity).unwrap();
+    assert_eq!(g_ids[kept].split(';').count(), 1);
+    assert!(!g_ids[kept].contains(leaver));
+}
+
+#[test]
+fn a_decisions_file_with_a_typo_is_refused_with_its_row() {
+    let w = Workdir::new();
+    febrl_without_truth(&w);
+    w.write(
+        "decisions.csv",
+        "id_a,id_b,decision\nrec-1-org,rec-2-org,same\nrec-3-org,rec-4-org,differnt\n",
+    );
+    let out = w.run(&[
+        "dedupe",
+        "febrl1.csv",
+        "-o",
+        "golden.csv",
+        "--decisions",
+        "decisions.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains("row 2") && err.contains("`differnt`"), "{err}");
+    assert!(!w.path("golden.csv").exists());
+    // A review file cannot overwrite the decisions it is run with.
+    let out = w.run(&[
+        "dedupe",
+        "febrl1.csv",
+        "-o",
+        "golden.csv",
+        "--decisions",
+        "decisions.csv",
+        "--review",
+        "decisions.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_nightly_pipeline_obeys_decisions_in_dedupe_and_link_nights() {
+    let wd = Workdir::new();
+    for name in [
+        "nightly.toml",
+        "webshop.csv",
+        "callcentre.csv",
+        "checks.toml",
+        "segments-zh.toml",
+    ] {
+        std::fs::copy(fixture(&format!("pipeline/{name}")), wd.path(name)).unwrap();
+    }
+    let output = wd.run(&["run", "nightly.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let night1 = clusters(&wd, "out/crosswalk.csv", "record_id", "entity_id");
+    let groups = members(&night1);
+    let mut merged: Vec<&BTreeSet<String>> = groups.values().filter(|m| m.len() == 2).collect();
+    merged.sort();
+    let mut singles: Vec<&String> = groups
+        .values()
+        .filter(|m| m.len() == 1)
+        .map(|m| m.iter().next().unwrap())
+        .collect();
+    singles.sort();
+    let split: Vec<&String> = merged[0].iter().collect();
+    let (join_a, join_b) = (singles[0], singles[1]);
+    wd.write(
+        "decisions.csv",
+        format!(
+            "id_a,id_b,decision\n{},{},different\n{join_a},{join_b},same\n",
+            split[0], split[1]
+        ),
+    );
+    let config = std::fs::read_to_string(wd.path("nightly.toml"))
+        .unwrap()
+        .replace(
+            "master = \"golden.csv\"",
+            "master = \"golden.csv\"\ndecisions = \"decisions.csv\"",
+        );
+    wd.write("nightly.toml", config);
+    // Night 2 links: the `different` pair is split (one side gets a new
+    // entity id), the `same` pair's entities become one (the later id is
+    // retired); nobody else moves.
+    let output = wd.run(&["run", "nightly.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let night2 = clusters(&wd, "out/crosswalk.csv", "record_id", "entity_id");
+    assert_ne!(night2[split[0]], night2[split[1]]);
+    assert_eq!(night2[join_a], night2[join_b]);
+    let moved: BTreeSet<&String> = night1.keys().filter(|r| night1[*r] != night2[*r]).collect();
+    assert_eq!(moved.len(), 2, "{moved:?}");
+    assert!(moved
+        .iter()
+        .all(|r| [split[0], split[1], join_a, join_b].contains(r)));
+    let highest: u64 = night1
+        .values()
+        .map(|e| e.parse::<u64>().unwrap())
+        .max()
+        .unwrap();
+    let leaver = moved.iter().find(|r| split.contains(r)).unwrap();
+    assert_eq!(night2[*leaver].parse::<u64>().unwrap(), highest + 1);
+    // Night 3 changes nothing: decisions already obeyed stay obeyed.
+    let output = wd.run(&["run", "nightly.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(
+        clusters(&wd, "out/crosswalk.csv", "record_id", "entity_id"),
+        night2
+    );
+    // From scratch (dedupe mode), both decisions hold.
+    std::fs::remove_dir_all(wd.path("out")).unwrap();
+    let output = wd.run(&["run", "nightly.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let fresh = clusters(&wd, "out/crosswalk.csv", "record_id", "entity_id");
+    assert_ne!(fresh[split[0]], fresh[split[1]]);
+    assert_eq!(fresh[join_a], fresh[join_b]);
+}
