@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "tidyrec",
-    version,
+    version = env!("TIDYREC_LONG_VERSION"),
     about = "Clean, validate, deduplicate and merge CRM customer exports.",
     long_about = "tidyrec reads messy CRM exports (CSV/TSV in any common encoding, Parquet, XLSX), \
 infers what each column holds and normalizes its values: dates to ISO 8601, phones to E.164, \
@@ -107,6 +107,68 @@ pub enum Command {
     /// by quintile (boundaries in --report).
     #[command(after_help = crate::commands::segment::EXAMPLES)]
     Segment(SegmentArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, or write one per command into a directory.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// Write tidyrec.1 and tidyrec-COMMAND.1 for every command here.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
+}
+
+const COMPLETIONS_EXAMPLES: &str = "Examples:
+  tidyrec completions bash > ~/.local/share/bash-completion/completions/tidyrec
+  tidyrec completions zsh > ~/.zfunc/_tidyrec        # with fpath+=~/.zfunc
+  tidyrec completions fish > ~/.config/fish/completions/tidyrec.fish";
+
+const MAN_EXAMPLES: &str = "Examples:
+  tidyrec man | man -l -
+  tidyrec man --dir ~/.local/share/man/man1 && man tidyrec-dedupe";
+
+/// Shell completions for `shell` on `out`.
+fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+    use clap::CommandFactory;
+    clap_complete::generate(shell, &mut Cli::command(), "tidyrec", out);
+}
+
+/// The man page on standard output, or one page per command into `dir`
+/// (each written atomically).
+fn man_pages(dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let Some(dir) = dir else {
+        let mut out = std::io::stdout().lock();
+        clap_mangen::Man::new(command).render(&mut out)?;
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(|error| {
+        anyhow::anyhow!(
+            "cannot create the man page directory `{}`: {error}",
+            dir.display()
+        )
+    })?;
+    let mut pages = vec![("tidyrec.1".to_string(), command.clone())];
+    for sub in command.get_subcommands() {
+        let name = format!("tidyrec-{}", sub.get_name());
+        pages.push((
+            format!("{name}.1"),
+            sub.clone()
+                .name(name)
+                .version(command.get_version().unwrap_or_default().to_string()),
+        ));
+    }
+    for (file, page) in pages {
+        crate::io::write::atomic(&dir.join(file), |out| {
+            clap_mangen::Man::new(page).render(out)
+        })?;
+    }
+    Ok(())
 }
 
 /// `--threads` is capped at this many threads per core.
@@ -162,6 +224,11 @@ pub fn main_exit_code() -> u8 {
         Command::Model(args) => commands::model::run(args, &log),
         Command::Run(args) => commands::run::run(args, &log, progress.as_ref()),
         Command::Segment(args) => commands::segment::run(args, &log, progress.as_ref()),
+        Command::Completions { shell } => {
+            completions(*shell, &mut std::io::stdout().lock());
+            Ok(Status::Success)
+        }
+        Command::Man { dir } => man_pages(dir.as_deref()).map(|_| Status::Success),
     };
     match result {
         Ok(Status::Success) => 0,

@@ -100,9 +100,9 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
         ));
         for (header, inferred) in table.headers.iter().zip(&roles) {
             log.detail(&format!(
-                "  {header:<24} {:<12} (from {:?})",
+                "  {header:<24} {:<12} (from {})",
                 inferred.role.name(),
-                inferred.source
+                inferred.source.name()
             ));
         }
     }

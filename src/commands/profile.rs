@@ -35,6 +35,10 @@ pub struct ProfileArgs {
     /// An earlier `--json` profile: show what got better or worse.
     #[arg(long, value_name = "OLD.json")]
     pub compare: Option<PathBuf>,
+    /// With --compare: exit 1 when a metric got worse by more than its
+    /// tolerance (`[profile.tolerance]` in the rule file; default: any).
+    #[arg(long, requires = "compare")]
+    pub fail_on_regression: bool,
     /// Rule file (TOML) that sets column roles and options.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
@@ -52,6 +56,10 @@ pub const EXAMPLES: &str = "Examples:
 
   # Nightly KPIs: keep the JSON, and say what changed since yesterday
   tidyrec profile export.csv --json today.json --compare yesterday.json
+
+  # CI gate: exit 1 when quality got worse than yesterday's (beyond the
+  # rule file's [profile.tolerance], e.g. completeness = 1.0)
+  tidyrec profile export.csv --json today.json --compare yesterday.json --fail-on-regression
 
   # Large files: skip the duplicate estimate (it runs the matching engine)
   tidyrec profile big_export.parquet --no-duplicates --json profile.json";
@@ -123,10 +131,19 @@ pub fn run(args: &ProfileArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         duplicates,
     );
     let changes = old.as_ref().map(|old| report::compare(old, &result));
+    let regressions: Vec<&report::Change> = match &changes {
+        Some(changes) if args.fail_on_regression => {
+            report::regressions(changes, &rules.profile.tolerance)
+        }
+        _ => Vec::new(),
+    };
     if let Some(path) = &args.json {
         let mut json = serde_json::to_value(&result)?;
         if let Some(changes) = &changes {
             json["changes"] = serde_json::to_value(changes)?;
+        }
+        if args.fail_on_regression {
+            json["regressions"] = serde_json::to_value(&regressions)?;
         }
         write::json(path, &json)?;
     }
@@ -151,5 +168,17 @@ pub fn run(args: &ProfileArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         ("duplicates", match_time),
         ("total", started.elapsed()),
     ]);
+    if !regressions.is_empty() {
+        let list: Vec<String> = regressions
+            .iter()
+            .map(|c| format!("{} {} {} → {}", c.subject, c.metric, c.old, c.new))
+            .collect();
+        log.warn(&format!(
+            "--fail-on-regression: {} metric(s) got worse beyond their tolerance: {}",
+            regressions.len(),
+            list.join("; ")
+        ));
+        return Ok(Status::Failed);
+    }
     Ok(Status::Success)
 }

@@ -109,6 +109,10 @@ pub struct CheckSpec {
     pub op: Option<String>,
     pub right: Option<String>,
     pub max_age_days: Option<u32>,
+    /// `freshness`: the day ages are measured from (default: today, or
+    /// `--as-of`), so a rule file for a fixed export gives the same answer
+    /// every day.
+    pub as_of: Option<toml::Value>,
     pub match_probability: Option<f64>,
 }
 
@@ -127,7 +131,7 @@ fn allowed_keys(check_type: CheckType) -> &'static [&'static str] {
         CheckType::CrossField => &["left", "op", "right"],
         CheckType::RowCount => &["min", "max"],
         CheckType::DuplicateRate => &["max-percent", "match-probability"],
-        CheckType::Freshness => &["column", "role", "max-age-days"],
+        CheckType::Freshness => &["column", "role", "max-age-days", "as-of"],
     }
 }
 
@@ -159,9 +163,22 @@ impl CheckSpec {
         note(self.op.is_some(), "op");
         note(self.right.is_some(), "right");
         note(self.max_age_days.is_some(), "max-age-days");
+        note(self.as_of.is_some(), "as-of");
         note(self.match_probability.is_some(), "match-probability");
         keys
     }
+}
+
+/// A freshness check's `as-of`: a TOML date (`as-of = 2024-06-05`) or the
+/// same as a string.
+fn as_of_date(value: &toml::Value) -> Result<chrono::NaiveDate, String> {
+    let text = match value {
+        toml::Value::Datetime(d) => d.to_string(),
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`as-of = {value}` is not a date; write it like as-of = 2024-06-05"))
 }
 
 /// Turns one check table into a [`Check`]; `Err` is the message (the caller
@@ -252,6 +269,7 @@ pub fn resolve(spec: &CheckSpec, line: usize) -> Result<Check, String> {
             max_age_days: spec
                 .max_age_days
                 .ok_or("a freshness check needs `max-age-days = N`")?,
+            as_of: spec.as_of.as_ref().map(as_of_date).transpose()?,
         },
     };
     let name = spec

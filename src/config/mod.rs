@@ -138,6 +138,8 @@ pub struct RuleFile {
     pub dedupe: DedupeOptions,
     #[serde(default)]
     pub segment: SegmentOptions,
+    #[serde(default)]
+    pub profile: ProfileOptions,
     /// `[[check]]` tables as written, with their place in the file.
     #[serde(default, rename = "check")]
     pub check_specs: Vec<toml::Spanned<checks::CheckSpec>>,
@@ -196,6 +198,29 @@ pub struct SegmentOptions {
     pub monetary: Option<String>,
     #[serde(default)]
     pub names: BTreeMap<String, String>,
+}
+
+/// `[profile]`: how much a metric may get worse, since the profile given
+/// to `profile --compare`, before `--fail-on-regression` fails the run.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProfileOptions {
+    #[serde(default)]
+    pub tolerance: Tolerances,
+}
+
+/// Allowed worsening per metric (default 0: any worsening fails).
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Tolerances {
+    /// Percentage points of completeness a column may lose.
+    pub completeness: Option<f64>,
+    /// Percentage points of validity a column may lose.
+    pub validity: Option<f64>,
+    /// Percentage points the duplicate rate may rise.
+    pub duplicate_rate: Option<f64>,
+    /// Percent of the rows the file may lose.
+    pub rows_percent: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

@@ -44,7 +44,8 @@ pub struct Profile {
     pub phone_format: PhoneFormat,
     /// Rows per file (header not counted); larger outputs are split.
     pub max_rows: usize,
-    /// Bytes per file; larger outputs are split.
+    /// Bytes per file; larger outputs are split (default: no limit).
+    #[serde(default = "no_byte_limit")]
     pub max_bytes: u64,
     /// Records one merge call can take (Salesforce: 3), for `--merge-plan`.
     pub merge_batch: Option<usize>,
@@ -55,6 +56,11 @@ pub struct Profile {
     pub opt_out_list: Option<String>,
     #[serde(rename = "field")]
     pub fields: Vec<Field>,
+}
+
+/// A profile without `max-bytes` never splits by size.
+fn no_byte_limit() -> u64 {
+    u64::MAX
 }
 
 /// One import column.
@@ -294,6 +300,13 @@ mod tests {
             .to_string();
         assert!(err.contains("date-format"), "{err}");
         assert!(Profile::load("nosuchcrm").is_err());
+    }
+
+    #[test]
+    fn a_user_profile_need_not_give_max_bytes() {
+        let text = "name='x'\nencoding='utf-8'\ndate-format='%Y-%m-%d'\nphone-format='e164'\nmax-rows=10\n[[field]]\nheader='A'\nrole='email'";
+        let profile = Profile::parse(text, Path::new("p.toml")).unwrap();
+        assert_eq!(profile.max_bytes, u64::MAX);
     }
 
     #[test]

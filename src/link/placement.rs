@@ -391,24 +391,47 @@ impl Placed {
                     (true, Target::New(_)) => Placement::New,
                     _ => placement,
                 };
+                // The weight of this record against matching row `other`,
+                // and the fields that made it.
+                let mut explain = |row: usize, other: usize| {
+                    let mut weights = vec![0.0; outcome.kinds.len()];
+                    let weight = scorer.score(row, other, &mut levels, |f, w| weights[f] = w);
+                    let fields: Vec<(&str, &str, f64)> = outcome
+                        .kinds
+                        .iter()
+                        .enumerate()
+                        .map(|(f, k)| {
+                            let level = compare::level_names(*k)[levels[f] as usize];
+                            (k.name(), level, weights[f])
+                        })
+                        .collect();
+                    (weight, super::explanation(&fields, 4))
+                };
                 let (probability, mut why) = match (as_placed, target) {
                     (Placement::Attached, Target::Master(m)) => {
+                        let (weight, why) = explain(master.rows + fresh_index[&r], m);
+                        (format!("{:.6}", matching::probability(weight)), why)
+                    }
+                    (Placement::New, Target::New(n)) if self.new_entities[n].1.len() > 1 => {
+                        // A new entity of several batch records: the member
+                        // this one resembles most, and why.
                         let row = master.rows + fresh_index[&r];
-                        let mut weights = vec![0.0; outcome.kinds.len()];
-                        let weight = scorer.score(row, m, &mut levels, |f, w| weights[f] = w);
-                        let fields: Vec<(&str, &str, f64)> = outcome
-                            .kinds
+                        let best = self.new_entities[n]
+                            .1
                             .iter()
-                            .enumerate()
-                            .map(|(f, k)| {
-                                let level = compare::level_names(*k)[levels[f] as usize];
-                                (k.name(), level, weights[f])
+                            .filter(|&&other| other != r)
+                            .map(|&other| {
+                                let (weight, why) = explain(row, master.rows + fresh_index[&other]);
+                                (weight, other, why)
                             })
-                            .collect();
-                        (
-                            format!("{:.6}", matching::probability(weight)),
-                            super::explanation(&fields, 4),
-                        )
+                            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+                        match best {
+                            Some((weight, other, why)) => (
+                                format!("{:.6}", matching::probability(weight)),
+                                format!("new entity with {}: {why}", records.ids[other]),
+                            ),
+                            None => (String::new(), String::new()),
+                        }
                     }
                     (Placement::New, _) => (
                         outcome.clusters.best_probability[master.rows + fresh_index[&r]]

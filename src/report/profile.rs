@@ -90,8 +90,8 @@ pub fn text(profile: &Profile) -> String {
         .clamp(6, 28);
     let _ = writeln!(
         out,
-        "{:<name_width$}  {:<11}  {:>8}  {:>8}  {:>9}  {:>9}  TOP VALUE",
-        "COLUMN", "ROLE", "COMPLETE", "VALID", "DISTINCT", "TO CLEAN"
+        "{:<name_width$}  {:<11}  {:<7}  {:>8}  {:>8}  {:>9}  {:>9}  TOP VALUE",
+        "COLUMN", "ROLE", "FROM", "COMPLETE", "VALID", "DISTINCT", "TO CLEAN"
     );
     for column in &profile.columns {
         let top = column
@@ -101,9 +101,10 @@ pub fn text(profile: &Profile) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:<name_width$}  {:<11}  {:>8}  {:>8}  {:>9}  {:>9}  {}",
+            "{:<name_width$}  {:<11}  {:<7}  {:>8}  {:>8}  {:>9}  {:>9}  {}",
             clip(&column.name, name_width),
             column.role,
+            column.role_source,
             pct(Some(column.completeness)),
             pct(column.validity),
             column.distinct,
@@ -179,6 +180,35 @@ pub fn compare(old: &Profile, new: &Profile) -> Vec<Change> {
         }
     }
     changes
+}
+
+/// The changes that got worse by more than `tolerance` allows (see
+/// [`crate::config::Tolerances`]).
+pub fn regressions<'a>(
+    changes: &'a [Change],
+    tolerance: &crate::config::Tolerances,
+) -> Vec<&'a Change> {
+    changes
+        .iter()
+        .filter(|c| c.verdict == "worse")
+        .filter(|c| {
+            let worsening = (c.new - c.old).abs();
+            match c.metric {
+                "rows" => {
+                    let percent = if c.old > 0.0 {
+                        100.0 * worsening / c.old
+                    } else {
+                        0.0
+                    };
+                    percent > tolerance.rows_percent.unwrap_or(0.0)
+                }
+                "duplicate rate %" => worsening > tolerance.duplicate_rate.unwrap_or(0.0),
+                "completeness %" => worsening > tolerance.completeness.unwrap_or(0.0),
+                "validity %" => worsening > tolerance.validity.unwrap_or(0.0),
+                _ => true,
+            }
+        })
+        .collect()
 }
 
 /// The comparison as text: what got worse first, then what got better.

@@ -77,7 +77,15 @@ pub const SEGMENTS: &[(&str, &str)] = &[
     ),
     ("hibernating", "not bought for a long time: R ≤ 2"),
     ("regular", "everyone else"),
+    (
+        "no-purchase-date",
+        "no last-purchase date: recency unknown, so not scored into a segment",
+    ),
 ];
+
+/// The segment of a customer with no last-purchase date: without recency
+/// no RFM segment is honest (at-risk means "used to buy, not lately").
+pub const NO_PURCHASE_DATE: &str = "no-purchase-date";
 
 /// The segment key of a customer's scores.
 pub fn segment(s: Scores) -> &'static str {

@@ -4,7 +4,7 @@
 //! carry recency, frequency and money is the rule file's `[segment]`, else
 //! found once by header meaning (`schema::meaning`).
 
-use super::{number, quintile_scores, segment, Dimension, Scores, SEGMENTS};
+use super::{number, quintile_scores, segment, Dimension, Scores, NO_PURCHASE_DATE, SEGMENTS};
 use crate::config::SegmentOptions;
 use crate::schema::{meaning, Role};
 use crate::table::{Column, Table};
@@ -149,7 +149,10 @@ pub fn score(
             frequency: f[row],
             monetary: m[row],
         };
-        let name = name_of(segment(scores));
+        let name = match days[row] {
+            Some(_) => name_of(segment(scores)),
+            None => name_of(NO_PURCHASE_DATE),
+        };
         added[0].push(&days[row].map_or(String::new(), |d| (d as i64).to_string()));
         added[1].push(&scores.recency.to_string());
         added[2].push(&scores.frequency.to_string());

@@ -62,7 +62,8 @@ pub(super) fn evaluate(check: &Check, input: &Input<'_>) -> Evaluation {
         Kind::Freshness {
             column: name,
             max_age_days,
-        } => freshness(input, column(name), *max_age_days),
+            as_of,
+        } => freshness(input, column(name), *max_age_days, *as_of),
     }
 }
 
@@ -360,18 +361,24 @@ fn duplicates(input: &Input<'_>) -> Evaluation {
     (rows, failures.len(), Some(detail), failures)
 }
 
-fn freshness(input: &Input<'_>, c: usize, max_age_days: u32) -> Evaluation {
+fn freshness(
+    input: &Input<'_>,
+    c: usize,
+    max_age_days: u32,
+    pinned: Option<chrono::NaiveDate>,
+) -> Evaluation {
+    let as_of = pinned.unwrap_or(input.as_of);
     let normalized = &input.normalized.columns[c];
     let newest = normalized.iter().filter_map(iso_date).max();
     let evaluated = normalized.iter().filter(|v| !v.is_empty()).count();
     let (failing, detail) = match newest {
         None => (1, "no date in the column".to_string()),
         Some(date) => {
-            let age = (input.as_of - date).num_days();
+            let age = (as_of - date).num_days();
             let failing = usize::from(age > i64::from(max_age_days));
             (
                 failing,
-                format!("newest {date}, {age} day(s) before {}", input.as_of),
+                format!("newest {date}, {age} day(s) before {as_of}"),
             )
         }
     };

@@ -217,6 +217,9 @@ pub enum Kind {
     Freshness {
         column: String,
         max_age_days: u32,
+        /// The day ages are measured from, when the rule file pins one
+        /// (else the run's `as_of`: `--as-of` or today).
+        as_of: Option<chrono::NaiveDate>,
     },
 }
 

@@ -139,9 +139,14 @@ fn with_columns(kind: &Kind, columns: &[String]) -> Kind {
             max,
             measure,
         },
-        Kind::Freshness { max_age_days, .. } => Kind::Freshness {
+        Kind::Freshness {
+            max_age_days,
+            as_of,
+            ..
+        } => Kind::Freshness {
             column: first(),
             max_age_days,
+            as_of,
         },
         other => other,
     }

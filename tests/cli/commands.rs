@@ -465,7 +465,7 @@ fn verbose_prints_roles_and_json_log_format() {
     let out = wd.run(&["-v", "normalize", "in.csv", "-o", "o.csv"]);
     let err = stderr_of(&out);
     assert!(
-        err.contains("contact") && err.contains("phone") && err.contains("Content"),
+        err.contains("contact") && err.contains("phone") && err.contains("(from content)"),
         "{err}"
     );
     let out = wd.run(&["--log-format", "json", "normalize", "in.csv", "-o", "o.csv"]);

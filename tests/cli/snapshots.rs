@@ -33,6 +33,8 @@ fn help_of_every_command() {
         Some("export"),
         Some("segment"),
         Some("run"),
+        Some("completions"),
+        Some("man"),
     ] {
         let args: Vec<&str> = command.into_iter().chain(["--help"]).collect();
         let name = format!("help_{}", command.unwrap_or("tidyrec"));

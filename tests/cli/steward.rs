@@ -373,3 +373,119 @@ fn the_nightly_pipeline_obeys_decisions_in_dedupe_and_link_nights() {
     assert_ne!(fresh[split[0]], fresh[split[1]]);
     assert_eq!(fresh[join_a], fresh[join_b]);
 }
+
+#[test]
+fn completions_man_pages_and_a_version_with_its_commit() {
+    let w = Workdir::new();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = w.run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("dedupe") && text.contains("--review-below"),
+            "{shell}"
+        );
+    }
+    let out = w.run(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = w.run(&["man", "--dir", "man1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let page = std::fs::read_to_string(w.path("man1/tidyrec-dedupe.1")).unwrap();
+    assert!(page.contains(".TH tidyrec-dedupe") && page.contains("decisions"));
+    assert!(w.path("man1/tidyrec.1").exists());
+    let out = w.run(&["--version"]);
+    let version = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        version.starts_with(&format!("tidyrec {}", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+}
+
+#[test]
+fn profile_fails_on_a_regression_beyond_its_tolerance() {
+    let w = Workdir::new();
+    let good = "id,Email,Phone\n1,a@example.com,+14155550132\n2,b@example.com,+14155550133\n3,c@example.com,+14155550134\n4,d@example.com,+14155550135\n";
+    let worse = "id,Email,Phone\n1,a@example.com,+14155550132\n2,,+14155550133\n3,c@example.com,+14155550134\n4,d@example.com,+14155550135\n";
+    w.write("yesterday.csv", good);
+    w.write("today.csv", worse);
+    let run = |file: &str, extra: &[&str]| {
+        let mut args = vec!["profile", file, "--no-duplicates"];
+        args.extend_from_slice(extra);
+        w.run(&args)
+    };
+    assert_eq!(
+        run("yesterday.csv", &["--json", "old.json"]).status.code(),
+        Some(0)
+    );
+    // Without the flag a comparison only reports.
+    assert_eq!(
+        run("today.csv", &["--compare", "old.json"]).status.code(),
+        Some(0)
+    );
+    let out = run(
+        "today.csv",
+        &[
+            "--compare",
+            "old.json",
+            "--fail-on-regression",
+            "--json",
+            "new.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("Email completeness %"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("new.json")).unwrap()).unwrap();
+    assert_eq!(report["regressions"].as_array().unwrap().len(), 1);
+    // The same file again: nothing got worse.
+    let out = run(
+        "yesterday.csv",
+        &["--compare", "old.json", "--fail-on-regression"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    // A tolerance of 30 points lets a 25-point drop pass.
+    w.write("rules.toml", "[profile.tolerance]\ncompleteness = 30\n");
+    let out = run(
+        "today.csv",
+        &[
+            "--compare",
+            "old.json",
+            "--fail-on-regression",
+            "--rules",
+            "rules.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}
+
+#[test]
+fn the_validate_fixture_passes_on_any_day() {
+    // The freshness check pins its own `as-of`: no --as-of needed.
+    let w = Workdir::new();
+    let out = w.run(&[
+        "validate",
+        fixture("validate/contacts.csv").to_str().unwrap(),
+        "--rules",
+        fixture("validate/pass.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}
+
+#[test]
+fn customers_without_a_purchase_date_are_not_at_risk() {
+    let w = Workdir::new();
+    w.write(
+        "golden.csv",
+        "id,Last Purchase Date,Orders,Lifetime Value\n\
+         1,2024-05-01,9,900\n2,2024-01-01,8,800\n3,,7,700\n4,2023-01-01,1,10\n5,2024-04-01,2,20\n",
+    );
+    let out = w.run(&["segment", "golden.csv", "-o", "segments.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (headers, rows) = records(&w.path("segments.csv"));
+    let segment = column(&headers, &rows, "segment");
+    assert_eq!(segment[2], "no-purchase-date");
+    assert!(segment
+        .iter()
+        .enumerate()
+        .all(|(r, s)| r == 2 || *s != "no-purchase-date"));
+}
