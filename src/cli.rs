@@ -241,11 +241,18 @@ pub fn main_exit_code() -> u8 {
             for cause in err.chain().skip(1) {
                 message.push_str(&format!("\n  caused by: {cause}"));
             }
+            let message = commands::unalias(&message);
             let message = crate::report::escape_terminal(&message).into_owned();
             if cli.global.log_format == LogFormat::Json {
                 eprintln!(
                     "{}",
-                    serde_json::json!({ "level": "error", "message": message })
+                    serde_json::json!({
+                        "ts": commands::now_rfc3339(),
+                        "level": "error",
+                        "event": "error",
+                        "message": message,
+                        "exit_code": 2,
+                    })
                 );
             } else {
                 eprintln!("{message}");

@@ -450,15 +450,29 @@ fn log_outcome(
             rule.rule, rule.oversized_blocks, max_block, rule.records_in_oversized_blocks
         ));
     }
-    log.info(&format!(
-        "{records} records → {} entities ({duplicates} duplicate records; {} candidate pairs, {} above {}) in {:.2}s → {}",
-        outcome.clusters.count,
-        outcome.stats.candidate_pairs,
-        outcome.stats.matched_pairs,
-        threshold,
-        started.elapsed().as_secs_f64(),
-        output_path.display()
-    ));
+    log.event(
+        "info",
+        "deduplicated",
+        &format!(
+            "{records} records → {} entities ({duplicates} duplicate records; {} candidate pairs, {} above {}) in {:.2}s → {}",
+            outcome.clusters.count,
+            outcome.stats.candidate_pairs,
+            outcome.stats.matched_pairs,
+            threshold,
+            started.elapsed().as_secs_f64(),
+            output_path.display()
+        ),
+        serde_json::json!({
+            "records": records,
+            "entities": outcome.clusters.count,
+            "duplicate_records": duplicates,
+            "candidate_pairs": outcome.stats.candidate_pairs,
+            "matched_pairs": outcome.stats.matched_pairs,
+            "threshold": threshold,
+            "seconds": started.elapsed().as_secs_f64(),
+            "output": output_path,
+        }),
+    );
     if outcome.clusters.refused_links > 0 {
         log.info(&format!(
             "{} link(s) above the threshold were not followed: they would have joined records that do not match each other",

@@ -251,11 +251,16 @@ pub(crate) fn link(
         if let Some(path) = &config.steward.review_html {
             write::atomic(path, |out| out.write_all(page.as_bytes()))?;
         }
-        log.info(&format!(
-            "review: {} pair(s) to look at (match probability from {} up, not merged)",
-            table.row_count(),
-            config.steward.band().unwrap_or_default()
-        ));
+        log.event(
+            "info",
+            "review",
+            &format!(
+                "review: {} pair(s) to look at (match probability from {} up, not merged)",
+                table.row_count(),
+                config.steward.band().unwrap_or_default()
+            ),
+            serde_json::json!({ "pairs": table.row_count() }),
+        );
     }
     super::write_rejects(&config.rejects, &read.rejects, read.table.row_count(), log)?;
     if let Some(path) = &config.save_model {
@@ -285,7 +290,10 @@ pub(crate) fn link(
     }
     log.timings(&timings);
     let o = &linked.outcome;
-    log.info(&format!(
+    log.event(
+        "info",
+        "linked",
+        &format!(
         "{} records → {} attached to existing entities, {} already known, {}{} in {} new entities ({} entities updated) in {:.2}s → {}",
         o.batch_records,
         o.attached_records,
@@ -301,7 +309,9 @@ pub(crate) fn link(
         o.entities_updated,
         started.elapsed().as_secs_f64(),
         config.output.display()
-    ));
+    ),
+        serde_json::to_value(o).unwrap_or_default(),
+    );
     Ok(linked)
 }
 

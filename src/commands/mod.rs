@@ -114,6 +114,33 @@ pub(crate) fn note_read(log: &Log, path: &Path, read: &crate::io::ReadOutcome) {
     }
 }
 
+/// A path shown in messages under another name: a pipeline's staging
+/// directory is shown as its output directory (where the files will be),
+/// never as the private folder a steward cannot find after the run.
+static PATH_ALIAS: std::sync::RwLock<Option<(String, String)>> = std::sync::RwLock::new(None);
+
+/// Shows `from` as `to` in every later message and error.
+pub(crate) fn alias_path(from: &Path, to: &Path) {
+    if let Ok(mut alias) = PATH_ALIAS.write() {
+        *alias = Some((from.display().to_string(), to.display().to_string()));
+    }
+}
+
+/// `message` with an aliased path replaced (see [`alias_path`]).
+pub(crate) fn unalias(message: &str) -> std::borrow::Cow<'_, str> {
+    match PATH_ALIAS.read().ok().as_deref().and_then(Option::as_ref) {
+        Some((from, to)) if message.contains(from.as_str()) => {
+            message.replace(from.as_str(), to).into()
+        }
+        _ => message.into(),
+    }
+}
+
+/// Now, for JSON log lines (UTC, milliseconds).
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// Exit status of a command that ran to the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -183,11 +210,76 @@ impl Log {
         }
     }
 
-    /// Phase timings, one line each, at `--verbose`.
+    /// Phase timings at `--verbose`: a line each as text, one `timings`
+    /// event (seconds per phase) as JSON.
     pub fn timings(&self, timings: &[(&str, std::time::Duration)]) {
+        if !self.verbose {
+            return;
+        }
+        if self.json {
+            let seconds: serde_json::Map<String, serde_json::Value> = timings
+                .iter()
+                .map(|(phase, time)| {
+                    let s = (time.as_secs_f64() * 1000.0).round() / 1000.0;
+                    (phase.to_string(), s.into())
+                })
+                .collect();
+            self.emit_event(
+                "debug",
+                "timings",
+                "",
+                serde_json::json!({ "seconds": seconds }),
+            );
+            return;
+        }
         for (phase, time) in timings {
             self.detail(&format!("  {phase:<18} {:>8.2}s", time.as_secs_f64()));
         }
+    }
+
+    /// A named event with machine-readable fields: as text, `message`
+    /// (shown like `info`, or like `warn` for level `warn`); as JSON, one
+    /// object with `ts`, `level`, `event`, `message` and the fields.
+    pub fn event(&self, level: &str, event: &str, message: &str, fields: serde_json::Value) {
+        let shown = match level {
+            "warn" => !self.quiet,
+            "debug" => self.verbose,
+            // A pipeline step's info is a detail (see `info`).
+            _ if self.step => self.verbose,
+            _ => !self.quiet,
+        };
+        if !shown {
+            return;
+        }
+        let level = if level == "info" && self.step {
+            "debug"
+        } else {
+            level
+        };
+        if self.json {
+            self.emit_event(level, event, message, fields);
+        } else {
+            self.emit(level, message);
+        }
+    }
+
+    fn emit_event(&self, level: &str, event: &str, message: &str, fields: serde_json::Value) {
+        let mut line = serde_json::json!({
+            "ts": now_rfc3339(),
+            "level": level,
+            "event": event,
+        });
+        if !message.is_empty() {
+            line["message"] = crate::report::escape_terminal(&unalias(message))
+                .into_owned()
+                .into();
+        }
+        if let serde_json::Value::Object(fields) = fields {
+            for (k, v) in fields {
+                line[k] = v;
+            }
+        }
+        eprintln!("{line}");
     }
 
     pub fn warn(&self, message: &str) {
@@ -199,10 +291,15 @@ impl Log {
     fn emit(&self, level: &str, message: &str) {
         // JSON escapes control characters itself; text must not pass a
         // header's escape sequence to the terminal.
-        let message = &crate::report::escape_terminal(message);
+        let message = unalias(message);
+        let message = &crate::report::escape_terminal(&message);
         if self.json {
-            let line = serde_json::json!({ "level": level, "message": message });
-            eprintln!("{line}");
+            let event = if level == "warn" {
+                "warning"
+            } else {
+                "message"
+            };
+            self.emit_event(level, event, message, serde_json::Value::Null);
         } else if level == "warn" {
             eprintln!("warning: {message}");
         } else {

@@ -104,7 +104,7 @@ pub fn note(log: &Log, decisions: &Decisions, applied: Applied) -> serde_json::V
         count(Effect::Separated),
         count(Effect::AlreadyApart),
     );
-    log.info(&format!(
+    let line = format!(
         "decisions: {} from `{}` ({same} same, {different} different): {joined} joined, {separated} kept apart, {apart} already apart{}{}",
         decisions.list.len(),
         decisions.path.display(),
@@ -114,7 +114,7 @@ pub fn note(log: &Log, decisions: &Decisions, applied: Applied) -> serde_json::V
         } else {
             String::new()
         },
-    ));
+    );
     let mut effects = Vec::new();
     for (d, effect) in applied.rows.iter().zip(applied.effects) {
         let decision = &decisions.list[d.index];
@@ -141,7 +141,7 @@ pub fn note(log: &Log, decisions: &Decisions, applied: Applied) -> serde_json::V
             "effect": effect,
         }));
     }
-    json!({
+    let summary = json!({
         "file": decisions.path.display().to_string(),
         "read": decisions.list.len(),
         "undecided_rows": decisions.undecided,
@@ -154,7 +154,13 @@ pub fn note(log: &Log, decisions: &Decisions, applied: Applied) -> serde_json::V
         "already_apart": apart,
         "links_refused": applied.links_refused,
         "applied": effects,
-    })
+    });
+    let mut fields = summary.clone();
+    if let Some(map) = fields.as_object_mut() {
+        map.remove("applied");
+    }
+    log.event("info", "decisions", &line, fields);
+    summary
 }
 
 /// Writes the review CSV and page that `args` asks for; returns how many
@@ -174,11 +180,16 @@ pub fn write_files(
         write::atomic(path, |out| out.write_all(page.as_bytes()))?;
     }
     if args.band().is_some() {
-        log.info(&format!(
-            "review: {} pair(s) to look at (match probability from {} up, not merged)",
-            pairs.len(),
-            args.review_below.unwrap_or(DEFAULT_REVIEW_BELOW)
-        ));
+        log.event(
+            "info",
+            "review",
+            &format!(
+                "review: {} pair(s) to look at (match probability from {} up, not merged)",
+                pairs.len(),
+                args.review_below.unwrap_or(DEFAULT_REVIEW_BELOW)
+            ),
+            json!({ "pairs": pairs.len() }),
+        );
     }
     Ok(pairs.len())
 }

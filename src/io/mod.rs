@@ -172,6 +172,40 @@ pub fn read_delimited(
     delimited::read(path, bytes, options)
 }
 
+/// The header of a file, read without loading it: a delimited file's first
+/// mebibyte (cut after its last line break), a Parquet or XLSX file whole
+/// (their readers need the file; they are compact). For checks that only
+/// need column names, such as `run --dry-run`.
+pub fn read_headers(path: &Path, options: &ReadOptions) -> Result<Vec<String>, ReadError> {
+    const PREFIX: u64 = 1 << 20;
+    let format = Format::from_path(path);
+    let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= PREFIX);
+    if matches!(format, Format::Parquet | Format::Xlsx) || small || path == Path::new("-") {
+        return read(path, options).map(|r| r.table.headers);
+    }
+    let io_err = |error| ReadError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
+    let mut bytes = Vec::with_capacity(PREFIX as usize);
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, PREFIX), &mut bytes)
+        .map_err(io_err)?;
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if let Some(end) = bytes.iter().rposition(|&b| b == b'\n') {
+        // UTF-16 keeps whole code units: the newline's other byte too.
+        let end = if utf16 { (end + 2) & !1 } else { end + 1 };
+        bytes.truncate(end.min(bytes.len()));
+    }
+    let mut options = options.clone();
+    // The last line of the prefix may be cut inside a quoted field.
+    options.lenient = true;
+    if format == Format::Tsv && options.delimiter.is_none() {
+        options.delimiter = Some(b'\t');
+    }
+    delimited::read_owned(path, bytes, &options).map(|r| r.table.headers)
+}
+
 fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
     let io_err = |error| ReadError::Io {
         path: path.to_path_buf(),

@@ -123,7 +123,7 @@ fn group_digits(n: usize) -> String {
     out
 }
 
-fn threshold_text(check: &Check) -> String {
+pub fn threshold_text(check: &Check) -> String {
     match check.kind {
         validate::Kind::RowCount { min, max } => match (min, max) {
             (Some(low), Some(high)) => format!("{low} … {high} rows"),
@@ -136,7 +136,7 @@ fn threshold_text(check: &Check) -> String {
     }
 }
 
-fn columns_text(check: &Check) -> String {
+pub fn columns_text(check: &Check) -> String {
     check.kind.columns().join(", ")
 }
 

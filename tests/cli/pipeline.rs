@@ -557,7 +557,7 @@ fn failed_checks_stop_the_run_and_publish_nothing() {
     );
     let output = wd.run(&["run", "nightly.toml"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
-    assert!(stderr_of(&output).contains("nothing published"));
+    assert!(stderr_of(&output).contains("nothing else published"));
     assert!(published(&wd) == good, "a stopped run changed the outputs");
     let log = std::fs::read_to_string(wd.path("out/runs.log")).unwrap();
     assert!(

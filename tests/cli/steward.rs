@@ -489,3 +489,127 @@ fn customers_without_a_purchase_date_are_not_at_risk() {
         .enumerate()
         .all(|(r, s)| r == 2 || *s != "no-purchase-date"));
 }
+
+/// The demo pipeline in `wd`, its checks extended by `extra_checks`.
+fn demo_pipeline_with(wd: &Workdir, extra_checks: &str) {
+    for name in [
+        "nightly.toml",
+        "webshop.csv",
+        "callcentre.csv",
+        "checks.toml",
+        "segments-zh.toml",
+    ] {
+        std::fs::copy(fixture(&format!("pipeline/{name}")), wd.path(name)).unwrap();
+    }
+    let checks = std::fs::read_to_string(wd.path("checks.toml")).unwrap() + extra_checks;
+    wd.write("checks.toml", checks);
+}
+
+#[test]
+fn a_stopped_night_names_its_failed_check_and_publishes_its_report() {
+    let wd = Workdir::new();
+    demo_pipeline_with(
+        &wd,
+        "\n[[check]]\nname = \"company filled\"\ntype = \"not-empty-percent\"\ncolumn = \"Company\"\nmin-percent = 95\n",
+    );
+    let out = wd.run(&["run", "nightly.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("check failed: `company filled` (Company)"),
+        "{err}"
+    );
+    let log = std::fs::read_to_string(wd.path("out/runs.log")).unwrap();
+    assert!(
+        log.contains("status=stopped") && log.contains("company filled"),
+        "{log}"
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(wd.path("out/validation.failed.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["summary"]["failed"], 1, "{report}");
+    assert!(!wd.path("out/golden.csv").exists());
+    // Fixed: the next night publishes, and the stale failed report goes.
+    demo_pipeline_with(&wd, "");
+    let out = wd.run(&["run", "nightly.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(!wd.path("out/validation.failed.json").exists());
+    assert!(wd.path("out/golden.csv").exists());
+}
+
+#[test]
+fn dry_run_resolves_every_named_column_and_reports_all_problems() {
+    let wd = Workdir::new();
+    demo_pipeline_with(
+        &wd,
+        "\n[[check]]\ntype = \"required\"\ncolumn = \"Emial\"\n",
+    );
+    let config = std::fs::read_to_string(wd.path("nightly.toml"))
+        .unwrap()
+        .replace(
+            "\"Given Name\" = \"First Name\"",
+            "\"Givn Name\" = \"First Name\"",
+        );
+    wd.write("nightly.toml", config);
+    let out = wd.run(&["run", "nightly.toml", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains("2 problem(s)"), "{err}");
+    assert!(err.contains("rename names column `Givn Name`"), "{err}");
+    assert!(err.contains("column `Emial`"), "{err}");
+    assert!(!wd.path("out").exists() || !wd.path("out/golden.csv").exists());
+}
+
+#[test]
+fn json_logs_are_events_with_fields_and_the_run_log_keeps_one_format() {
+    let wd = Workdir::new();
+    demo_pipeline_with(&wd, "");
+    let out = wd.run(&["run", "nightly.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let out = wd.run(&["--log-format", "json", "-v", "run", "nightly.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let mut events = BTreeSet::new();
+    for line in stderr_of(&out).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("one JSON object a line");
+        assert!(v["ts"].is_string() && v["level"].is_string(), "{line}");
+        events.insert(v["event"].as_str().unwrap().to_string());
+        if v["event"] == "gathered" {
+            assert_eq!(v["records"], 400);
+        }
+        if v["event"] == "timings" {
+            assert!(v["seconds"]["total"].is_number(), "{line}");
+        }
+    }
+    for event in [
+        "gathered",
+        "validated",
+        "linked",
+        "exported",
+        "published",
+        "timings",
+    ] {
+        assert!(events.contains(event), "{event} missing from {events:?}");
+    }
+    // The run log was started as text: it stays text.
+    let log = std::fs::read_to_string(wd.path("out/runs.log")).unwrap();
+    assert!(log.lines().all(|l| !l.starts_with('{')), "{log}");
+    assert_eq!(log.lines().count(), 2);
+}
+
+#[test]
+fn pipeline_messages_never_show_the_staging_folder() {
+    let wd = Workdir::new();
+    wd.write("leads.csv", "Lead Source,Orders\nWeb,3\nAd,4\n");
+    wd.write(
+        "p.toml",
+        "[pipeline]\nname = \"p\"\noutput-dir = \"out\"\n[[input]]\nsource = \"x\"\npath = \"leads.csv\"\n[match]\nmode = \"dedupe\"\n",
+    );
+    let out = wd.run(&["run", "p.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains("no column to match on"), "{err}");
+    assert!(!err.contains(".tidyrec-staging"), "{err}");
+    let log = std::fs::read_to_string(wd.path("out/runs.log")).unwrap();
+    assert!(!log.contains(".tidyrec-staging"), "{log}");
+}

@@ -97,22 +97,48 @@ pub fn run(args: &RunArgs, log: &Log, progress: &dyn Progress) -> Result<Status>
                 None,
             )?;
             if stopped {
-                log.warn(&format!(
-                    "pipeline `{name}`: a validation check failed and stop-on-failure is set: nothing published; the previous outputs in `{}` are unchanged",
-                    pipeline.output_dir.display()
-                ));
-            } else {
-                log.info(&format!(
-                    "pipeline `{name}`: {} output file(s) published to `{}` in {:.2}s",
-                    published.len(),
+                log.event("warn", "stopped", &format!(
+                    "pipeline `{name}`: {} and stop-on-failure is set: nothing else published, the previous outputs in `{}` are unchanged; the failing checks' report is `{}`",
+                    done.line["failed_checks"]
+                        .as_str()
+                        .map_or("a validation check failed".to_string(), |f| format!("check(s) failed: {f}")),
                     pipeline.output_dir.display(),
-                    started.elapsed().as_secs_f64()
-                ));
+                    done.line["report"].as_str().unwrap_or_default()
+                ), json!({
+                    "pipeline": name,
+                    "output_dir": pipeline.output_dir,
+                    "failed_report": done.line["report"],
+                    "seconds": started.elapsed().as_secs_f64(),
+                }));
+            } else {
+                // A failed report from an earlier stopped run is stale now.
+                if let Some(v) = &pipeline.config.validate {
+                    let _ = std::fs::remove_file(
+                        pipeline.output_dir.join(failed_report_name(&v.report)),
+                    );
+                }
+                log.event(
+                    "info",
+                    "published",
+                    &format!(
+                        "pipeline `{name}`: {} output file(s) published to `{}` in {:.2}s",
+                        published.len(),
+                        pipeline.output_dir.display(),
+                        started.elapsed().as_secs_f64()
+                    ),
+                    json!({
+                        "pipeline": name,
+                        "status": state,
+                        "files": published.len(),
+                        "output_dir": pipeline.output_dir,
+                        "seconds": started.elapsed().as_secs_f64(),
+                    }),
+                );
             }
             Ok(done.status)
         }
         Err(err) => {
-            let message = format!("{err:#}");
+            let message = crate::commands::unalias(&format!("{err:#}")).into_owned();
             // The log line is best effort: the error itself is what matters.
             let _ = append_log(
                 &log_path,
@@ -190,6 +216,7 @@ fn execute(
     // Steps report in the pipeline's words; their own lines are details.
     let step_log = log.for_step();
     let staging = Staging::new(&pipeline.output_dir)?;
+    crate::commands::alias_path(&staging.dir, &pipeline.output_dir);
     let work = staging.work()?;
     let mut timings: Vec<(&str, std::time::Duration)> = Vec::new();
     let mut status = Status::Success;
@@ -219,12 +246,33 @@ fn execute(
         timings.push(("validate", step.elapsed()));
         if outcome == Status::Failed {
             status = Status::Failed;
+            let failed: Vec<String> = validation["failed_checks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(failed_check_text)
+                .collect();
             if v.stop_on_failure {
+                // The report is what the steward needs most: publish it
+                // beside the last good outputs, under its own name.
+                let failed_report = failed_report_name(&v.report);
+                let published = pipeline.output_dir.join(&failed_report);
+                std::fs::copy(staging.path(&v.report)?, &published).with_context(|| {
+                    format!(
+                        "cannot write the failed validation report `{}`",
+                        published.display()
+                    )
+                })?;
                 return Ok(Executed {
                     staging,
                     status,
                     stop: true,
-                    line: json!({ "records": records, "checks": "failed" }),
+                    line: json!({
+                        "records": records,
+                        "checks": "failed",
+                        "failed_checks": failed.join("; "),
+                        "report": failed_report,
+                    }),
                 });
             }
         }
@@ -283,6 +331,33 @@ fn execute(
     })
 }
 
+/// Whether the run log is JSON lines: an existing log keeps the format of
+/// its first line (one format per file, whatever `--log-format` says now);
+/// a new one follows `--log-format`.
+fn log_is_json(path: &Path, log: &Log) -> bool {
+    use std::io::BufRead;
+    let first = std::fs::File::open(path).ok().and_then(|file| {
+        std::io::BufReader::new(file)
+            .lines()
+            .map_while(Result::ok)
+            .find(|line| !line.trim().is_empty())
+    });
+    match first {
+        Some(line) => line.trim_start().starts_with('{'),
+        None => log.is_json(),
+    }
+}
+
+/// Where a stopped run's validation report goes in the output directory:
+/// `validation.json` → `validation.failed.json` (never one of the
+/// published set's names, so the last good set stays whole).
+fn failed_report_name(report: &str) -> String {
+    match report.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => format!("{stem}.failed.{ext}"),
+        _ => format!("{report}.failed"),
+    }
+}
+
 /// One line per run, appended: text, or JSON with `--log-format json`.
 #[allow(clippy::too_many_arguments)]
 fn append_log(
@@ -296,7 +371,7 @@ fn append_log(
     error: Option<&str>,
 ) -> Result<()> {
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let line = if log.is_json() {
+    let line = if log_is_json(path, log) {
         let mut entry = json!({
             "at": at,
             "pipeline": pipeline,
@@ -317,10 +392,14 @@ fn append_log(
         let mut text = format!("{at} pipeline={pipeline} status={state}");
         if let Value::Object(figures) = figures {
             for (k, v) in figures {
-                text.push_str(&format!(
-                    " {k}={}",
-                    v.as_str().map_or(v.to_string(), str::to_string)
-                ));
+                let value = v.as_str().map_or(v.to_string(), str::to_string);
+                // A value with spaces is quoted, so the line still splits
+                // into key=value pairs.
+                if value.contains(char::is_whitespace) || value.contains('"') {
+                    text.push_str(&format!(" {k}={value:?}"));
+                } else {
+                    text.push_str(&format!(" {k}={value}"));
+                }
             }
         }
         text.push_str(&format!(" published={published} seconds={seconds:.2}"));

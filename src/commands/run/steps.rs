@@ -129,11 +129,16 @@ pub(super) fn gather_step(
             input.file.display()
         ));
     }
-    log.info(&format!(
-        "gathered {} records from {} file(s)",
-        gathered.table.row_count(),
-        gathered.inputs.len()
-    ));
+    log.event(
+        "info",
+        "gathered",
+        &format!(
+            "gathered {} records from {} file(s)",
+            gathered.table.row_count(),
+            gathered.inputs.len()
+        ),
+        json!({ "records": gathered.table.row_count(), "files": gathered.inputs.len() }),
+    );
     Ok((gathered.inputs, gathered.table))
 }
 
@@ -197,21 +202,76 @@ pub(super) fn validate_step(
     } else {
         Status::Success
     };
-    log.info(&format!(
-        "validation {}: {} passed, {} warned, {failed} failed ({} checks, {})",
-        if failed == 0 { "passed" } else { "FAILED" },
-        count(crate::validate::Status::Pass),
-        count(crate::validate::Status::Warn),
-        validated.results.len(),
-        v.rules.display()
-    ));
+    log.event(
+        "info",
+        "validated",
+        &format!(
+            "validation {}: {} passed, {} warned, {failed} failed ({} checks, {})",
+            if failed == 0 { "passed" } else { "FAILED" },
+            count(crate::validate::Status::Pass),
+            count(crate::validate::Status::Warn),
+            validated.results.len(),
+            v.rules.display()
+        ),
+        json!({
+            "passed": count(crate::validate::Status::Pass),
+            "warned": count(crate::validate::Status::Warn),
+            "failed": failed,
+            "checks": validated.results.len(),
+            "rules": v.rules,
+        }),
+    );
+    // Each failed check by name, column, failing rows and threshold: in
+    // the run's messages, its log line and its summary.
+    let failures: Vec<Value> = validated
+        .checks
+        .iter()
+        .zip(&validated.results)
+        .filter(|(_, r)| r.status == crate::validate::Status::Fail)
+        .map(|(check, result)| {
+            json!({
+                "check": check.name,
+                "column": crate::report::validate::columns_text(check),
+                "failing": result.failing,
+                "evaluated": result.evaluated,
+                "threshold": crate::report::validate::threshold_text(check),
+            })
+        })
+        .collect();
+    for f in &failures {
+        log.event(
+            "warn",
+            "check_failed",
+            &format!("check failed: {}", failed_check_text(f)),
+            f.clone(),
+        );
+    }
     let summary = json!({
         "passed": outcome == Status::Success,
         "rules": v.rules,
         "report": v.report,
+        "failed_checks": failures,
         "summary": json.get("summary").cloned().unwrap_or(Value::Null),
     });
     Ok((summary, outcome))
+}
+
+/// One failed check in words: `"Company filled" (Company): 212 of 400
+/// rows failing, allowed ≥ 95%`.
+pub(super) fn failed_check_text(f: &Value) -> String {
+    let column = f["column"].as_str().unwrap_or_default();
+    format!(
+        "`{}`{}: {} of {} row(s) failing, allowed {}",
+        f["check"].as_str().unwrap_or_default(),
+        if column.is_empty() {
+            String::new()
+        } else {
+            format!(" ({column})")
+        },
+        f["failing"],
+        f["evaluated"],
+        f["threshold"].as_str().unwrap_or_default()
+    )
 }
 
 /// The exports and segments of the table the match step made (`output`;
@@ -287,10 +347,12 @@ pub(super) fn segment_step(
         step_log,
         progress,
     )?;
-    log.info(&format!(
-        "segmented {} customers → {}",
-        report.customers, s.file
-    ));
+    log.event(
+        "info",
+        "segmented",
+        &format!("segmented {} customers → {}", report.customers, s.file),
+        json!({ "customers": report.customers, "file": s.file }),
+    );
     Ok(serde_json::to_value(&report)?)
 }
 
@@ -360,14 +422,19 @@ pub(super) fn match_step(
                 outcome: linked,
                 ..
             } = crate::commands::link::link(&settings, batch, step_log, progress)?;
-            log.info(&format!(
-                "linked to the master: {} records attached, {} already known, {} in {} new entities; {} entities",
-                linked.attached_records,
-                linked.known_records,
-                linked.new_records,
-                linked.new_entities,
-                linked.entities
-            ));
+            log.event(
+                "info",
+                "linked",
+                &format!(
+                    "linked to the master: {} records attached, {} already known, {} in {} new entities; {} entities",
+                    linked.attached_records,
+                    linked.known_records,
+                    linked.new_records,
+                    linked.new_entities,
+                    linked.entities
+                ),
+                serde_json::to_value(&linked)?,
+            );
             Ok((
                 link_summary(&master, &linked),
                 golden,
@@ -393,10 +460,19 @@ pub(super) fn match_step(
                 progress,
             )?;
             let duplicates = deduped.records - deduped.entities;
-            log.info(&format!(
-                "deduplicated: {} records → {} entities ({duplicates} duplicate records)",
-                deduped.records, deduped.entities
-            ));
+            log.event(
+                "info",
+                "deduplicated",
+                &format!(
+                    "deduplicated: {} records → {} entities ({duplicates} duplicate records)",
+                    deduped.records, deduped.entities
+                ),
+                json!({
+                    "records": deduped.records,
+                    "entities": deduped.entities,
+                    "duplicate_records": duplicates,
+                }),
+            );
             let rate = if deduped.records == 0 {
                 0.0
             } else {
@@ -474,10 +550,15 @@ pub(super) fn export_all(
         } else {
             String::new()
         };
-        log.info(&format!(
-            "exported for {}: {} ({} rows{aside})",
-            e.target, e.file, outcome.rows
-        ));
+        log.event(
+            "info",
+            "exported",
+            &format!(
+                "exported for {}: {} ({} rows{aside})",
+                e.target, e.file, outcome.rows
+            ),
+            json!({ "target": e.target, "file": e.file, "rows": outcome.rows }),
+        );
         // Paths in the summary are the published ones, not the staging's.
         let mut entry = serde_json::to_value(&outcome)?;
         entry["file"] = json!(e.file);
