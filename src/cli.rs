@@ -4,7 +4,7 @@
 
 use crate::commands::{
     self, args::GlobalArgs, args::LogFormat, dedupe::DedupeArgs, export::ExportArgs,
-    features::FeaturesArgs, link::LinkArgs, merge::MergeArgs, model::ModelArgs,
+    features::FeaturesArgs, init::InitArgs, link::LinkArgs, merge::MergeArgs, model::ModelArgs,
     normalize::NormalizeArgs, profile::ProfileArgs, run::RunArgs, segment::SegmentArgs,
     validate::ValidateArgs, Log, Status,
 };
@@ -46,6 +46,14 @@ pub enum Command {
     /// cluster.
     #[command(after_help = crate::commands::dedupe::EXAMPLES)]
     Dedupe(DedupeArgs),
+    /// Write a starter rule file for an export: roles, options, checks.
+    ///
+    /// Infers each column's role (commented with where it came from, so
+    /// you confirm it), lists the normalize options, and writes checks by
+    /// role with thresholds from the data: `validate` with the file on the
+    /// same export exits 0, and fails when a later export gets worse.
+    #[command(after_help = crate::commands::init::EXAMPLES)]
+    Init(InitArgs),
     /// Check an export against the rules of a rule file (CI gate).
     ///
     /// Runs every [[check]] of the rule file (required, not-empty-percent,
@@ -224,6 +232,7 @@ pub fn main_exit_code() -> u8 {
         Command::Model(args) => commands::model::run(args, &log),
         Command::Run(args) => commands::run::run(args, &log, progress.as_ref()),
         Command::Segment(args) => commands::segment::run(args, &log, progress.as_ref()),
+        Command::Init(args) => commands::init::run(args, &log, progress.as_ref()),
         Command::Completions { shell } => {
             completions(*shell, &mut std::io::stdout().lock());
             Ok(Status::Success)

@@ -7,6 +7,7 @@ pub mod args;
 pub mod dedupe;
 pub mod export;
 pub mod features;
+pub mod init;
 pub mod link;
 pub mod merge;
 pub mod model;

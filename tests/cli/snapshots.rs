@@ -33,6 +33,7 @@ fn help_of_every_command() {
         Some("export"),
         Some("segment"),
         Some("run"),
+        Some("init"),
         Some("completions"),
         Some("man"),
     ] {

@@ -613,3 +613,63 @@ fn pipeline_messages_never_show_the_staging_folder() {
     let log = std::fs::read_to_string(wd.path("out/runs.log")).unwrap();
     assert!(!log.contains(".tidyrec-staging"), "{log}");
 }
+
+#[test]
+fn init_writes_a_rule_file_that_the_same_export_passes() {
+    let w = Workdir::new();
+    for (fixture_name, column, role) in [
+        ("pipeline/webshop.csv", "Email", "email"),
+        ("multilocale/contacts.csv", "", ""),
+        ("export/expected/fxiaoke.csv", "手机", "phone"),
+        ("export/expected/salesforce.csv", "MobilePhone", "phone"),
+        ("export/expected/hubspot.csv", "Email", "email"),
+    ] {
+        let input = fixture(fixture_name);
+        let input = input.to_str().unwrap();
+        let out = w.run(&["init", input, "-o", "rules.toml"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{fixture_name}: {}",
+            stderr_of(&out)
+        );
+        let text = std::fs::read_to_string(w.path("rules.toml")).unwrap();
+        let parsed: toml::Value = toml::from_str(&text).expect("valid TOML");
+        assert!(
+            !parsed["check"].as_array().unwrap().is_empty(),
+            "{fixture_name}"
+        );
+        if !column.is_empty() {
+            assert_eq!(
+                parsed["columns"][column]["role"].as_str(),
+                Some(role),
+                "{fixture_name}"
+            );
+        }
+        assert!(text.contains("# from "), "roles say where they came from");
+        let out = w.run(&["validate", input, "--rules", "rules.toml"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{fixture_name}: {}",
+            stderr_of(&out)
+        );
+    }
+    // A later export that lost its e-mails fails the same rules.
+    let webshop = fixture("pipeline/webshop.csv");
+    w.run(&["init", webshop.to_str().unwrap(), "-o", "rules.toml"]);
+    let (headers, rows) = records(&webshop);
+    let email = headers.iter().position(|h| h == "Email").unwrap();
+    let mut writer = csv::Writer::from_path(w.path("worse.csv")).unwrap();
+    writer.write_record(&headers).unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        let mut row = row.clone();
+        if i % 3 == 0 {
+            row[email] = String::new();
+        }
+        writer.write_record(&row).unwrap();
+    }
+    writer.flush().unwrap();
+    let out = w.run(&["validate", "worse.csv", "--rules", "rules.toml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+}
