@@ -196,6 +196,7 @@ pub fn deduplicate(
     };
 
     let merge_started = Instant::now();
+    progress.start("merge", matches.clusters.count as u64);
     let recency = merge::recency_column(&table.headers, roles);
     let survivorship = merge::survivorship_rules(&table.headers, roles, rules, recency.is_some());
     let golden = merge::merge(
@@ -207,6 +208,8 @@ pub fn deduplicate(
         roles,
         settings.keep_lineage,
     );
+    progress.advance(matches.clusters.count as u64);
+    progress.finish();
     let merge_time = merge_started.elapsed();
     Ok(Deduped {
         table,
@@ -245,4 +248,49 @@ pub fn golden_table(golden: &mut merge::Golden, ids: &[String]) -> Table {
         .extend(GOLDEN_COLUMNS.iter().map(|s| s.to_string()));
     table.columns.extend([cluster_id, count, member_ids]);
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Records the phases a run reports.
+    struct Phases(Mutex<Vec<String>>);
+
+    impl Progress for Phases {
+        fn start(&self, phase: &str, _: u64) {
+            self.0.lock().unwrap().push(phase.to_string());
+        }
+        fn advance(&self, _: u64) {}
+        fn finish(&self) {}
+    }
+
+    #[test]
+    fn every_long_phase_reports_progress() {
+        let rows: Vec<Vec<String>> = (0..40)
+            .map(|i| {
+                vec![
+                    format!("c{i}"),
+                    format!("person{}@example.com", i / 2),
+                    format!("Name{}", i / 2),
+                ]
+            })
+            .collect();
+        let rows: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let table = Table::from_rows(&["id", "email", "last_name"], &rows);
+        let roles = [Role::Id, Role::Email, Role::LastName];
+        let rules = RuleFile::default();
+        let settings = DedupeSettings::resolve(None, None, &rules, None, false);
+        let phases = Phases(Mutex::new(Vec::new()));
+        deduplicate(table, None, &roles, &[], &rules, &settings, &phases).unwrap();
+        let phases = phases.0.into_inner().unwrap();
+        for phase in ["blocking", "compare", "train", "score", "cluster", "merge"] {
+            assert!(phases.iter().any(|p| p == phase), "{phase} in {phases:?}");
+        }
+    }
 }

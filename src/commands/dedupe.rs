@@ -190,6 +190,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     let (threshold, max_block) = (settings.threshold, settings.max_block);
 
     let write_started = Instant::now();
+    progress.start("write", records as u64);
     let id_header = id_header.as_str();
     let csv_options = write::CsvOptions {
         bom: args.output.bom,
@@ -241,6 +242,8 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         }
         _ => None,
     };
+    progress.advance(records as u64);
+    progress.finish();
     let write_time = write_started.elapsed();
     let decisions_json = decisions.as_ref().map(|resolved| {
         steward::note(

@@ -1,5 +1,7 @@
 //! The command line's progress bar: an indicatif bar on stderr, drawn only
-//! on a terminal and never with `--quiet` or `--no-progress`.
+//! on a terminal and never with `--quiet` or `--no-progress`. Each phase
+//! (read, normalize, blocking, compare, train, score, cluster, merge,
+//! write) leaves one line: its count, rate and time.
 
 use crate::progress::{Progress, Silent};
 use std::sync::Mutex;
@@ -26,10 +28,19 @@ impl Bar {
 impl Progress for Bar {
     fn start(&self, phase: &str, total: u64) {
         let bar = indicatif::ProgressBar::new(total);
-        let style =
-            indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {percent:>3}% {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> ");
+        let style = indicatif::ProgressStyle::with_template(
+            "{msg:>10} [{bar:30}] {percent:>3}% {human_pos}/{human_len} {rate} {elapsed}",
+        )
+        .map(|style| {
+            style.with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{}/s", indicatif::HumanCount(state.per_sec() as u64));
+                },
+            )
+        })
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
         bar.set_style(style);
         bar.set_message(phase.to_string());
         if let Ok(mut slot) = self.bar.lock() {
@@ -48,7 +59,9 @@ impl Progress for Bar {
     fn finish(&self) {
         if let Ok(mut slot) = self.bar.lock() {
             if let Some(bar) = slot.take() {
-                bar.finish_and_clear();
+                // One line per phase stays on screen: what ran, how many,
+                // how fast.
+                bar.finish();
             }
         }
     }

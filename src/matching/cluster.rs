@@ -63,6 +63,9 @@ impl Effect {
     }
 }
 
+/// Links between two progress reports.
+const PROGRESS_STEP: usize = 1 << 16;
+
 /// Mean cross-group match probability needed to join two groups.
 const MIN_MEAN_PROBABILITY: f64 = 0.5;
 
@@ -79,6 +82,7 @@ pub fn cluster(
     threshold: f64,
     probability: impl Fn(usize, usize) -> f64,
     decisions: &[RowDecision],
+    progress: &dyn crate::progress::Progress,
 ) -> Clusters {
     let mut order: Vec<usize> = (0..links.len())
         .filter(|&i| links[i].2 >= threshold)
@@ -128,7 +132,11 @@ pub fn cluster(
             best[r as usize] = Some(1.0);
         }
     }
-    for &i in &order {
+    progress.start("cluster", order.len() as u64);
+    for (done, &i) in order.iter().enumerate() {
+        if done % PROGRESS_STEP == PROGRESS_STEP - 1 {
+            progress.advance(PROGRESS_STEP as u64);
+        }
         let (a, b, p) = links[i];
         let (ga, gb) = (group_of[a as usize], group_of[b as usize]);
         if ga == gb {
@@ -175,6 +183,7 @@ pub fn cluster(
             *slot = Some(slot.map_or(p, |q: f64| q.max(p)));
         }
     }
+    progress.finish();
     // Number clusters by their first row.
     let mut number: Vec<u32> = vec![0; rows];
     let mut next = 0u32;
@@ -313,6 +322,7 @@ impl Groups {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::progress::Silent;
 
     #[test]
     fn groups_list_members_in_joining_order() {
@@ -328,7 +338,7 @@ mod tests {
     #[test]
     fn components_are_numbered_by_first_row() {
         let links = [(1, 3, 0.99), (0, 2, 0.95), (2, 4, 0.2)];
-        let c = cluster(5, 0, &links, 0.9, |_, _| 0.99, &[]);
+        let c = cluster(5, 0, &links, 0.9, |_, _| 0.99, &[], &Silent);
         assert_eq!(c.cluster_of, vec![1, 2, 1, 2, 3]);
         assert_eq!(c.count, 3);
         assert_eq!(c.best_probability[4], None);
@@ -344,7 +354,7 @@ mod tests {
             (0, 2) => 0.97,
             _ => 0.96,
         };
-        let c = cluster(3, 0, &links, 0.9, probability, &[]);
+        let c = cluster(3, 0, &links, 0.9, probability, &[], &Silent);
         assert_eq!(c.cluster_of, vec![1, 2, 1]);
         assert_eq!(c.refused_links, 1);
     }
@@ -353,7 +363,7 @@ mod tests {
     fn two_anchored_entities_are_never_joined() {
         // 0 and 1 are master entities; 2 resembles both, 3 resembles 2.
         let links = [(0, 2, 0.99), (1, 2, 0.98), (2, 3, 0.97), (1, 3, 0.96)];
-        let c = cluster(4, 2, &links, 0.9, |_, _| 0.99, &[]);
+        let c = cluster(4, 2, &links, 0.9, |_, _| 0.99, &[], &Silent);
         assert_eq!(c.cluster_of, vec![1, 2, 1, 1]);
         assert_eq!(c.refused_links, 2);
     }
@@ -371,10 +381,10 @@ mod tests {
     fn a_different_pair_is_never_one_cluster_and_its_weaker_side_leaves() {
         // 0–1 strong, 1–2 weaker, 0–2 also linked: one cluster without decisions.
         let links = [(0, 1, 0.999), (1, 2, 0.995), (0, 2, 0.993), (3, 4, 0.99)];
-        let plain = cluster(5, 0, &links, 0.9, |_, _| 0.99, &[]);
+        let plain = cluster(5, 0, &links, 0.9, |_, _| 0.99, &[], &Silent);
         assert_eq!(plain.cluster_of, vec![1, 1, 1, 2, 2]);
         let apart = [decision(2, 0, Verdict::Different, 0)];
-        let c = cluster(5, 0, &links, 0.9, |_, _| 0.99, &apart);
+        let c = cluster(5, 0, &links, 0.9, |_, _| 0.99, &apart, &Silent);
         assert_eq!(c.cluster_of, vec![1, 1, 2, 3, 3]);
         assert_eq!(c.decision_effects, vec![Effect::Separated]);
         assert_eq!(c.refused_by_decisions, 2);
@@ -391,7 +401,7 @@ mod tests {
         ];
         // 0–2 joined by decision, so the scored 0–1 link would put 1 and 2
         // together: refused.
-        let c = cluster(5, 0, &links, 0.9, |_, _| 0.0001, &decisions);
+        let c = cluster(5, 0, &links, 0.9, |_, _| 0.0001, &decisions, &Silent);
         assert_eq!(c.cluster_of, vec![1, 2, 1, 3, 3]);
         assert_eq!(
             c.decision_effects,
@@ -409,7 +419,7 @@ mod tests {
             decision(0, 2, Verdict::Same, 1),
             decision(0, 1, Verdict::Same, 2),
         ];
-        let c = cluster(3, 0, &links, 0.9, |_, _| 0.0001, &conflict);
+        let c = cluster(3, 0, &links, 0.9, |_, _| 0.0001, &conflict, &Silent);
         assert_eq!(c.cluster_of, vec![1, 2, 1]);
         assert_eq!(
             c.decision_effects,

@@ -105,7 +105,7 @@ proptest! {
         let brute = cluster::cluster(n, 0, &links, threshold, |a, b| {
             let mut levels = vec![0u8; width];
             probability(scorer.score(a, b, &mut levels, |_, _| {}))
-        }, &[]);
+        }, &[], &crate::progress::Silent);
         prop_assert_eq!(&outcome.clusters.cluster_of, &brute.cluster_of);
     }
 }

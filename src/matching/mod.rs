@@ -308,7 +308,14 @@ pub fn run(
     let train_started = Instant::now();
     let model = match &settings.model {
         Some(model) => model.clone(),
-        None => train(features, &kinds, &rules, &candidates.samples, &levels),
+        None => train(
+            features,
+            &kinds,
+            &rules,
+            &candidates.samples,
+            &levels,
+            progress,
+        ),
     };
     let tf = TermFrequencies::count(features, &kinds);
     timings.push(("train", train_started.elapsed()));
@@ -334,21 +341,32 @@ pub fn run(
         let p = probability(weight);
         (p >= floor).then_some((a, b, p))
     };
-    let pair_levels = || pairs.par_iter().zip(levels.par_chunks(width.max(1)));
-    let (weights, links): (Vec<f64>, Vec<(u32, u32, f64)>) = if settings.keep_pairs {
-        let weights: Vec<f64> = pair_levels().map(weigh).collect();
-        let links = pairs
-            .iter()
-            .zip(weights.iter().copied())
-            .filter_map(link)
-            .collect();
-        (weights, links)
-    } else {
-        let links = pair_levels()
-            .filter_map(|pair| link((pair.0, weigh(pair))))
-            .collect();
-        (Vec::new(), links)
-    };
+    // Scored in slices so the bar moves; each slice in parallel, joined in
+    // order (the result is the same for any thread count).
+    const SLICE: usize = 1 << 20;
+    progress.start("score", pairs.len() as u64);
+    let mut weights: Vec<f64> = Vec::new();
+    let mut links: Vec<(u32, u32, f64)> = Vec::new();
+    for (slice, slice_levels) in pairs.chunks(SLICE).zip(levels.chunks(SLICE * width.max(1))) {
+        let pair_levels = || slice.par_iter().zip(slice_levels.par_chunks(width.max(1)));
+        if settings.keep_pairs {
+            let slice_weights: Vec<f64> = pair_levels().map(weigh).collect();
+            links.extend(
+                slice
+                    .iter()
+                    .zip(slice_weights.iter().copied())
+                    .filter_map(link),
+            );
+            weights.extend(slice_weights);
+        } else {
+            let slice_links: Vec<(u32, u32, f64)> = pair_levels()
+                .filter_map(|pair| link((pair.0, weigh(pair))))
+                .collect();
+            links.extend(slice_links);
+        }
+        progress.advance(slice.len() as u64);
+    }
+    progress.finish();
     let candidate_pairs = pairs.len() as u64;
     let (pairs, levels) = if settings.keep_pairs {
         (pairs, levels)
@@ -369,6 +387,7 @@ pub fn run(
             probability(scorer.score(a, b, &mut buffer, |_, _| {}))
         },
         &settings.decisions,
+        progress,
     );
     let review = match settings.review_below {
         Some(_) => review_pairs(&links, &clusters, settings.threshold, &scorer),
@@ -489,9 +508,13 @@ fn train(
     rules: &[blocking::Rule],
     samples: &[Vec<(u32, u32)>],
     levels: &[u8],
+    progress: &dyn Progress,
 ) -> Model {
+    // Three steps: u from random pairs, each rule's sample compared, EM.
+    progress.start("train", 3);
     let width = kinds.len();
     let u = model::estimate_u(features, kinds);
+    progress.advance(1);
     let sample_levels: Vec<Vec<u8>> = samples
         .par_iter()
         .map(|pairs| {
@@ -515,7 +538,10 @@ fn train(
             }
         })
         .collect();
-    model::train_by_rule(kinds, u, &samples, &model::patterns(levels, width))
+    progress.advance(1);
+    let model = model::train_by_rule(kinds, u, &samples, &model::patterns(levels, width));
+    progress.finish();
+    model
 }
 
 /// Per-field weights of candidate pair `i`, for `--pairs` (from the levels
