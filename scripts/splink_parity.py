@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Runs a tidyrec model on Splink (DuckDB backend) and compares it with
-tidyrec itself, pair by pair.
+"""Runs a tidyrec model on Splink (DuckDB backend, or Spark in local mode
+with BACKEND=spark) and compares it with tidyrec itself, pair by pair.
 
     scripts/splink_parity.py FEATURES.parquet SETTINGS.json PAIRS.csv ID_COLUMN [CLUSTERS_OUT.csv]
 
@@ -10,8 +10,8 @@ FEATURES from `tidyrec features`, SETTINGS from `tidyrec model export
 often Splink's comparison level equals tidyrec's on the pairs both found,
 and how often the two agree on "match at 0.99". With CLUSTERS_OUT, writes
 Splink's clusters at 0.99 (unique id, cluster_id) for `tidyrec merge`.
-Needs splink (5.x), duckdb, pandas, pyarrow: the venv of
-scripts/splink_venv.sh.
+Needs splink (5.x), duckdb, pandas, pyarrow; with BACKEND=spark also
+pyspark (4.x) and a Java 17+ runtime.
 """
 import json
 import os
@@ -19,16 +19,36 @@ import sys
 
 import pandas as pd
 from splink import Linker
-from splink.backends.duckdb import DuckDBAPI
 
 
 def main():
     features, settings_path, pairs_path, id_column = sys.argv[1:5]
     clusters_out = sys.argv[5] if len(sys.argv) > 5 else None
     settings = json.load(open(settings_path))
-    df = pd.read_parquet(features)
-    db = DuckDBAPI()
-    linker = Linker(db.register(df), settings)
+    if os.environ.get("BACKEND", "duckdb") == "spark":
+        # Spark in local mode, with the similarity functions of the jar
+        # Splink ships (jaro_winkler, damerau_levenshtein).
+        from pyspark.sql import SparkSession
+        from splink.backends.spark import SparkAPI, similarity_jar_location
+
+        spark = (
+            SparkSession.builder.master("local[2]")
+            .config("spark.jars", similarity_jar_location())
+            .config("spark.driver.memory", "6g")
+            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate()
+        )
+        spark.sparkContext.setLogLevel("ERROR")
+        spark.sparkContext.setCheckpointDir(os.path.join(os.getcwd(), "spark-checkpoints"))
+        db = SparkAPI(spark_session=spark)
+        table = db.register(spark.read.parquet(features))
+    else:
+        from splink.backends.duckdb import DuckDBAPI
+
+        db = DuckDBAPI()
+        table = db.register(pd.read_parquet(features))
+    linker = Linker(table, settings)
     predictions = linker.inference.predict().as_pandas_dataframe()
     left, right = f"{id_column}_l", f"{id_column}_r"
     ours = pd.read_csv(pairs_path, dtype=str, keep_default_na=False)

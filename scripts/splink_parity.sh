@@ -4,7 +4,10 @@
 #   scripts/splink_parity.sh ROWS SEED [BIN_DIR]      generated people
 #   scripts/splink_parity.sh febrl N [BIN_DIR]        FEBRL N (../shared/data/febrl)
 # Creates a venv with splink, duckdb, pandas, pyarrow in $VENV (default
-# /tmp/splinkvenv). Prints candidate pairs per engine, per-field level
+# /tmp/splinkvenv). BACKEND=spark runs Splink's Spark backend in local mode
+# instead (settings exported with --dialect spark; installs pyspark 4 into
+# the venv; needs a Java 17+ runtime, e.g. Debian's openjdk-17-jre-headless;
+# not run by CI). Prints candidate pairs per engine, per-field level
 # agreement, agreement on "match at 0.99", and pairwise F1 of each
 # clustering (tidyrec's guarded clustering, Splink's connected components).
 # With PARITY_CHECK=1 it fails (exit 1) unless Splink finds every pair
@@ -43,8 +46,12 @@ else
 fi
 "$bin/tidyrec" --quiet --threads 2 dedupe gen.csv -o golden.csv --clusters clusters.csv --pairs pairs.csv --save-model model.json --id-column "$id"
 "$bin/tidyrec" --quiet --threads 2 features gen.csv -o features.parquet --id-column "$id"
-"$bin/tidyrec" --quiet model export model.json --to splink --dialect duckdb --id-column "$id" -o settings.json
-"$venv/bin/python" "$repo/scripts/splink_parity.py" features.parquet settings.json pairs.csv "$id" splink_clusters.csv 2>&1 \
+backend="${BACKEND:-duckdb}"
+if [ "$backend" = spark ] && ! "$venv/bin/python" -c 'import pyspark' 2>/dev/null; then
+  "$venv/bin/pip" install -q 'pyspark>=4,<5'
+fi
+"$bin/tidyrec" --quiet model export model.json --to splink --dialect "$backend" --id-column "$id" -o settings.json
+BACKEND="$backend" "$venv/bin/python" "$repo/scripts/splink_parity.py" features.parquet settings.json pairs.csv "$id" splink_clusters.csv 2>&1 \
   | grep -E '^(candidate|  |match at|match weight|clusters at|parity|PARITY)'
 echo "tidyrec clusters:"
 python3 "$repo/scripts/pairwise_f1.py" clusters.csv truth.csv "$id" "$entity" | tail -1

@@ -1,4 +1,4 @@
-//! `tidyrec model export MODEL.json --to splink --dialect duckdb -o SETTINGS.json`
+//! `tidyrec model export MODEL.json --to splink --dialect duckdb|spark -o SETTINGS.json`
 //!
 //! Glue for [`crate::matching::splink::settings`]: a model saved by
 //! `dedupe --save-model` as a Splink settings file over the columns of
@@ -37,7 +37,7 @@ pub struct ExportModelArgs {
     /// The engine to write it for.
     #[arg(long, value_enum, value_name = "ENGINE")]
     pub to: Target,
-    /// SQL dialect of the settings: duckdb (spark, athena, postgres are refused for now).
+    /// SQL dialect of the settings: duckdb or spark (athena and postgres are refused for now).
     #[arg(long, value_name = "DIALECT", default_value = "duckdb")]
     pub dialect: String,
     /// The settings file to write (JSON).
@@ -53,6 +53,9 @@ pub const EXAMPLES: &str = "Examples:
   tidyrec dedupe sample.csv -o golden.csv --save-model model.json --id-column \"Customer ID\"
   tidyrec features customers.csv -o features.parquet --id-column \"Customer ID\"
   tidyrec model export model.json --to splink --dialect duckdb --id-column \"Customer ID\" -o settings.json
+
+  # The same model for Splink's Spark backend (Databricks, EMR, Glue)
+  tidyrec model export model.json --to splink --dialect spark --id-column \"Customer ID\" -o settings-spark.json
 
   # Then in Python: Linker(db_api.register(\"features.parquet\"), \"settings.json\").inference.predict()";
 

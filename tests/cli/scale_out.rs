@@ -205,15 +205,29 @@ fn a_saved_model_exports_as_splink_settings_over_the_feature_columns() {
             "{name} is not a feature column"
         );
     }
-    // Another dialect is refused, not guessed.
+    // Spark: the same columns, backtick-quoted, Spark's functions.
     let out = wd
         .command()
         .args(["model", "export", "model.json", "--to", "splink"])
-        .args(["--dialect", "spark", "-o", "s2.json"])
+        .args(["--dialect", "spark", "-o", "spark.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let spark: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path("spark.json")).unwrap()).unwrap();
+    assert_eq!(spark["sql_dialect"], "spark");
+    let spark_text = spark.to_string();
+    assert!(spark_text.contains("`first_name_l`") && spark_text.contains("jaro_winkler("));
+    assert!(!spark_text.contains("jaro_winkler_similarity"));
+    // An unchecked dialect is refused, not guessed.
+    let out = wd
+        .command()
+        .args(["model", "export", "model.json", "--to", "splink"])
+        .args(["--dialect", "athena", "-o", "s2.json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("DuckDB"));
+    assert!(stderr_of(&out).contains("athena"));
     assert!(!wd.path("s2.json").exists());
 }
 
