@@ -83,33 +83,78 @@ pub fn merge(
     // A single record keeps its values; only gaps derivable from its own
     // fields are filled (as they would be were it merged), so a golden row
     // does not change when a later run re-merges it with itself.
-    let choices: Vec<Decision> = members
-        .par_iter()
-        .map(|rows| match rows.as_slice() {
-            [only] => {
-                let mut single = vec![Choice::Member(*only); table.columns.len()];
-                for (c, choice) in single.iter_mut().enumerate() {
-                    if table.columns[c].get(*only).trim().is_empty() {
-                        *choice = Choice::Empty;
-                    }
-                }
-                derive(table, roles, &mut single);
-                Decision::Single(
-                    single
-                        .into_iter()
-                        .enumerate()
-                        .filter_map(|(c, choice)| match choice {
-                            Choice::Derived(value) => Some((c, value)),
-                            _ => None,
-                        })
-                        .collect(),
-                )
+    let single = |only: usize| {
+        let mut single = vec![Choice::Member(only); table.columns.len()];
+        for (c, choice) in single.iter_mut().enumerate() {
+            if table.columns[c].get(only).trim().is_empty() {
+                *choice = Choice::Empty;
             }
-            rows => Decision::Merged(decide(
-                table, rows, rules, recency, roles, &groups, &in_file,
-            )),
-        })
-        .collect();
+        }
+        derive(table, roles, &mut single);
+        Decision::Single(
+            single
+                .into_iter()
+                .enumerate()
+                .filter_map(|(c, choice)| match choice {
+                    Choice::Derived(value) => Some((c, value)),
+                    _ => None,
+                })
+                .collect(),
+        )
+    };
+    // Merged clusters are decided a slice at a time on a gathered copy of
+    // their rows, laid out cluster by cluster: a cluster's members lie
+    // anywhere in the file, and reading each of their cells where it lies
+    // (several times per cluster) made deciding wait on memory. The copy
+    // keeps each cluster's rows in their order, so every tie broken by row
+    // order breaks the same way; the winners are mapped back to file rows.
+    let mut choices: Vec<Decision> = Vec::with_capacity(clusters);
+    for slice in members.chunks(GATHER_CLUSTERS) {
+        let gathered_rows: Vec<usize> = slice
+            .iter()
+            .filter(|rows| rows.len() > 1)
+            .flatten()
+            .copied()
+            .collect();
+        let local = gather(table, &gathered_rows);
+        let mut next = 0;
+        let local_rows: Vec<Vec<usize>> = slice
+            .iter()
+            .map(|rows| {
+                if rows.len() > 1 {
+                    next += rows.len();
+                    (next - rows.len()..next).collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let decided: Vec<Decision> = slice
+            .par_iter()
+            .zip(&local_rows)
+            .map(|(rows, local_members)| match rows.as_slice() {
+                [only] => single(*only),
+                _ => {
+                    let mut decision = decide(
+                        &local,
+                        local_members,
+                        rules,
+                        recency,
+                        roles,
+                        &groups,
+                        &in_file,
+                    );
+                    for choice in &mut decision {
+                        if let Choice::Member(r) = choice {
+                            *r = gathered_rows[*r];
+                        }
+                    }
+                    Decision::Merged(decision)
+                }
+            })
+            .collect();
+        choices.extend(decided);
+    }
     // Each column laid out cluster by cluster (columns in parallel).
     let columns: Vec<Column> = table
         .columns
@@ -176,6 +221,29 @@ pub fn merge(
         members,
         lineage,
         conflicts,
+    }
+}
+
+/// Clusters decided per gathered slice (see [`merge`]): at most a few
+/// hundred thousand rows copied at a time.
+const GATHER_CLUSTERS: usize = 1 << 16;
+
+/// The rows `rows` of `table`, in that order (columns in parallel).
+fn gather(table: &Table, rows: &[usize]) -> Table {
+    let columns = table
+        .columns
+        .par_iter()
+        .map(|column| {
+            let mut out = Column::with_capacity(rows.len(), rows.len() * 16);
+            for &r in rows {
+                out.push(column.get(r));
+            }
+            out
+        })
+        .collect();
+    Table {
+        headers: table.headers.clone(),
+        columns,
     }
 }
 
