@@ -516,6 +516,11 @@ fn parse_date(text: &str, order: Order) -> Result<NaiveDate, &'static str> {
 
 /// Japanese era dates: `令和6年5月2日`, `平成元年1月8日`, `R6.5.2`, `H2/5/2`.
 fn japanese_era(value: &str) -> Option<Result<NaiveDate, &'static str>> {
+    // Every era starts with its name or letter: a value that starts with a
+    // digit (nearly every date) is none, without trying the eight prefixes.
+    if value.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
     const ERAS: [(&str, char, i32, NaiveDate); 4] = [
         ("令和", 'R', 2018, date_const(2019, 5, 1)),
         ("平成", 'H', 1988, date_const(1989, 1, 8)),
