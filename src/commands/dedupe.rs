@@ -127,16 +127,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         id_header,
         ids,
     } = records(&raw, &rules, args.id_column.as_deref(), input_path)?;
-    let decisions = {
-        let row_of: std::collections::HashMap<&str, u32> = ids
-            .iter()
-            .enumerate()
-            .map(|(row, id)| (id.as_str(), row as u32))
-            .collect();
-        steward::load(args.steward.decisions.as_deref(), |id| {
-            row_of.get(id).copied()
-        })?
-    };
+    let decisions = steward::load(args.steward.decisions.as_deref(), &ids)?;
     let read_time = started.elapsed();
 
     let mut settings = DedupeSettings::resolve(

@@ -70,16 +70,19 @@ pub struct Applied<'a> {
     pub links_refused: usize,
 }
 
-/// Reads `path` (when given) and resolves its ids with `row_of`.
-pub fn load(
-    path: Option<&std::path::Path>,
-    row_of: impl Fn(&str) -> Option<u32>,
-) -> Result<Option<Resolved>> {
+/// Reads `path` (when given) and resolves its ids against `ids`, the
+/// record id of each row of the table to match.
+pub fn load(path: Option<&std::path::Path>, ids: &[String]) -> Result<Option<Resolved>> {
     let Some(path) = path else {
         return Ok(None);
     };
     let decisions = decisions::load(path)?;
-    let (rows, unknown) = decisions.resolve(row_of);
+    let row_of: std::collections::HashMap<&str, u32> = ids
+        .iter()
+        .enumerate()
+        .map(|(row, id)| (id.as_str(), row as u32))
+        .collect();
+    let (rows, unknown) = decisions.resolve(|id| row_of.get(id).copied());
     Ok(Some(Resolved {
         decisions,
         rows,

@@ -301,15 +301,7 @@ fn a_decisions_file_with_a_typo_is_refused_with_its_row() {
 #[test]
 fn the_nightly_pipeline_obeys_decisions_in_dedupe_and_link_nights() {
     let wd = Workdir::new();
-    for name in [
-        "nightly.toml",
-        "webshop.csv",
-        "callcentre.csv",
-        "checks.toml",
-        "segments-zh.toml",
-    ] {
-        std::fs::copy(fixture(&format!("pipeline/{name}")), wd.path(name)).unwrap();
-    }
+    demo_pipeline_with(&wd, "");
     let output = wd.run(&["run", "nightly.toml"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     let night1 = clusters(&wd, "out/crosswalk.csv", "record_id", "entity_id");

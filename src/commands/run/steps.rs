@@ -620,14 +620,7 @@ pub(super) fn dedupe_in_memory(
         ids,
         ..
     } = crate::commands::dedupe::records(&cleaned, &rules, Some(RECORD_ID), cleaned_path)?;
-    let decisions = {
-        let row_of: std::collections::HashMap<&str, u32> = ids
-            .iter()
-            .enumerate()
-            .map(|(row, id)| (id.as_str(), row as u32))
-            .collect();
-        crate::commands::review::load(decisions, |id| row_of.get(id).copied())?
-    };
+    let decisions = crate::commands::review::load(decisions, &ids)?;
     let mut settings =
         crate::dedupe::DedupeSettings::resolve(threshold, None, &rules, model, false);
     if let Some(resolved) = &decisions {
