@@ -255,9 +255,11 @@ fn execute(
             if v.stop_on_failure {
                 // The report is what the steward needs most: publish it
                 // beside the last good outputs, under its own name.
+                // Written atomically (temp + rename), as every output.
                 let failed_report = failed_report_name(&v.report);
                 let published = pipeline.output_dir.join(&failed_report);
-                std::fs::copy(staging.path(&v.report)?, &published).with_context(|| {
+                let report = std::fs::read(staging.path(&v.report)?)?;
+                write::atomic(&published, |out| out.write_all(&report)).with_context(|| {
                     format!(
                         "cannot write the failed validation report `{}`",
                         published.display()
