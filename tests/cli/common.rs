@@ -76,3 +76,35 @@ pub fn column<'a>(headers: &[String], rows: &'a [Vec<String>], name: &str) -> Ve
 pub fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// FEBRL 1 without its truth column, written into `w` as `febrl1.csv`;
+/// returns the fixture's header and rows (truth included, for scoring).
+pub fn febrl_without_truth(w: &Workdir) -> (Vec<String>, Vec<Vec<String>>) {
+    let (headers, rows) = records(&fixture("febrl/febrl1.csv"));
+    let truth = headers.iter().position(|h| h == "true_id").unwrap();
+    let mut writer = csv::Writer::from_path(w.path("febrl1.csv")).unwrap();
+    let keep = |r: &Vec<String>| -> Vec<String> {
+        let mut r = r.clone();
+        r.remove(truth);
+        r
+    };
+    writer.write_record(keep(&headers)).unwrap();
+    for r in &rows {
+        writer.write_record(keep(r)).unwrap();
+    }
+    writer.flush().unwrap();
+    (headers, rows)
+}
+
+/// A copy of the demo pipeline in `wd` (inputs, rules, pipeline file).
+pub fn demo_pipeline(wd: &Workdir) {
+    for name in [
+        "nightly.toml",
+        "webshop.csv",
+        "callcentre.csv",
+        "checks.toml",
+        "segments-zh.toml",
+    ] {
+        std::fs::copy(fixture(&format!("pipeline/{name}")), wd.path(name)).unwrap();
+    }
+}

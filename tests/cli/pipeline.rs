@@ -389,19 +389,6 @@ fn link_refuses_a_master_without_entity_ids() {
 
 // ---------------------------------------------------------------- run
 
-/// A copy of the demo pipeline in a temp dir (inputs, rules, pipeline file).
-fn demo_pipeline(wd: &Workdir) {
-    for name in [
-        "nightly.toml",
-        "webshop.csv",
-        "callcentre.csv",
-        "checks.toml",
-        "segments-zh.toml",
-    ] {
-        std::fs::copy(fixture(&format!("pipeline/{name}")), wd.path(name)).unwrap();
-    }
-}
-
 fn published(wd: &Workdir) -> BTreeMap<String, Vec<u8>> {
     let manifest = std::fs::read_to_string(wd.path("out/.tidyrec-manifest")).unwrap();
     manifest

@@ -2,25 +2,10 @@
 //! obeyed by dedupe, link (an unmerge) and the nightly pipeline, and bad
 //! decisions files refused with their row.
 
-use crate::common::{column, fixture, records, stderr_of, Workdir};
+use crate::common::{
+    column, demo_pipeline, febrl_without_truth, fixture, records, stderr_of, Workdir,
+};
 use std::collections::{BTreeSet, HashMap};
-
-/// FEBRL 1 without its truth column, written into `w` as `febrl1.csv`.
-fn febrl_without_truth(w: &Workdir) {
-    let (headers, rows) = records(&fixture("febrl/febrl1.csv"));
-    let truth = headers.iter().position(|h| h == "true_id").unwrap();
-    let mut writer = csv::Writer::from_path(w.path("febrl1.csv")).unwrap();
-    let keep = |r: &Vec<String>| -> Vec<String> {
-        let mut r = r.clone();
-        r.remove(truth);
-        r
-    };
-    writer.write_record(keep(&headers)).unwrap();
-    for r in &rows {
-        writer.write_record(keep(r)).unwrap();
-    }
-    writer.flush().unwrap();
-}
 
 fn dedupe(w: &Workdir, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
@@ -484,15 +469,7 @@ fn customers_without_a_purchase_date_are_not_at_risk() {
 
 /// The demo pipeline in `wd`, its checks extended by `extra_checks`.
 fn demo_pipeline_with(wd: &Workdir, extra_checks: &str) {
-    for name in [
-        "nightly.toml",
-        "webshop.csv",
-        "callcentre.csv",
-        "checks.toml",
-        "segments-zh.toml",
-    ] {
-        std::fs::copy(fixture(&format!("pipeline/{name}")), wd.path(name)).unwrap();
-    }
+    demo_pipeline(wd);
     let checks = std::fs::read_to_string(wd.path("checks.toml")).unwrap() + extra_checks;
     wd.write("checks.toml", checks);
 }
