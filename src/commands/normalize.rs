@@ -45,7 +45,16 @@ pub struct NormalizeArgs {
     /// Column holding the record id (default: inferred).
     #[arg(long, value_name = "COLUMN")]
     pub id_column: Option<String>,
+    /// Memory to plan for, e.g. 8G or 512M (default: 8G, or three quarters
+    /// of the available memory if less). A CSV/TSV file over 64 MiB, or too
+    /// large to hold within it, is normalized in two passes, block by block
+    /// (same output).
+    #[arg(long, value_name = "SIZE", value_parser = crate::spill::parse_size)]
+    pub max_memory: Option<u64>,
 }
+
+/// Files larger than this are normalized block by block whatever the budget.
+const STREAM_FROM_BYTES: u64 = 64 << 20;
 
 pub const EXAMPLES: &str = "Examples:
   # Zero configuration: roles are inferred, each row's country decides phone region and date order
@@ -77,16 +86,59 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     let rules = RuleFile::load_optional(args.rules.as_deref())?;
     let default_region = resolve_region(args.default_region.as_deref(), &rules)?;
 
-    let read = io::read(input_path, &super::read_options(&args.input))?;
+    let date_order = args.date_order.map(|o| match o {
+        DateOrderArg::DayFirst => date::Order::DayFirst,
+        DateOrderArg::MonthFirst => date::Order::MonthFirst,
+    });
+    let csv_options = write::CsvOptions {
+        bom: args.output.bom,
+        allow_formulas: args.output.allow_formulas,
+    };
+    let read_options = super::read_options(&args.input);
+    let budget = args.max_memory.unwrap_or_else(crate::spill::default_budget);
+    let input_bytes = std::fs::metadata(input_path).map_or(0, |m| m.len());
+    // Holding the file costs about five times its size (the text as read,
+    // its normalized copy, offsets); past the budget, or past 64 MiB, it
+    // goes block by block: as fast, the output the same, a tenth of the
+    // memory (docs/memory.md). Small files are held, in one pass.
+    if input_bytes.saturating_mul(5) > budget || input_bytes > STREAM_FROM_BYTES {
+        let settings = normalize::stream::Settings {
+            rules: &rules,
+            id_column: args.id_column.as_deref(),
+            default_region,
+            date_order,
+        };
+        let sinks = normalize::stream::Sinks {
+            output: output_path,
+            csv: csv_options,
+            audit: args.audit.as_deref(),
+        };
+        let block_bytes = (budget / 32).clamp(64 << 10, 32 << 20) as usize;
+        match normalize::stream::run(
+            input_path,
+            &read_options,
+            &settings,
+            &sinks,
+            block_bytes,
+            progress,
+        ) {
+            Ok(streamed) => {
+                return finish_streamed(args, log, streamed, budget, started);
+            }
+            Err(normalize::stream::StreamError::NotStreamable(why)) => log.detail(&format!(
+                "`{}` is read whole, past the memory budget ({why})",
+                input_path.display()
+            )),
+            Err(normalize::stream::StreamError::Failed(error)) => return Err(error),
+        }
+    }
+
+    let read = io::read(input_path, &read_options)?;
     let read_time = started.elapsed();
     let table = &read.table;
     super::note_read(log, input_path, &read);
 
     let roles = resolve_roles(table, &rules, args.id_column.as_deref(), input_path)?;
-    let date_order = args.date_order.map(|o| match o {
-        DateOrderArg::DayFirst => date::Order::DayFirst,
-        DateOrderArg::MonthFirst => date::Order::MonthFirst,
-    });
     let plan = build_plan(table, &roles, &rules, default_region, date_order);
     if log.is_verbose() {
         log.detail(&format!(
@@ -98,13 +150,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
             read.encoding.map(|e| format!(", {e}")).unwrap_or_default(),
             read_time.as_secs_f64()
         ));
-        for (header, inferred) in table.headers.iter().zip(&roles) {
-            log.detail(&format!(
-                "  {header:<24} {:<12} (from {})",
-                inferred.role.name(),
-                inferred.source.name()
-            ));
-        }
+        log_roles(log, &table.headers, &roles);
     }
 
     let normalize_started = Instant::now();
@@ -112,10 +158,6 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     let normalize_time = normalize_started.elapsed();
 
     let write_started = Instant::now();
-    let csv_options = write::CsvOptions {
-        bom: args.output.bom,
-        allow_formulas: args.output.allow_formulas,
-    };
     write::table(output_path, &outcome.table, csv_options)?;
     if let Some(audit_path) = &args.audit {
         write_audit(audit_path, table, &outcome, &roles)?;
@@ -127,9 +169,16 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
         input: input_path,
         output: output_path,
         read: &read,
+        rows: table.row_count(),
         roles: &roles,
         outcome: &outcome,
         rejects_file: (!read.rejects.is_empty()).then_some(rejects_path.as_path()),
+        memory: report::Memory {
+            strategy: "whole",
+            budget,
+            blocks: 1,
+            peak: crate::spill::peak_resident(),
+        },
         timings: [
             ("read", read_time),
             ("normalize", normalize_time),
@@ -145,6 +194,92 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     Ok(Status::Success)
 }
 
+fn log_roles(log: &Log, headers: &[String], roles: &[Inferred]) {
+    for (header, inferred) in headers.iter().zip(roles) {
+        log.detail(&format!(
+            "  {header:<24} {:<12} (from {})",
+            inferred.role.name(),
+            inferred.source.name()
+        ));
+    }
+}
+
+/// Reports a run that went block by block ([`normalize::stream`]).
+fn finish_streamed(
+    args: &NormalizeArgs,
+    log: &Log,
+    streamed: normalize::stream::Streamed,
+    budget: u64,
+    started: Instant,
+) -> Result<Status> {
+    let input_path = &args.input.input;
+    let read = io::ReadOutcome {
+        table: crate::table::Table::new(streamed.headers),
+        rejects: Vec::new(),
+        format: if streamed.delimiter == b'\t' {
+            "tsv"
+        } else {
+            "csv"
+        },
+        encoding: Some("UTF-8"),
+        encoding_guessed: false,
+        delimiter: Some(streamed.delimiter),
+        renamed_headers: streamed.renamed_headers,
+    };
+    super::note_read(log, input_path, &read);
+    let memory = report::Memory {
+        strategy: "blocks",
+        budget,
+        blocks: streamed.blocks,
+        peak: crate::spill::peak_resident(),
+    };
+    if log.is_verbose() {
+        let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
+        log.detail(&format!(
+            "memory: read `{}` in {} blocks, twice (roles and date evidence in {:.2}s, then normalize and write in {:.2}s), budget {:.1} GiB; peak {:.2} GiB",
+            input_path.display(),
+            memory.blocks,
+            streamed.scan_time.as_secs_f64(),
+            streamed.write_time.as_secs_f64(),
+            gib(budget),
+            gib(memory.peak.unwrap_or(0)),
+        ));
+        log_roles(log, &read.table.headers, &streamed.roles);
+    }
+    let outcome = normalize::Outcome {
+        table: crate::table::Table::new(Vec::new()),
+        stats: streamed.stats,
+        findings: Vec::new(),
+        rejected: Vec::new(),
+    };
+    let total = started.elapsed();
+    let scan_time = streamed.scan_time;
+    let write_time = streamed.write_time;
+    let summary = report::Summary {
+        input: input_path,
+        output: &args.output.output,
+        read: &read,
+        rows: streamed.rows,
+        roles: &streamed.roles,
+        outcome: &outcome,
+        rejects_file: None,
+        memory,
+        // Reading is part of both passes: `read` is the first pass (roles
+        // and evidence), `normalize` the second (normalize and write).
+        timings: [
+            ("read", scan_time),
+            ("normalize", write_time),
+            ("write", std::time::Duration::ZERO),
+            ("total", total),
+        ],
+    };
+    if let Some(report_path) = &args.report {
+        write::json(report_path, &report::json(&summary))?;
+    }
+    log.info(&report::text(&summary));
+    Ok(Status::Success)
+}
+
 fn write_audit(
     path: &Path,
     input: &crate::table::Table,
@@ -152,23 +287,7 @@ fn write_audit(
     roles: &[Inferred],
 ) -> Result<()> {
     let id_column = roles.iter().position(|r| r.role == Role::Id);
-    let rows = outcome.findings.iter().map(|f| {
-        [
-            (f.row + 1).to_string(),
-            id_column
-                .map(|c| input.columns[c].get(f.row).to_string())
-                .unwrap_or_default(),
-            input.headers[f.column].clone(),
-            input.columns[f.column].get(f.row).to_string(),
-            outcome.table.columns[f.column].get(f.row).to_string(),
-            f.action.name().to_string(),
-            f.reason.to_string(),
-        ]
-    });
-    write::records(
-        path,
-        &["row", "id", "column", "original", "new", "action", "reason"],
-        rows,
-    )
-    .with_context(|| format!("writing the audit to `{}`", path.display()))
+    let rows = normalize::audit_rows(input, &outcome.table, &outcome.findings, id_column, 0);
+    write::records(path, &normalize::AUDIT_HEADER, rows)
+        .with_context(|| format!("writing the audit to `{}`", path.display()))
 }

@@ -45,29 +45,7 @@ impl Parsed {
     /// Joins each column's pieces in order (columns in parallel), each
     /// piece freed once appended.
     fn join(self) -> ReadOutcome {
-        let width = self.headers.len();
-        let mut by_column: Vec<Vec<Column>> = (0..width)
-            .map(|_| Vec::with_capacity(self.pieces.len()))
-            .collect();
-        let mut rejects: Vec<Reject> = Vec::new();
-        for piece in self.pieces {
-            for (c, column) in piece.columns.into_iter().enumerate() {
-                by_column[c].push(column);
-            }
-            rejects.extend(piece.rejects);
-        }
-        let columns: Vec<Column> = by_column
-            .into_par_iter()
-            .map(|parts| {
-                let rows = parts.iter().map(Column::len).sum();
-                let bytes = parts.iter().map(Column::byte_len).sum();
-                let mut column = Column::with_capacity(rows, bytes);
-                for part in parts {
-                    column.append(&part);
-                }
-                column
-            })
-            .collect();
+        let (columns, rejects) = join_pieces(self.headers.len(), self.pieces);
         ReadOutcome {
             table: Table {
                 headers: self.headers,
@@ -80,6 +58,72 @@ impl Parsed {
             delimiter: Some(self.delimiter),
             renamed_headers: self.renamed_headers,
         }
+    }
+}
+
+/// Joins parsed pieces into one column each (columns in parallel), each
+/// piece freed once appended; rejects in order.
+fn join_pieces(width: usize, pieces: Vec<Chunk>) -> (Vec<Column>, Vec<Reject>) {
+    let mut by_column: Vec<Vec<Column>> = (0..width)
+        .map(|_| Vec::with_capacity(pieces.len()))
+        .collect();
+    let mut rejects: Vec<Reject> = Vec::new();
+    for piece in pieces {
+        for (c, column) in piece.columns.into_iter().enumerate() {
+            by_column[c].push(column);
+        }
+        rejects.extend(piece.rejects);
+    }
+    let columns: Vec<Column> = by_column
+        .into_par_iter()
+        .map(|parts| {
+            let rows = parts.iter().map(Column::len).sum();
+            let bytes = parts.iter().map(Column::byte_len).sum();
+            let mut column = Column::with_capacity(rows, bytes);
+            for part in parts {
+                column.append(&part);
+            }
+            column
+        })
+        .collect();
+    (columns, rejects)
+}
+
+type ParsedPiece = Result<Chunk, ReadError>;
+
+/// Parses a body (whole records) in about `parts` pieces in parallel, each
+/// with the file line it starts on.
+fn parse_pieces(
+    context: &ChunkContext<'_>,
+    body: &str,
+    first_line: u64,
+    parts: usize,
+) -> (Vec<(usize, usize)>, Vec<ParsedPiece>) {
+    let bounds = record_boundaries(body.as_bytes(), context.delimiter, parts);
+    let mut lines_before = Vec::with_capacity(bounds.len());
+    let mut line = first_line;
+    let mut previous = 0;
+    for &(start, _) in &bounds {
+        line += memchr::memchr_iter(b'\n', &body.as_bytes()[previous..start]).count() as u64;
+        lines_before.push(line);
+        previous = start;
+    }
+    let pieces = bounds
+        .par_iter()
+        .zip(lines_before.par_iter())
+        .map(|(&(start, end), &first_line)| parse_chunk(context, &body[start..end], first_line))
+        .collect();
+    (bounds, pieces)
+}
+
+/// How many pieces a body of `len` bytes is parsed in.
+fn piece_count(len: usize) -> usize {
+    if len < PARALLEL_MIN_BYTES {
+        1
+    } else {
+        (rayon::current_num_threads() * 4)
+            .min(len / (PARALLEL_MIN_BYTES / 4))
+            .max(1)
     }
 }
 
@@ -113,37 +157,18 @@ fn parse(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Parsed, Rea
     // The body is cut at record boundaries and parsed in parallel; pieces are
     // joined in order, so the result is the same for any thread count.
     let body = &text[body_start..];
-    let parts = if body.len() < PARALLEL_MIN_BYTES {
-        1
-    } else {
-        (rayon::current_num_threads() * 4)
-            .min(body.len() / (PARALLEL_MIN_BYTES / 4))
-            .max(1)
-    };
-    let bounds = record_boundaries(body.as_bytes(), delimiter, parts);
     let first_body_line =
         1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..body_start]).count() as u64;
-    let mut lines_before = Vec::with_capacity(bounds.len());
-    let mut line = first_body_line;
-    let mut previous = 0;
-    for &(start, _) in &bounds {
-        line += memchr::memchr_iter(b'\n', &body.as_bytes()[previous..start]).count() as u64;
-        lines_before.push(line);
-        previous = start;
-    }
     let context = ChunkContext {
         path,
+        keep: None,
         width: headers.len(),
         delimiter,
         lenient: options.lenient,
         had_bad_bytes: decoded.first_bad_line.is_some(),
         encoding: decoded.encoding,
     };
-    let pieces: Vec<Result<Chunk, ReadError>> = bounds
-        .par_iter()
-        .zip(lines_before.par_iter())
-        .map(|(&(start, end), &first_line)| parse_chunk(&context, &body[start..end], first_line))
-        .collect();
+    let (bounds, pieces) = parse_pieces(&context, body, first_body_line, piece_count(body.len()));
     let broken_quotes = pieces
         .iter()
         .any(|p| matches!(p, Err(ReadError::Quote { .. })) || p.as_ref().is_ok_and(|c| c.damaged));
@@ -228,6 +253,8 @@ fn csv_error(path: &Path, first_line: u64, err: csv::Error) -> ReadError {
 
 struct ChunkContext<'a> {
     path: &'a Path,
+    /// Columns to build (`None`: all); the others come back empty.
+    keep: Option<&'a [bool]>,
     width: usize,
     delimiter: u8,
     lenient: bool,
@@ -258,8 +285,12 @@ fn parse_chunk(
 ) -> Result<Chunk, ReadError> {
     let width = context.width;
     let rows_estimate = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    let kept = |c: usize| context.keep.is_none_or(|keep| keep[c]);
     let mut columns: Vec<ColumnBuilder> = (0..width)
-        .map(|_| ColumnBuilder::with_capacity(rows_estimate, text.len() / width.max(1)))
+        .map(|c| match kept(c) {
+            true => ColumnBuilder::with_capacity(rows_estimate, text.len() / width.max(1)),
+            false => ColumnBuilder::with_capacity(0, 0),
+        })
         .collect();
     let mut rejects = Vec::new();
     let mut damaged = false;
@@ -344,8 +375,10 @@ fn parse_chunk(
                     fields: record.iter().map(field).collect(),
                 }),
                 None => {
-                    for (column, value) in columns.iter_mut().zip(record.iter()) {
-                        column.push_bytes(super::write::unguard(value));
+                    for (c, (column, value)) in columns.iter_mut().zip(record.iter()).enumerate() {
+                        if kept(c) {
+                            column.push_bytes(super::write::unguard(value));
+                        }
                     }
                 }
             }
@@ -482,6 +515,257 @@ fn is_blank_bytes(record: &csv::ByteRecord) -> bool {
 
 fn is_blank(record: &csv::StringRecord) -> bool {
     record.len() == 1 && record[0].trim().is_empty()
+}
+
+/// A UTF-8 delimited file read block by block, in memory that grows with
+/// the block, not the file ([`super::read_blocks`]).
+///
+/// Each block is whole records, parsed exactly as [`read`] parses them, so
+/// the blocks laid end to end are the table [`read`] returns. Anything the
+/// whole-file reader would answer differently from a block reader (bytes
+/// that are not UTF-8, a forced or marked non-UTF-8 encoding, broken quotes,
+/// a ragged row, a row set aside in lenient mode, a file that changes while
+/// read) stops the stream with [`BlockError::NotStreamable`]: the caller
+/// reads the file whole instead and gets the whole-file answer, error
+/// messages included.
+pub struct Blocks {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+    /// Bytes read and not yet handed out; starts at a record boundary.
+    buffer: Vec<u8>,
+    eof: bool,
+    block_bytes: usize,
+    /// File line of the first byte in `buffer`.
+    next_line: u64,
+    lenient: bool,
+    file_len: u64,
+    consumed: u64,
+    keep: Option<Vec<bool>>,
+    pub headers: Vec<String>,
+    pub delimiter: u8,
+    pub renamed_headers: Vec<(usize, String)>,
+}
+
+/// Why a [`Blocks`] stream stopped early.
+#[derive(Debug)]
+pub enum BlockError {
+    /// The file cannot be read.
+    Read(ReadError),
+    /// The file needs the whole-file reader (the reason says why).
+    NotStreamable(&'static str),
+}
+
+impl Blocks {
+    /// Opens `path`; `Ok(None)` when the file is not one a block reader can
+    /// read like the whole-file reader (not UTF-8, or its header or sample
+    /// lines do not fit the first blocks).
+    pub fn open(
+        path: &Path,
+        options: &ReadOptions,
+        block_bytes: usize,
+    ) -> Result<Option<Blocks>, ReadError> {
+        if let Some(label) = &options.encoding {
+            let forced = encoding::by_label(label).ok_or_else(|| ReadError::UnknownEncoding {
+                label: label.clone(),
+            })?;
+            if forced != encoding_rs::UTF_8 {
+                return Ok(None);
+            }
+        }
+        let io_err = |error| ReadError::Io {
+            path: path.to_path_buf(),
+            error,
+        };
+        let file = std::fs::File::open(path).map_err(io_err)?;
+        let file_len = file.metadata().map_err(io_err)?.len();
+        let mut blocks = Blocks {
+            path: path.to_path_buf(),
+            file,
+            buffer: Vec::new(),
+            eof: false,
+            block_bytes: block_bytes.max(1 << 12),
+            next_line: 1,
+            lenient: options.lenient,
+            file_len,
+            consumed: 0,
+            keep: None,
+            headers: Vec::new(),
+            delimiter: b',',
+            renamed_headers: Vec::new(),
+        };
+        blocks.fill(blocks.block_bytes).map_err(io_err)?;
+        match encoding_rs::Encoding::for_bom(&blocks.buffer) {
+            Some((bom, len)) if bom == encoding_rs::UTF_8 => {
+                blocks.buffer.drain(..len);
+                blocks.consumed += len as u64;
+            }
+            Some(_) => return Ok(None),
+            None => {}
+        }
+        // The header, and the lines the delimiter is sniffed from, must be
+        // in hand: read on (a few blocks at most) until they are.
+        let text = loop {
+            let end = if blocks.eof {
+                blocks.buffer.len()
+            } else {
+                // Whole lines (the delimiter, which quoting depends on, is
+                // not known yet; the sniffer needs only its sample lines).
+                memchr::memrchr(b'\n', &blocks.buffer).map_or(0, |n| n + 1)
+            };
+            let Ok(text) = encoding::utf8(&blocks.buffer[..end]) else {
+                return Ok(None);
+            };
+            if blocks.eof || sniff::settled_by(text) {
+                break text;
+            }
+            if blocks.buffer.len() >= 4 * blocks.block_bytes {
+                return Ok(None);
+            }
+            let more = blocks.buffer.len() + blocks.block_bytes;
+            blocks.fill(more).map_err(io_err)?;
+        };
+        let delimiter = options.delimiter.unwrap_or_else(|| sniff::delimiter(text));
+        let (mut headers, body_start) = read_header(path, text, delimiter)?;
+        let renamed_headers = check_headers(path, &mut headers, options.lenient)?;
+        blocks.next_line += memchr::memchr_iter(b'\n', &blocks.buffer[..body_start]).count() as u64;
+        blocks.buffer.drain(..body_start);
+        blocks.consumed += body_start as u64;
+        blocks.headers = headers;
+        blocks.delimiter = delimiter;
+        blocks.renamed_headers = renamed_headers;
+        Ok(Some(blocks))
+    }
+
+    /// Builds only the columns marked `true` in the blocks that follow (the
+    /// others come back empty: a scan that needs a few columns skips
+    /// copying the rest); `None`: all columns.
+    pub fn keep_only(&mut self, columns: Option<Vec<bool>>) {
+        self.keep = columns;
+    }
+
+    /// Bytes of the file handed out so far (for progress).
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    /// The file's size when it was opened.
+    pub fn file_len(&self) -> u64 {
+        self.file_len
+    }
+
+    /// Reads until `buffer` holds `want` bytes or the file ends.
+    fn fill(&mut self, want: usize) -> std::io::Result<()> {
+        use std::io::Read;
+        while !self.eof && self.buffer.len() < want {
+            let start = self.buffer.len();
+            self.buffer.resize(want, 0);
+            let read = loop {
+                match self.file.read(&mut self.buffer[start..]) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    other => break other,
+                }
+            };
+            let read = read.inspect_err(|_| self.buffer.truncate(start))?;
+            self.buffer.truncate(start + read);
+            if read == 0 {
+                self.eof = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// The next block of records as a table (the header's columns), `None`
+    /// at the end of the file.
+    pub fn next_block(&mut self) -> Result<Option<Table>, BlockError> {
+        let path = self.path.clone();
+        let io_err = |error| BlockError::Read(ReadError::Io { path, error });
+        if let Err(error) = self.fill(self.block_bytes) {
+            return Err(io_err(error));
+        }
+        let end = loop {
+            if self.eof {
+                break self.buffer.len();
+            }
+            match last_record_end(&self.buffer, self.delimiter) {
+                Some(end) => break end,
+                // One record longer than a block (a huge quoted note, or
+                // quotes that never close): read on, until it ends.
+                None => {
+                    let more = self.buffer.len() + self.block_bytes;
+                    if let Err(error) = self.fill(more) {
+                        return Err(io_err(error));
+                    }
+                }
+            }
+        };
+        if end == 0 {
+            if self.consumed != self.file_len {
+                return Err(BlockError::NotStreamable(
+                    "the file changed while it was read",
+                ));
+            }
+            return Ok(None);
+        }
+        let text = encoding::utf8(&self.buffer[..end])
+            .map_err(|_| BlockError::NotStreamable("bytes that are not UTF-8"))?;
+        let context = ChunkContext {
+            path: &self.path,
+            keep: self.keep.as_deref(),
+            width: self.headers.len(),
+            delimiter: self.delimiter,
+            lenient: self.lenient,
+            had_bad_bytes: false,
+            encoding: "UTF-8",
+        };
+        let (_, pieces) = parse_pieces(&context, text, self.next_line, piece_count(text.len()));
+        let mut parsed = Vec::with_capacity(pieces.len());
+        for piece in pieces {
+            match piece {
+                Ok(piece) if piece.rejects.is_empty() && !piece.damaged => parsed.push(piece),
+                Ok(_) => return Err(BlockError::NotStreamable("rows set aside")),
+                Err(_) => return Err(BlockError::NotStreamable("a row the reader refuses")),
+            }
+        }
+        let (columns, _) = join_pieces(self.headers.len(), parsed);
+        self.next_line += memchr::memchr_iter(b'\n', &self.buffer[..end]).count() as u64;
+        self.buffer.drain(..end);
+        self.consumed += end as u64;
+        Ok(Some(Table {
+            headers: self.headers.clone(),
+            columns,
+        }))
+    }
+}
+
+/// The end of the last whole record in `bytes` (just past its line break),
+/// following the quoting rules of [`record_boundaries`]; `bytes` starts at
+/// a record boundary. `None` when no line break is outside quotes.
+fn last_record_end(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    let mut last = None;
+    let mut pos = 0;
+    while let Some(offset) = memchr::memchr2(b'"', b'\n', &bytes[pos..]) {
+        let at = pos + offset;
+        pos = at + 1;
+        if bytes[at] == b'\n' {
+            last = Some(pos);
+            continue;
+        }
+        let opens_field = at == 0 || bytes[at - 1] == delimiter || bytes[at - 1] == b'\n';
+        if !opens_field {
+            continue;
+        }
+        loop {
+            match memchr::memchr(b'"', &bytes[pos..]) {
+                Some(q) if bytes.get(pos + q + 1) == Some(&b'"') => pos += q + 2,
+                Some(q) => {
+                    pos += q + 1;
+                    break;
+                }
+                None => return last,
+            }
+        }
+    }
+    last
 }
 
 #[cfg(test)]
@@ -647,5 +931,87 @@ mod tests {
         let out = read_str("name;city\nAnna;Köln\n", false).unwrap();
         assert_eq!(out.delimiter, Some(b';'));
         assert_eq!(out.table.columns[1].get(0), "Köln");
+    }
+    #[test]
+    fn blocks_laid_end_to_end_are_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("\u{FEFF}id;note;city\r\n");
+        for i in 0..3000 {
+            match i % 5 {
+                0 => text.push_str(&format!("{i};\"two\r\nlines; {i}\";Köln\r\n")),
+                1 => text.push_str(&format!("{i};\"say \"\"hi\"\"\";\r\n")),
+                2 => text.push_str("\r\n"),
+                _ => text.push_str(&format!("{i};plain;城市{i}\r\n")),
+            }
+        }
+        text.push_str("last;no newline;end");
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, &text).unwrap();
+        let whole = read(&path, text.as_bytes(), &ReadOptions::default()).unwrap();
+        for block_bytes in [1, 5000, 1 << 20] {
+            let mut blocks = Blocks::open(&path, &ReadOptions::default(), block_bytes)
+                .unwrap()
+                .expect("UTF-8 text streams");
+            assert_eq!(blocks.headers, whole.table.headers);
+            assert_eq!(blocks.delimiter, b';');
+            let mut joined = Table::new(blocks.headers.clone());
+            let mut count = 0;
+            while let Some(block) = blocks.next_block().unwrap() {
+                count += 1;
+                for (into, part) in joined.columns.iter_mut().zip(&block.columns) {
+                    into.append(part);
+                }
+            }
+            assert_eq!(joined, whole.table, "blocks of {block_bytes} bytes");
+            assert_eq!(blocks.consumed(), blocks.file_len());
+            assert!(block_bytes > text.len() || count > 5, "{count} blocks");
+        }
+    }
+
+    #[test]
+    fn blocks_refuse_what_only_the_whole_file_reader_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut text = String::from("id,name\n");
+        for i in 0..2000 {
+            text.push_str(&format!("{i},name {i}\n"));
+        }
+        // A ragged row, an unclosed quote, bytes that are not UTF-8.
+        for (tail, bytes) in [
+            ("1,2,3\n", None),
+            ("9,\"open\n", None),
+            ("", Some(b"9,M\xDCller\n".to_vec())),
+        ] {
+            let mut content = format!("{text}{tail}").into_bytes();
+            if let Some(bytes) = bytes {
+                content.extend(bytes);
+            }
+            std::fs::write(&path, &content).unwrap();
+            let mut blocks = Blocks::open(&path, &ReadOptions::default(), 4096)
+                .unwrap()
+                .unwrap();
+            let stopped = loop {
+                match blocks.next_block() {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => break None,
+                    Err(error) => break Some(error),
+                }
+            };
+            assert!(
+                matches!(stopped, Some(BlockError::NotStreamable(_))),
+                "{tail:?}: {stopped:?}"
+            );
+        }
+        // A legacy encoding forced, or a UTF-16 file: not streamed at all.
+        std::fs::write(&path, &text).unwrap();
+        let latin1 = ReadOptions {
+            encoding: Some("latin1".into()),
+            ..ReadOptions::default()
+        };
+        assert!(Blocks::open(&path, &latin1, 4096).unwrap().is_none());
+        std::fs::write(&path, b"\xFF\xFEa\x00").unwrap();
+        assert!(Blocks::open(&path, &ReadOptions::default(), 4096)
+            .unwrap()
+            .is_none());
     }
 }

@@ -44,7 +44,7 @@ pub fn by_label(label: &str) -> Option<&'static Encoding> {
 /// UTF-8 validation: simdutf8 for the common valid case (several times
 /// faster than the standard library on non-ASCII text), the standard library
 /// for the error position when the bytes are not UTF-8.
-fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
     simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes))
 }
 

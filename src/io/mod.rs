@@ -163,6 +163,29 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<ReadOutcome, ReadError
     }
 }
 
+pub use delimited::{BlockError, Blocks};
+
+/// Opens a CSV/TSV file to read block by block ([`Blocks`]); `Ok(None)`
+/// when it must be read whole: standard input, Parquet, XLSX, or text that
+/// is not UTF-8.
+pub fn read_blocks(
+    path: &Path,
+    options: &ReadOptions,
+    block_bytes: usize,
+) -> Result<Option<Blocks>, ReadError> {
+    let mut options = options.clone();
+    match Format::from_path(path) {
+        Format::Parquet | Format::Xlsx => Ok(None),
+        _ if path == Path::new("-") => Ok(None),
+        format => {
+            if format == Format::Tsv && options.delimiter.is_none() {
+                options.delimiter = Some(b'\t');
+            }
+            Blocks::open(path, &options, block_bytes)
+        }
+    }
+}
+
 /// Reads delimited text already in memory; `path` only names it in errors.
 pub fn read_delimited(
     path: &Path,

@@ -31,6 +31,29 @@ pub fn delimiter(text: &str) -> u8 {
     best.0
 }
 
+/// Whether `text`, the start of a longer file, holds every line
+/// [`delimiter`] looks at: then the sniffed delimiter is the whole file's.
+pub fn settled_by(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let (mut lines, mut start, mut in_quotes) = (0, 0, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                if !text[start..i].trim_end_matches('\r').is_empty() {
+                    lines += 1;
+                    if lines == SAMPLE_LINES {
+                        return true;
+                    }
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Splits into lines, keeping quoted newlines inside a line.
 fn logical_lines(text: &str, limit: usize) -> Vec<&str> {
     let mut lines = Vec::new();

@@ -182,31 +182,50 @@ pub fn table(path: &Path, table: &Table, options: CsvOptions) -> Result<(), Writ
             None => result,
         };
     }
-    let delimiter = if super::Format::from_path(path) == super::Format::Tsv {
+    let delimiter = csv_delimiter(path);
+    atomic(path, |out| {
+        if options.bom {
+            out.write_all(b"\xEF\xBB\xBF")?;
+        }
+        if table.headers.is_empty() {
+            return Ok(());
+        }
+        csv_header(out, &table.headers, delimiter, options)?;
+        csv_rows(out, table, delimiter, options)
+    })
+}
+
+/// The delimiter of a CSV or TSV output, by its extension.
+pub fn csv_delimiter(path: &Path) -> u8 {
+    if super::Format::from_path(path) == super::Format::Tsv {
         b'\t'
     } else {
         b','
-    };
-    atomic(path, |out| write_csv(out, table, delimiter, options))
+    }
 }
 
-fn write_csv(
+/// Writes a CSV header record (guarded). With [`csv_rows`] for each block
+/// of rows, the same bytes as [`table`] writes for the blocks joined.
+pub fn csv_header(
+    out: &mut (dyn Write + Send),
+    headers: &[String],
+    delimiter: u8,
+    options: CsvOptions,
+) -> std::io::Result<()> {
+    let mut header = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(Vec::new());
+    header.write_record(headers.iter().map(|h| guard(h, options).into_owned()))?;
+    out.write_all(&header.into_inner().map_err(|e| e.into_error())?)
+}
+
+/// Writes a table's rows as CSV records (no header).
+pub fn csv_rows(
     out: &mut (dyn Write + Send),
     table: &Table,
     delimiter: u8,
     options: CsvOptions,
 ) -> std::io::Result<()> {
-    if options.bom {
-        out.write_all(b"\xEF\xBB\xBF")?;
-    }
-    if table.headers.is_empty() {
-        return Ok(());
-    }
-    let mut header = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .from_writer(Vec::new());
-    header.write_record(table.headers.iter().map(|h| guard(h, options).into_owned()))?;
-    out.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
     // Rows are formatted in parallel, one buffer per block, and written in
     // order; a window of blocks at a time bounds the memory held.
     let rows = table.row_count();

@@ -17,6 +17,7 @@ pub mod phone;
 pub mod placeholder;
 pub mod plan;
 pub mod postal;
+pub mod stream;
 pub mod text;
 
 use crate::progress::Progress;
@@ -58,7 +59,16 @@ pub struct Plan {
     /// How valid phones are written (E.164 by default).
     pub phone_format: phone::PhoneFormat,
     pub placeholders: Vec<String>,
+    /// Day/month evidence per column gathered over the whole file, when the
+    /// stage runs on one block of rows at a time ([`stream`]); `None`: each
+    /// date column's own rows are the evidence.
+    pub file_evidence: Option<Vec<DateEvidence>>,
 }
+
+/// What a date column proves about day/month order, per country group:
+/// (a value proves day-first, a value proves month-first). Merging is an OR,
+/// so it can be gathered block by block in any order.
+pub type DateEvidence = HashMap<Option<&'static str>, (bool, bool)>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -120,6 +130,52 @@ pub struct Outcome {
     pub rejected: Vec<Vec<u32>>,
 }
 
+/// Each row's country as its country column states it: a code,
+/// [`UNKNOWN_COUNTRY`] when written but not recognised, `None` when empty or
+/// a placeholder (then the default region applies).
+pub(crate) fn row_countries(column: &Column, placeholders: &[String]) -> Vec<Option<&'static str>> {
+    // Country columns have few distinct spellings: look each up once.
+    let mut memo: HashMap<&str, Option<&'static str>> = HashMap::default();
+    column
+        .iter()
+        .map(|raw| {
+            *memo.entry(raw).or_insert_with(|| {
+                let stated =
+                    !raw.trim().is_empty() && !placeholder::is_placeholder(raw, placeholders);
+                country::lookup(raw).or(stated.then_some(UNKNOWN_COUNTRY))
+            })
+        })
+        .collect()
+}
+
+/// The audit's columns: one row per changed, emptied or rejected cell.
+pub const AUDIT_HEADER: [&str; 7] = ["row", "id", "column", "original", "new", "action", "reason"];
+
+/// The audit rows of `findings` (1-based file rows: `first_row` is the
+/// index of `input`'s first row in the file), with the record id from
+/// `id_column`, the original value from `input` and the new from `output`.
+pub fn audit_rows<'a>(
+    input: &'a Table,
+    output: &'a Table,
+    findings: &'a [Finding],
+    id_column: Option<usize>,
+    first_row: usize,
+) -> impl Iterator<Item = [String; 7]> + 'a {
+    findings.iter().map(move |f| {
+        [
+            (first_row + f.row + 1).to_string(),
+            id_column
+                .map(|c| input.columns[c].get(f.row).to_string())
+                .unwrap_or_default(),
+            input.headers[f.column].clone(),
+            input.columns[f.column].get(f.row).to_string(),
+            output.columns[f.column].get(f.row).to_string(),
+            f.action.name().to_string(),
+            f.reason.to_string(),
+        ]
+    })
+}
+
 /// Per-row context shared by all columns.
 struct RowContext {
     /// The row's country: a code, [`UNKNOWN_COUNTRY`] when written but not
@@ -147,7 +203,24 @@ struct Piece {
 /// original values).
 pub fn run(input: &Table, plan: &Plan, collect_findings: bool, progress: &dyn Progress) -> Outcome {
     let columns = input.columns.iter().map(Cow::Borrowed).collect();
-    run_columns(&input.headers, columns, plan, collect_findings, progress)
+    let mut outcome = run_columns(&input.headers, columns, plan, collect_findings, progress);
+    finish_stats(&mut outcome.stats);
+    outcome
+}
+
+/// Runs the stage on one block of a file's rows ([`stream`]): rows are
+/// numbered from the block's start, and the stats are not finished (every
+/// unrecognised country spelling is kept), so blocks add up with
+/// [`add_stats`] and [`finish_stats`] to what [`run`] says of the file.
+pub fn run_block(input: &Table, plan: &Plan, collect_findings: bool) -> Outcome {
+    let columns = input.columns.iter().map(Cow::Borrowed).collect();
+    run_columns(
+        &input.headers,
+        columns,
+        plan,
+        collect_findings,
+        &crate::progress::Silent,
+    )
 }
 
 /// Runs the stage on a table that is not needed afterwards: each column as
@@ -160,7 +233,46 @@ pub fn run_owned(
     progress: &dyn Progress,
 ) -> Outcome {
     let columns = input.columns.into_iter().map(Cow::Owned).collect();
-    run_columns(&input.headers, columns, plan, collect_findings, progress)
+    let mut outcome = run_columns(&input.headers, columns, plan, collect_findings, progress);
+    finish_stats(&mut outcome.stats);
+    outcome
+}
+
+/// Adds one block's column stats to the running totals (counts summed,
+/// reasons and unrecognised spellings merged by value).
+pub fn add_stats(total: &mut Vec<ColumnStats>, block: Vec<ColumnStats>) {
+    if total.is_empty() {
+        *total = block;
+        return;
+    }
+    let merge = |into: &mut Vec<(String, usize)>, from: Vec<(String, usize)>| {
+        let mut counts: HashMap<String, usize> = into.drain(..).collect();
+        for (value, count) in from {
+            *counts.entry(value).or_default() += count;
+        }
+        into.extend(counts);
+    };
+    for (sum, part) in total.iter_mut().zip(block) {
+        sum.changed += part.changed;
+        sum.emptied += part.emptied;
+        sum.rejected += part.rejected;
+        sum.unchanged += part.unchanged;
+        sum.empty += part.empty;
+        merge(&mut sum.reasons, part.reasons);
+        merge(&mut sum.unrecognised, part.unrecognised);
+    }
+}
+
+/// Orders reasons and unrecognised spellings most frequent first (ties by
+/// value) and keeps the [`UNRECOGNISED_SHOWN`] most frequent spellings.
+pub fn finish_stats(stats: &mut [ColumnStats]) {
+    let order =
+        |a: &(String, usize), b: &(String, usize)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+    for column in stats {
+        column.reasons.sort_by(order);
+        column.unrecognised.sort_by(order);
+        column.unrecognised.truncate(UNRECOGNISED_SHOWN);
+    }
 }
 
 /// Chunk tasks normalized at once: columns are done in batches of about
@@ -178,20 +290,7 @@ fn run_columns(
     let rows = columns.first().map_or(0, |c| c.len());
     let context = RowContext {
         country: match plan.country_column {
-            Some(index) => {
-                // Country columns have few distinct spellings: look each up once.
-                let mut memo: HashMap<&str, Option<&'static str>> = HashMap::default();
-                columns[index]
-                    .iter()
-                    .map(|raw| {
-                        *memo.entry(raw).or_insert_with(|| {
-                            let stated = !raw.trim().is_empty()
-                                && !placeholder::is_placeholder(raw, &plan.placeholders);
-                            country::lookup(raw).or(stated.then_some(UNKNOWN_COUNTRY))
-                        })
-                    })
-                    .collect()
-            }
+            Some(index) => row_countries(&columns[index], &plan.placeholders),
             None => Vec::new(),
         },
     };
@@ -210,7 +309,7 @@ fn run_columns(
             .map(|&c| {
                 let column_plan = &plan.columns[c];
                 matches!(column_plan.role, Role::Date | Role::Datetime)
-                    .then(|| date_orders(&columns[c], column_plan, plan, &context))
+                    .then(|| date_orders(&columns[c], c, column_plan, plan, &context))
             })
             .collect();
         let tasks: Vec<(usize, usize)> = (0..batch.len())
@@ -286,19 +385,17 @@ fn run_columns(
     }
 }
 
-/// The rejected spellings of a country column, most frequent first.
+/// The rejected spellings of a country column with their counts (ordered
+/// and cut by [`finish_stats`]).
 fn unrecognised(column: &Column, rejected: &[u32]) -> Vec<(String, usize)> {
     let mut counts: HashMap<&str, usize> = HashMap::default();
     for &row in rejected {
         *counts.entry(column.get(row as usize).trim()).or_default() += 1;
     }
-    let mut counts: Vec<(String, usize)> = counts
+    counts
         .into_iter()
         .map(|(v, n)| (v.to_string(), n))
-        .collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    counts.truncate(UNRECOGNISED_SHOWN);
-    counts
+        .collect()
 }
 
 /// One column joined from its pieces: values, counts, findings, rejected rows.
@@ -333,11 +430,59 @@ fn join_pieces(pieces: &[Piece], rows: usize) -> Joined {
     (column, total, findings, rejected)
 }
 
+/// What `column` proves about day/month order per country group, each
+/// row's country from `countries` (a row's stated code, empty: none; an
+/// unrecognised one counts as none) or else `default_region`. Row blocks are
+/// gathered in parallel and merged (an OR: order-free).
+pub(crate) fn gather_evidence(
+    column: &Column,
+    countries: &[Option<&'static str>],
+    default_region: Option<&'static str>,
+) -> DateEvidence {
+    let country_of = |row: usize| {
+        countries
+            .get(row)
+            .copied()
+            .flatten()
+            .filter(|&c| c != UNKNOWN_COUNTRY)
+            .or(default_region)
+    };
+    (0..column.len().div_ceil(CHUNK_ROWS))
+        .into_par_iter()
+        .map(|k| {
+            let mut found = DateEvidence::default();
+            for row in k * CHUNK_ROWS..((k + 1) * CHUNK_ROWS).min(column.len()) {
+                if let Some(order) = date::evidence(column.get(row)) {
+                    let entry = found.entry(country_of(row)).or_default();
+                    match order {
+                        date::Order::DayFirst => entry.0 = true,
+                        date::Order::MonthFirst => entry.1 = true,
+                    }
+                }
+            }
+            found
+        })
+        .reduce(DateEvidence::default, |mut a, b| {
+            merge_evidence(&mut a, b);
+            a
+        })
+}
+
+/// Adds `more` evidence to `into` (an OR per country group).
+pub(crate) fn merge_evidence(into: &mut DateEvidence, more: DateEvidence) {
+    for (country, (day, month)) in more {
+        let entry = into.entry(country).or_default();
+        entry.0 |= day;
+        entry.1 |= month;
+    }
+}
+
 /// Day/month order per row of a date column: a rule wins; otherwise what the
 /// column proves for rows of the same country (a value like `25/12/2023`),
 /// otherwise the country's convention.
 fn date_orders(
     column: &Column,
+    c: usize,
     column_plan: &ColumnPlan,
     plan: &Plan,
     context: &RowContext,
@@ -354,32 +499,14 @@ fn date_orders(
             .filter(|&c| c != UNKNOWN_COUNTRY)
             .or(plan.default_region)
     };
-    // Evidence per country group: (proves day-first, proves month-first),
-    // gathered over row chunks in parallel and merged (an OR: order-free).
-    type Evidence<'c> = HashMap<Option<&'c str>, (bool, bool)>;
-    let evidence: Evidence<'_> = (0..column.len().div_ceil(CHUNK_ROWS))
-        .into_par_iter()
-        .map(|k| {
-            let mut found = Evidence::default();
-            for row in k * CHUNK_ROWS..((k + 1) * CHUNK_ROWS).min(column.len()) {
-                if let Some(order) = date::evidence(column.get(row)) {
-                    let entry = found.entry(country_of(row)).or_default();
-                    match order {
-                        date::Order::DayFirst => entry.0 = true,
-                        date::Order::MonthFirst => entry.1 = true,
-                    }
-                }
-            }
-            found
-        })
-        .reduce(Evidence::default, |mut a, b| {
-            for (country, (day, month)) in b {
-                let entry = a.entry(country).or_default();
-                entry.0 |= day;
-                entry.1 |= month;
-            }
-            a
-        });
+    let gathered;
+    let evidence = match &plan.file_evidence {
+        Some(file) => &file[c],
+        None => {
+            gathered = gather_evidence(column, &context.country, plan.default_region);
+            &gathered
+        }
+    };
     (0..column.len())
         .map(|row| {
             let country = country_of(row);

@@ -44,6 +44,7 @@ pub fn build_plan(
             .map(Into::into)
             .unwrap_or_default(),
         placeholders: rules.normalize.placeholders.clone(),
+        file_evidence: None,
     }
 }
 

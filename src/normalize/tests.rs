@@ -21,6 +21,7 @@ fn plan_for(table: &Table, roles: &[Role]) -> Plan {
         extension_style: phone::ExtensionStyle::Rfc3966,
         phone_format: Default::default(),
         placeholders: Vec::new(),
+        file_evidence: None,
     }
 }
 

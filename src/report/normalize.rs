@@ -13,10 +13,25 @@ pub struct Summary<'a> {
     pub input: &'a Path,
     pub output: &'a Path,
     pub read: &'a ReadOutcome,
+    /// Rows normalized (the read table is empty when the file went block by
+    /// block).
+    pub rows: usize,
     pub roles: &'a [Inferred],
     pub outcome: &'a Outcome,
     pub rejects_file: Option<&'a Path>,
+    pub memory: Memory,
     pub timings: [(&'static str, Duration); 4],
+}
+
+/// How the run used memory: the file held whole, or read in blocks
+/// (twice) because holding it would pass the budget.
+pub struct Memory {
+    /// `whole` or `blocks`.
+    pub strategy: &'static str,
+    pub budget: u64,
+    pub blocks: usize,
+    /// Peak resident memory of the process (Linux `VmHWM`).
+    pub peak: Option<u64>,
 }
 
 pub fn json(summary: &Summary<'_>) -> Value {
@@ -55,7 +70,7 @@ pub fn json(summary: &Summary<'_>) -> Value {
             "encoding": summary.read.encoding,
             "encoding_guessed": summary.read.encoding_guessed,
             "delimiter": summary.read.delimiter.map(|d| (d as char).to_string()),
-            "rows": table.row_count(),
+            "rows": summary.rows,
             "columns": table.headers.len(),
             "rejected_rows": summary.read.rejects.len(),
             "rejects_file": summary.rejects_file.map(|p| p.display().to_string()),
@@ -66,6 +81,12 @@ pub fn json(summary: &Summary<'_>) -> Value {
             "changed": summary.outcome.stats.iter().map(|s| s.changed).sum::<usize>(),
             "emptied": summary.outcome.stats.iter().map(|s| s.emptied).sum::<usize>(),
             "rejected": summary.outcome.stats.iter().map(|s| s.rejected).sum::<usize>(),
+        },
+        "memory": {
+            "strategy": summary.memory.strategy,
+            "budget_bytes": summary.memory.budget,
+            "blocks": summary.memory.blocks,
+            "peak_resident_bytes": summary.memory.peak,
         },
         "timings": timings,
     })
@@ -79,7 +100,7 @@ pub fn text(summary: &Summary<'_>) -> String {
     let _ = writeln!(
         out,
         "normalized {} rows × {} columns in {total:.2}s → {}",
-        table.row_count(),
+        summary.rows,
         table.headers.len(),
         summary.output.display()
     );

@@ -7,7 +7,7 @@
 //! addresses). Free-text headers (`notes`, `备注`) stay text whatever they hold.
 //! A rule file may set any role; that always wins.
 
-mod headers;
+pub(crate) mod headers;
 pub mod meaning;
 pub mod resolve;
 
@@ -119,15 +119,19 @@ struct Shape {
     boolean: usize,
 }
 
-const SAMPLE: usize = 400;
+/// How many values of a column content inference looks at: the first
+/// this many that [`is_sampled`].
+pub const SAMPLE: usize = 400;
+
+/// Whether content inference looks at `value` (filled, not a placeholder).
+pub fn is_sampled(value: &str) -> bool {
+    let value = value.trim();
+    !value.is_empty() && !placeholder::is_placeholder(value, &[])
+}
 
 fn shape<'a>(values: impl Iterator<Item = &'a str>) -> Shape {
     let mut shape = Shape::default();
-    for value in values
-        .map(str::trim)
-        .filter(|v| !v.is_empty() && !placeholder::is_placeholder(v, &[]))
-        .take(SAMPLE)
-    {
+    for value in values.filter(|v| is_sampled(v)).map(str::trim).take(SAMPLE) {
         shape.sampled += 1;
         if crate::normalize::boolean::normalize(value).is_ok() {
             shape.boolean += 1;

@@ -99,6 +99,40 @@ pub fn resolve_roles(
     Ok(roles)
 }
 
+/// Before any value is read: the columns whose role may resolve to a date
+/// (or datetime) once content is seen, and those that may resolve to the
+/// country column. Content alone never makes a column a country, and never
+/// changes a role the rule file sets, an `--id-column`, or a header that
+/// says id or free text.
+pub fn possible_roles(
+    headers: &[String],
+    rules: &RuleFile,
+    id_column: Option<&str>,
+) -> (Vec<usize>, Vec<usize>) {
+    let mut dates = Vec::new();
+    let mut countries = Vec::new();
+    for (index, header) in headers.iter().enumerate() {
+        let (date, country) = match rules.columns.get(header).and_then(|o| o.role) {
+            Some(role) => (
+                matches!(role, Role::Date | Role::Datetime),
+                role == Role::Country,
+            ),
+            None if id_column == Some(header.as_str()) => (false, false),
+            None => match super::headers::role(header) {
+                Some(Role::Id | Role::Text) => (false, false),
+                from_header => (true, from_header == Some(Role::Country)),
+            },
+        };
+        if date {
+            dates.push(index);
+        }
+        if country {
+            countries.push(index);
+        }
+    }
+    (dates, countries)
+}
+
 /// The first id column whose values are all filled and unique: the record id
 /// when none is named.
 pub fn default_id_column(table: &Table, roles: &[Role]) -> Option<usize> {

@@ -365,6 +365,7 @@ fn fuzz_normalizers() {
                 extension_style: Default::default(),
                 phone_format: Default::default(),
                 placeholders: Vec::new(),
+                file_evidence: None,
             };
             let outcome = normalize::run(&table, &plan, true, &tidyrec::progress::Silent);
             check_table(&outcome.table);

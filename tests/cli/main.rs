@@ -3,6 +3,7 @@
 //! fixtures and checks records, stderr and exit codes; `snapshots` pins
 //! every `--help`, typical error messages and their exit codes.
 
+mod blocks;
 mod commands;
 mod common;
 mod fuzz;

@@ -99,6 +99,12 @@ pub fn normalize_as<'a>(
 /// What a value proves about day/month order: `A/B/Y` with `A > 12` proves
 /// day-first, with `B > 12` month-first; anything else proves nothing.
 pub fn evidence(raw: &str) -> Option<Order> {
+    // Proof needs three numbers: ASCII text (never changed by width folding)
+    // with fewer than three digits cannot hold them. Most cells of a file
+    // stop here (this runs on every column that may hold dates).
+    if raw.is_ascii() && raw.bytes().filter(u8::is_ascii_digit).nth(2).is_none() {
+        return None;
+    }
     let folded = super::text::fold_width(raw);
     let value = folded.trim();
     let (date_part, _) = split_time(value);

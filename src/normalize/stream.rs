@@ -1,0 +1,394 @@
+//! The normalize stage over a file too large to hold: two passes over a
+//! CSV/TSV input, block by block, in memory that grows with a block of rows,
+//! not with the file.
+//!
+//! 1. **Scan**: the samples role inference reads (the first
+//!    [`SAMPLE`](crate::schema::SAMPLE) filled values of each column) and the
+//!    day/month evidence of every column that may turn out to hold dates,
+//!    grouped by each row's country under every column that may turn out to
+//!    be the country column (usually one). Roles are resolved from the
+//!    samples, so they are the roles the whole-file stage resolves.
+//! 2. **Normalize and write**: each block through [`super::run_block`] with
+//!    the file's evidence, its rows written to the output (and audit) as they
+//!    come.
+//!
+//! Guarantees: the output, audit, roles and counts are byte for byte those of
+//! [`super::run`] on the whole file. Files the block reader cannot read
+//! exactly as the whole-file reader does (not UTF-8, broken quotes, rows set
+//! aside) are refused in the scan with [`StreamError::NotStreamable`], before
+//! anything is written, so the caller can read them whole; a file that
+//! changes between the passes is an error, never a mixed output.
+
+use super::{ColumnStats, DateEvidence, Plan};
+use crate::config::RuleFile;
+use crate::io::write::{self, CsvOptions};
+use crate::io::{BlockError, Blocks, ReadOptions};
+use crate::progress::Progress;
+use crate::schema::resolve::{possible_roles, resolve_roles};
+use crate::schema::{Inferred, Role};
+use crate::table::{Column, Table};
+use std::io::Write;
+use std::path::Path;
+
+/// What decides roles and options, as for the whole-file stage.
+pub struct Settings<'a> {
+    pub rules: &'a RuleFile,
+    pub id_column: Option<&'a str>,
+    pub default_region: Option<&'static str>,
+    pub date_order: Option<super::date::Order>,
+}
+
+/// Where the results go.
+pub struct Sinks<'a> {
+    pub output: &'a Path,
+    pub csv: CsvOptions,
+    pub audit: Option<&'a Path>,
+}
+
+/// What the stage did.
+pub struct Streamed {
+    pub headers: Vec<String>,
+    pub rows: usize,
+    pub roles: Vec<Inferred>,
+    pub stats: Vec<ColumnStats>,
+    pub delimiter: u8,
+    pub renamed_headers: Vec<(usize, String)>,
+    /// Blocks the file was read in (each pass).
+    pub blocks: usize,
+    /// Time of the first pass (roles and evidence) and the second
+    /// (normalize and write).
+    pub scan_time: std::time::Duration,
+    pub write_time: std::time::Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// The file must be read whole (nothing was written).
+    #[error("read whole: {0}")]
+    NotStreamable(&'static str),
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl From<crate::io::ReadError> for StreamError {
+    fn from(error: crate::io::ReadError) -> Self {
+        StreamError::Failed(error.into())
+    }
+}
+
+impl From<BlockError> for StreamError {
+    fn from(error: BlockError) -> Self {
+        match error {
+            BlockError::Read(error) => error.into(),
+            BlockError::NotStreamable(why) => StreamError::NotStreamable(why),
+        }
+    }
+}
+
+/// Normalizes `input` into `sinks` in blocks of about `block_bytes`.
+pub fn run(
+    input: &Path,
+    read_options: &ReadOptions,
+    settings: &Settings<'_>,
+    sinks: &Sinks<'_>,
+    block_bytes: usize,
+    progress: &dyn Progress,
+) -> Result<Streamed, StreamError> {
+    if crate::io::Format::from_path(sinks.output) == crate::io::Format::Parquet {
+        return Err(StreamError::NotStreamable(
+            "Parquet output is written whole",
+        ));
+    }
+    let open = || -> Result<Blocks, StreamError> {
+        crate::io::read_blocks(input, read_options, block_bytes)?
+            .ok_or(StreamError::NotStreamable("not UTF-8 text"))
+    };
+
+    // Pass 1: samples and evidence.
+    let scan_started = std::time::Instant::now();
+    let mut blocks = open()?;
+    let headers = blocks.headers.clone();
+    let rules = settings.rules;
+    let (mut date_columns, country_columns) = possible_roles(&headers, rules, settings.id_column);
+    date_columns.retain(|&c| {
+        let column_order = rules.columns.get(&headers[c]).and_then(|o| o.date_order);
+        column_order
+            .or(settings.date_order)
+            .or(rules.normalize.date_order)
+            .is_none()
+    });
+    // Evidence under each possible country column (`None`: no country
+    // column, every row in the default region).
+    let mut variants: Vec<(Option<usize>, Vec<DateEvidence>)> = std::iter::once(None)
+        .chain(country_columns.iter().copied().map(Some))
+        .map(|variant| (variant, vec![DateEvidence::default(); headers.len()]))
+        .collect();
+    let mut samples: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
+    // A column's role is settled once the rule file or `--id-column` fixes
+    // it, or its sample is complete: then it is what the whole-file stage
+    // resolves, and a column settled as neither date nor country needs no
+    // more evidence.
+    let settled = |c: usize, samples: &[Vec<String>]| -> Option<Role> {
+        let header = &headers[c];
+        if let Some(role) = rules.columns.get(header).and_then(|o| o.role) {
+            return Some(role);
+        }
+        if settings.id_column == Some(header.as_str()) {
+            return Some(Role::Id);
+        }
+        (samples[c].len() == crate::schema::SAMPLE)
+            .then(|| crate::schema::infer(header, samples[c].iter().map(String::as_str)).role)
+    };
+    let placeholders = &rules.normalize.placeholders;
+    progress.start("scan", blocks.file_len());
+    let mut block_count = 0;
+    let mut reported = 0;
+    // Each block is scanned while the next is read and parsed.
+    let mut scan_block = |block: &Table| -> Vec<bool> {
+        for (sample, column) in samples.iter_mut().zip(&block.columns) {
+            if sample.len() < crate::schema::SAMPLE {
+                let wanted = crate::schema::SAMPLE - sample.len();
+                sample.extend(
+                    column
+                        .iter()
+                        .filter(|v| crate::schema::is_sampled(v))
+                        .take(wanted)
+                        .map(str::to_string),
+                );
+            }
+        }
+        date_columns.retain(|&c| {
+            settled(c, &samples).is_none_or(|role| matches!(role, Role::Date | Role::Datetime))
+        });
+        // The country column is known once the candidates before it are
+        // settled as something else and it is settled as a country.
+        let mut known = Some(None);
+        for &k in &country_columns {
+            match settled(k, &samples) {
+                Some(Role::Country) => {
+                    known = Some(Some(k));
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    known = None;
+                    break;
+                }
+            }
+        }
+        if let Some(country) = known {
+            variants.retain(|(variant, _)| *variant == country);
+        }
+        if !date_columns.is_empty() {
+            for (variant, found) in &mut variants {
+                let countries = variant
+                    .map(|k| super::row_countries(&block.columns[k], placeholders))
+                    .unwrap_or_default();
+                for &c in &date_columns {
+                    let more = super::gather_evidence(
+                        &block.columns[c],
+                        &countries,
+                        settings.default_region,
+                    );
+                    super::merge_evidence(&mut found[c], more);
+                }
+            }
+        }
+        // The columns later blocks still need: samples not complete, and
+        // evidence (date columns and the countries of their rows).
+        let mut needed: Vec<bool> = samples
+            .iter()
+            .map(|sample| sample.len() < crate::schema::SAMPLE)
+            .collect();
+        if !date_columns.is_empty() {
+            for &c in &date_columns {
+                needed[c] = true;
+            }
+            for &(variant, _) in &variants {
+                if let Some(k) = variant {
+                    needed[k] = true;
+                }
+            }
+        }
+        needed
+    };
+    let mut next = blocks.next_block()?;
+    while let Some(block) = next {
+        block_count += 1;
+        // The block read meanwhile was cut with the needs known before this
+        // one: a superset of what is needed now (needs only shrink).
+        let (needed, following) = rayon::join(|| scan_block(&block), || blocks.next_block());
+        blocks.keep_only(Some(needed));
+        progress.advance(blocks.consumed() - reported);
+        reported = blocks.consumed();
+        next = following?;
+    }
+    progress.finish();
+    let scanned_len = blocks.file_len();
+    drop(blocks);
+
+    let sample_table = Table {
+        headers: headers.clone(),
+        columns: samples
+            .iter()
+            .map(|values| values.iter().map(String::as_str).collect::<Column>())
+            .collect(),
+    };
+    let roles = resolve_roles(&sample_table, rules, settings.id_column, input)
+        .map_err(anyhow::Error::from)?;
+    let mut plan: Plan = super::plan::build_plan(
+        &sample_table,
+        &roles,
+        rules,
+        settings.default_region,
+        settings.date_order,
+    );
+    let variant = variants
+        .iter()
+        .position(|(v, _)| *v == plan.country_column)
+        .ok_or(StreamError::NotStreamable("an unforeseen country column"))?;
+    plan.file_evidence = Some(variants.swap_remove(variant).1);
+    drop(sample_table);
+
+    // Pass 2: normalize and write, block by block.
+    let scan_time = scan_started.elapsed();
+    let write_started = std::time::Instant::now();
+    let mut blocks = open()?;
+    if blocks.headers != headers || blocks.file_len() != scanned_len {
+        return Err(StreamError::Failed(changed(input)));
+    }
+    let id_column = roles.iter().position(|r| r.role == Role::Id);
+    let delimiter = write::csv_delimiter(sinks.output);
+    let mut rows = 0usize;
+    let mut stats: Vec<ColumnStats> = Vec::new();
+    let mut failure: Option<StreamError> = None;
+    progress.start("normalize", blocks.file_len());
+    let mut reported = 0;
+    let mut pass = |out: &mut (dyn Write + Send),
+                    mut audit: Option<csv::Writer<&mut (dyn Write + Send)>>|
+     -> std::io::Result<()> {
+        if sinks.csv.bom {
+            out.write_all(b"\xEF\xBB\xBF")?;
+        }
+        if headers.is_empty() {
+            return Ok(());
+        }
+        write::csv_header(out, &headers, delimiter, sinks.csv)?;
+        if let Some(audit) = &mut audit {
+            audit.write_record(super::AUDIT_HEADER)?;
+        }
+        // Three blocks in flight: while block k is written, block k+1 is
+        // normalized and block k+2 read and parsed (each phase alone leaves
+        // a core idle part of the time). Blocks are written in file order.
+        let collect_findings = audit.is_some();
+        let mut normalized: Option<(Table, super::Outcome)> = None;
+        let mut next = blocks.next_block();
+        loop {
+            let current = match next {
+                Ok(block) => block,
+                Err(error) => {
+                    failure = Some(match error {
+                        BlockError::NotStreamable(_) => StreamError::Failed(changed(input)),
+                        other => other.into(),
+                    });
+                    return Err(std::io::Error::other("stopped"));
+                }
+            };
+            let previous = normalized.take();
+            let finished = current.is_none() && previous.is_none();
+            let (written, (outcome, following)) = rayon::join(
+                || -> std::io::Result<()> {
+                    let Some((block, outcome)) = previous else {
+                        return Ok(());
+                    };
+                    write::csv_rows(out, &outcome.table, delimiter, sinks.csv)?;
+                    if let Some(audit) = &mut audit {
+                        let guarded = CsvOptions::default();
+                        let rows = super::audit_rows(
+                            &block,
+                            &outcome.table,
+                            &outcome.findings,
+                            id_column,
+                            rows,
+                        );
+                        for row in rows {
+                            audit.write_record(
+                                row.iter()
+                                    .map(|v| write::guard(v, guarded).as_bytes().to_vec()),
+                            )?;
+                        }
+                    }
+                    rows += block.row_count();
+                    super::add_stats(&mut stats, outcome.stats);
+                    Ok(())
+                },
+                || match &current {
+                    Some(block) => rayon::join(
+                        || Some(super::run_block(block, &plan, collect_findings)),
+                        || blocks.next_block(),
+                    ),
+                    None => (None, Ok(None)),
+                },
+            );
+            written?;
+            progress.advance(blocks.consumed() - reported);
+            reported = blocks.consumed();
+            if finished {
+                break;
+            }
+            normalized = current.zip(outcome);
+            if normalized.is_none() {
+                // The last block is written; one more turn ends the loop.
+                next = Ok(None);
+                continue;
+            }
+            next = following;
+        }
+        if let Some(mut audit) = audit {
+            audit.flush()?;
+        }
+        Ok(())
+    };
+    let written = write::atomic(sinks.output, |out| match sinks.audit {
+        Some(audit_path) => {
+            // The audit is committed just before the output, inside its
+            // write: a run that stops midway leaves neither behind.
+            write::atomic(audit_path, |audit_out| {
+                let audit = csv::WriterBuilder::new()
+                    .flexible(true)
+                    .from_writer(audit_out);
+                pass(out, Some(audit))
+            })
+            .map_err(std::io::Error::other)
+        }
+        None => pass(out, None),
+    });
+    progress.finish();
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    written.map_err(anyhow::Error::from)?;
+    if stats.is_empty() {
+        stats = vec![ColumnStats::default(); headers.len()];
+    }
+    super::finish_stats(&mut stats);
+    let renamed_headers = blocks.renamed_headers.clone();
+    Ok(Streamed {
+        headers,
+        rows,
+        roles,
+        stats,
+        delimiter: blocks.delimiter,
+        renamed_headers,
+        blocks: block_count,
+        scan_time,
+        write_time: write_started.elapsed(),
+    })
+}
+
+fn changed(input: &Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "`{}` changed while it was being normalized; nothing was written — run again once the file is complete",
+        input.display()
+    )
+}

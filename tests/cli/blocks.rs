@@ -1,0 +1,166 @@
+//! `normalize` past its memory budget reads the file block by block, twice;
+//! its outputs must be the whole-file run's, byte for byte. These files put
+//! the whole-file evidence where a block reader would miss it: the only
+//! value that proves day-first for GB rows is in the last row, a column
+//! whose content makes it an e-mail column is empty for the first blocks,
+//! unrecognised country spellings are spread over every block, and quoted
+//! notes with commas and line breaks cross block boundaries.
+//! Bytes are compared (not records): identical bytes is the guarantee.
+
+use crate::common::{stderr_of, Workdir};
+
+/// A file of `rows` records with the traps above, in `delimiter` and
+/// `newline`.
+fn tricky_export(rows: usize, delimiter: char, newline: &str) -> String {
+    let d = delimiter;
+    let mut text = format!("Customer ID{d}Name{d}Country{d}Signed Up{d}contact2{d}Note{newline}");
+    let countries = ["GB", "Deutschland", "U.S.A.", "Atlantis", "Narnia", ""];
+    for i in 0..rows {
+        let last = i + 1 == rows;
+        let country = if last {
+            "U.S.A."
+        } else {
+            countries[i % countries.len()]
+        };
+        // Ambiguous everywhere (both parts ≤ 12) except the very last row,
+        // which proves day-first for U.S. rows (month-first by convention).
+        let date = if last {
+            "25/12/2020".to_string()
+        } else {
+            format!("{:02}/{:02}/20{:02}", i % 12 + 1, (i / 12) % 12 + 1, i % 30)
+        };
+        let contact = if i < rows * 3 / 4 {
+            String::new()
+        } else {
+            format!("person{i}@example.com")
+        };
+        let note = match i % 7 {
+            0 => format!("\"called, no answer{newline}again {i}, later\""),
+            3 => "\"said \"\"hello\"\"\"".to_string(),
+            5 => "=SUM(A1)".to_string(),
+            _ => format!("plain note {i}"),
+        };
+        text.push_str(&format!(
+            "C{i:05}{d} anna  MÜLLER {i}{d}{country}{d}{date}{d}{contact}{d}{note}{newline}"
+        ));
+    }
+    text
+}
+
+fn normalize(w: &Workdir, input: &str, tag: &str, extra: &[&str]) -> (String, serde_json::Value) {
+    let output = format!("{tag}.csv");
+    let audit = format!("{tag}-audit.csv");
+    let report = format!("{tag}.json");
+    let mut args = vec![
+        "normalize",
+        input,
+        "-o",
+        &output,
+        "--audit",
+        &audit,
+        "--report",
+        &report,
+    ];
+    args.extend_from_slice(extra);
+    let out = w.run(&args);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path(&report)).unwrap()).unwrap();
+    (stderr_of(&out), report)
+}
+
+/// The report without what may differ: paths, timings, memory.
+fn comparable(mut report: serde_json::Value) -> serde_json::Value {
+    let object = report.as_object_mut().unwrap();
+    object.remove("timings");
+    object.remove("memory");
+    object.remove("output");
+    report
+}
+
+#[test]
+fn normalize_in_blocks_writes_what_the_whole_file_run_writes() {
+    for (name, delimiter, newline, extra) in [
+        ("export.csv", ',', "\r\n", &[][..]),
+        ("export.tsv", '\t', "\n", &["--bom"][..]),
+    ] {
+        let w = Workdir::new();
+        w.write(name, tricky_export(6000, delimiter, newline));
+        let (_, whole) = normalize(&w, name, "whole", extra);
+        let mut budget = vec!["--max-memory", "64K"];
+        budget.extend_from_slice(extra);
+        let (_, blocks) = normalize(&w, name, "blocks", &budget);
+
+        assert_eq!(whole["memory"]["strategy"], "whole");
+        assert_eq!(blocks["memory"]["strategy"], "blocks");
+        assert!(blocks["memory"]["blocks"].as_u64().unwrap() > 4, "{blocks}");
+        for (a, b) in [
+            ("whole.csv", "blocks.csv"),
+            ("whole-audit.csv", "blocks-audit.csv"),
+        ] {
+            let (a, b) = (
+                std::fs::read(w.path(a)).unwrap(),
+                std::fs::read(w.path(b)).unwrap(),
+            );
+            assert!(
+                a == b,
+                "{name}: block output differs from the whole-file output"
+            );
+        }
+        assert_eq!(comparable(whole), comparable(blocks.clone()), "{name}");
+
+        // The traps were live: the last row's evidence turned U.S. rows
+        // day-first, the late column is e-mail, unknown spellings counted.
+        let columns = blocks["columns"].as_array().unwrap();
+        assert_eq!(columns[4]["role"], "email", "{name}");
+        let unrecognised = &columns[2]["unrecognised_values"];
+        assert_eq!(
+            unrecognised[0]["value"], "Atlantis",
+            "{name}: {unrecognised}"
+        );
+        assert_eq!(unrecognised[0]["count"], 1000);
+        let out = std::fs::read_to_string(w.path("blocks.csv")).unwrap();
+        let us_row = out.lines().find(|l| l.contains("C00002")).unwrap();
+        // 03/01/2002 in a U.S. row, read day-first: 3 January.
+        assert!(us_row.contains("2002-01-03"), "{us_row}");
+    }
+}
+
+#[test]
+fn a_file_the_block_reader_cannot_read_exactly_is_read_whole() {
+    let w = Workdir::new();
+    // Latin-1 bytes: the encoding is guessed from the whole file.
+    let latin1: Vec<u8> = tricky_export(3000, ',', "\n")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    w.write("latin1.csv", latin1);
+    let (_, whole) = normalize(&w, "latin1.csv", "whole", &[]);
+    let (stderr, blocks) = normalize(&w, "latin1.csv", "blocks", &["--max-memory", "64K", "-v"]);
+    assert_eq!(blocks["memory"]["strategy"], "whole", "{stderr}");
+    assert!(stderr.contains("read whole"), "{stderr}");
+    assert_eq!(
+        std::fs::read(w.path("whole.csv")).unwrap(),
+        std::fs::read(w.path("blocks.csv")).unwrap()
+    );
+    assert_eq!(comparable(whole), comparable(blocks));
+
+    // A ragged row near the end: the same error, naming the same line,
+    // and nothing written.
+    let mut ragged = tricky_export(3000, ',', "\n");
+    ragged.push_str("C99999,only two\n");
+    w.write("ragged.csv", ragged);
+    let whole = w.run(&["normalize", "ragged.csv", "-o", "r1.csv"]);
+    let blocks = w.run(&[
+        "normalize",
+        "ragged.csv",
+        "-o",
+        "r2.csv",
+        "--max-memory",
+        "64K",
+    ]);
+    assert_eq!(whole.status.code(), Some(2));
+    assert_eq!(blocks.status.code(), Some(2));
+    assert_eq!(stderr_of(&whole), stderr_of(&blocks));
+    assert!(!w.path("r2.csv").exists());
+}
