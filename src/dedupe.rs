@@ -140,8 +140,8 @@ pub fn deduplicate(
 
     let sources = features::Sources::from_roles(&table.headers, roles, identifiers);
     let features_started = Instant::now();
-    let features = features::Features::compute(&table, &sources);
-    let features_time = features_started.elapsed();
+    let mut features = features::Features::columns(&table, &sources);
+    let mut features_time = features_started.elapsed();
     if features.kinds.is_empty() {
         return Err(DedupeError::NothingToMatch);
     }
@@ -174,6 +174,11 @@ pub fn deduplicate(
         ),
         None => Held::InMemory(table),
     };
+    // Packed once the table is set aside (when it is): at 10M records the
+    // table, the feature columns and their packed copy were the run's peak.
+    let pack_started = Instant::now();
+    features.pack();
+    features_time += pack_started.elapsed();
     let mut matches = matching::run(&features, &matching_settings, progress)?;
     // Pairs, their levels and weights, and the features only explain pairs:
     // unless asked for, free them before the golden table is built.

@@ -127,26 +127,34 @@ impl Features {
     /// The features of every record, with the packed copy comparisons read.
     pub fn compute(table: &Table, sources: &Sources) -> Features {
         let mut features = Features::columns(table, sources);
-        // In `packed::Field` order.
-        features.packed = super::packed::Packed::build(
-            [
-                &features.first,
-                &features.first_canonical,
-                &features.last,
-                &features.last_phonetic,
-                &features.birth,
-                &features.email,
-                &features.phone,
-                &features.phone_second,
-                &features.street,
-                &features.city,
-                &features.postal,
-                &features.identifier,
-                &features.company,
-            ],
-            features.rows,
-        );
+        features.pack();
         features
+    }
+
+    /// Builds the packed copy comparisons read from the feature columns
+    /// (apart from [`Features::columns`], so a caller can free the table
+    /// the columns came from first: the two copies of the features and
+    /// the table are then never resident together).
+    pub fn pack(&mut self) {
+        // In `packed::Field` order.
+        self.packed = super::packed::Packed::build(
+            [
+                &self.first,
+                &self.first_canonical,
+                &self.last,
+                &self.last_phonetic,
+                &self.birth,
+                &self.email,
+                &self.phone,
+                &self.phone_second,
+                &self.street,
+                &self.city,
+                &self.postal,
+                &self.identifier,
+                &self.company,
+            ],
+            self.rows,
+        );
     }
 
     /// The feature columns only (no packed copy: nothing will be compared),
