@@ -13,7 +13,10 @@ use super::{Log, ReadRecords, Status};
 use crate::config::RuleFile;
 use crate::io::write;
 use crate::matching::features::{Features, Sources};
+use crate::normalize::stream::{self, IdProblem, StreamError};
 use crate::progress::Progress;
+use crate::schema::resolve::SchemaError;
+use crate::schema::Role;
 use crate::table::{Column, Table};
 use anyhow::{bail, Result};
 use clap::Args;
@@ -28,6 +31,12 @@ pub struct FeaturesArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub records: RecordArgs,
+    /// Memory to plan for, e.g. 8G or 512M (default: 8G, or three quarters
+    /// of the available memory if less). A CSV/TSV file over 64 MiB, or too
+    /// large to hold within it, is read in two passes, block by block (same
+    /// output).
+    #[arg(long, value_name = "SIZE", value_parser = crate::spill::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 pub const EXAMPLES: &str = "Examples:
@@ -48,6 +57,18 @@ pub fn run(args: &FeaturesArgs, log: &Log, progress: &dyn Progress) -> Result<St
         .write("-o", Some(output_path))
         .check()?;
     let rules = RuleFile::load_optional(args.records.rules.as_deref())?;
+    let input_bytes = std::fs::metadata(input_path).map_or(0, |m| m.len());
+    let budget = args.max_memory.unwrap_or_else(crate::spill::default_budget);
+    if input_bytes > stream::WHOLE_UP_TO || input_bytes.saturating_mul(5) > budget {
+        match in_blocks(args, &rules, log, progress, started) {
+            Ok(status) => return Ok(status),
+            Err(StreamError::NotStreamable(why)) => {
+                log.detail(&format!("`{}` is read whole ({why})", input_path.display()))
+            }
+            Err(StreamError::Failed(error)) => return Err(error),
+            Err(StreamError::Visit(error)) => return Err(error.into()),
+        }
+    }
     let ReadRecords {
         records,
         table,
@@ -83,4 +104,253 @@ pub fn run(args: &FeaturesArgs, log: &Log, progress: &dyn Progress) -> Result<St
         output_path.display()
     ));
     Ok(Status::Success)
+}
+
+/// The features of a large CSV/TSV file, block by block: the first pass
+/// (`normalize::stream::scan`) resolves roles, date evidence and which id
+/// columns are filled and unique, the second computes each block's features
+/// and writes them as they come. The same columns and values as the
+/// whole-file path, in memory that grows with a block (and the record ids'
+/// digests, 24 bytes a record, for the uniqueness checks).
+fn in_blocks(
+    args: &FeaturesArgs,
+    rules: &RuleFile,
+    log: &Log,
+    progress: &dyn Progress,
+    started: Instant,
+) -> Result<Status, StreamError> {
+    let input_path = &args.input.input;
+    let output_path = &args.output.output;
+    let options = &args.records;
+    let read_options = super::read_options(&args.input);
+    let default_region =
+        crate::normalize::plan::resolve_region(options.default_region.as_deref(), rules)
+            .map_err(anyhow::Error::from)?;
+    let settings = stream::Settings {
+        rules,
+        id_column: options.id_column.as_deref(),
+        default_region,
+        date_order: None,
+    };
+    let block_bytes =
+        stream::block_bytes(args.max_memory.unwrap_or_else(crate::spill::default_budget));
+    let headers =
+        crate::io::read_headers(input_path, &read_options).map_err(anyhow::Error::from)?;
+    for name in crate::dedupe::GOLDEN_COLUMNS {
+        if headers.iter().any(|h| h == name) {
+            return Err(anyhow::anyhow!(
+                "`{}` already has a column named `{name}`, which dedupe adds to the golden file; rename it",
+                input_path.display()
+            )
+            .into());
+        }
+    }
+    // Columns that can be ids: named so by the rule file, `--id-column` or
+    // their header (content never makes a column an id).
+    let id_like: Vec<usize> = (0..headers.len())
+        .filter(|&c| {
+            let header = &headers[c];
+            match rules.columns.get(header).and_then(|o| o.role) {
+                Some(role) => role == Role::Id,
+                None => {
+                    options.id_column.as_deref() == Some(header.as_str())
+                        || crate::schema::headers::role(header) == Some(Role::Id)
+                }
+            }
+        })
+        .collect();
+    let scan = stream::scan(
+        input_path,
+        &read_options,
+        &settings,
+        block_bytes,
+        &id_like,
+        progress,
+    )?;
+    let id_scan = |c: usize| scan.ids.iter().find(|s| s.column == c);
+    let roles: Vec<Role> = scan.roles.iter().map(|i| i.role).collect();
+    // As `dedupe::records`: the named id column must be filled and unique,
+    // else the first id column that is; other id columns whose values
+    // repeat are other systems' ids, compared as features.
+    let id_column = match options.id_column.as_deref() {
+        Some(name) => {
+            let column = scan.headers.iter().position(|h| h == name).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--id-column `{name}` is not a column of `{}`",
+                    input_path.display()
+                )
+            })?;
+            let header = scan.headers[column].clone();
+            let input = input_path.display().to_string();
+            match id_scan(column).and_then(|s| s.first_problem) {
+                Some(IdProblem::Empty { row }) => {
+                    return Err(anyhow::Error::from(SchemaError::EmptyId {
+                        input,
+                        row: row + 1,
+                        line: row + 2,
+                        header,
+                    })
+                    .into())
+                }
+                Some(IdProblem::Repeated { first, row }) => {
+                    return Err(anyhow::Error::from(SchemaError::RepeatedId {
+                        input,
+                        first: first + 1,
+                        row: row + 1,
+                        header,
+                    })
+                    .into())
+                }
+                None => Some(column),
+            }
+        }
+        None => (0..scan.headers.len()).find(|&c| {
+            roles[c] == Role::Id && id_scan(c).is_some_and(|s| s.first_problem.is_none())
+        }),
+    };
+    let identifiers: Vec<usize> = id_like
+        .iter()
+        .copied()
+        .filter(|&c| Some(c) != id_column)
+        .filter(|&c| {
+            rules
+                .columns
+                .get(&scan.headers[c])
+                .and_then(|o| o.role)
+                .is_none()
+        })
+        .filter(|&c| crate::schema::headers::role(&scan.headers[c]) == Some(Role::Id))
+        .filter(|&c| id_scan(c).is_some_and(|s| s.filled_repeat))
+        .collect();
+    let id_header = id_column.map_or("row".to_string(), |c| scan.headers[c].clone());
+    if id_column.is_none() {
+        log.warn(&format!(
+            "`{}` has no column of unique record ids: records are named by row number in `row`, which is not unique across shards (set --id-column)",
+            input_path.display()
+        ));
+    }
+    let sources = Sources::from_roles(&scan.headers, &roles, &identifiers);
+    let empty = Table::new(scan.headers.clone());
+    let shape = Features::columns(&empty, &sources);
+    if shape.kinds.is_empty() {
+        return Err(anyhow::anyhow!(crate::dedupe::nothing_to_match(input_path)).into());
+    }
+    let mut out_headers = vec![id_header];
+    out_headers.extend(
+        shape
+            .into_named_columns(&sources)
+            .into_iter()
+            .map(|(name, _)| name.to_string()),
+    );
+    let features_of = |block: &Table, first_row: usize| -> Table {
+        let features = Features::columns(block, &sources);
+        let mut out = Table {
+            headers: out_headers.clone(),
+            columns: vec![match id_column {
+                Some(c) => block.columns[c].clone(),
+                None => (first_row + 1..first_row + 1 + block.row_count())
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Column>(),
+            }],
+        };
+        out.columns.extend(
+            features
+                .into_named_columns(&sources)
+                .into_iter()
+                .map(|(_, c)| c),
+        );
+        out
+    };
+    let csv_options = write::CsvOptions {
+        bom: args.output.bom,
+        allow_formulas: args.output.allow_formulas,
+    };
+    let normalize = (!options.no_normalize).then_some(false);
+    let parquet = crate::io::Format::from_path(output_path) == crate::io::Format::Parquet;
+    let mut failure: Option<StreamError> = None;
+    let mut records = 0usize;
+    let written = write::atomic(output_path, |out| {
+        let delimiter = write::csv_delimiter(output_path);
+        let mut sink = if parquet {
+            Sink::Parquet(Box::new(crate::io::parquet::BlockWriter::new(out)))
+        } else {
+            Sink::Csv(out)
+        };
+        let mut header_written = false;
+        let visited = stream::for_each_block(
+            input_path,
+            &read_options,
+            block_bytes,
+            &scan,
+            normalize,
+            progress,
+            |raw, outcome, first_row| {
+                let block = match &outcome {
+                    Some(outcome) => &outcome.table,
+                    None => &raw,
+                };
+                // Ids as written, before normalization.
+                let mut table = features_of(block, first_row);
+                if let Some(c) = id_column {
+                    table.columns[0] = raw.columns[c].clone();
+                }
+                records += table.row_count();
+                match &mut sink {
+                    Sink::Parquet(writer) => writer.write(&table).map_err(std::io::Error::other),
+                    Sink::Csv(out) => {
+                        if !header_written {
+                            header_written = true;
+                            if csv_options.bom {
+                                out.write_all(b"\xEF\xBB\xBF")?;
+                            }
+                            write::csv_header(*out, &table.headers, delimiter, csv_options)?;
+                        }
+                        write::csv_rows(*out, &table, delimiter, csv_options)
+                    }
+                }
+            },
+        );
+        match visited {
+            Ok(_) => {}
+            Err(StreamError::Visit(error)) => return Err(error),
+            Err(error) => {
+                failure = Some(error);
+                return Err(std::io::Error::other("stopped"));
+            }
+        }
+        match sink {
+            Sink::Parquet(writer) => writer
+                .finish(&Table::new(out_headers.clone()))
+                .map_err(std::io::Error::other),
+            Sink::Csv(out) if !header_written => {
+                if csv_options.bom {
+                    out.write_all(b"\xEF\xBB\xBF")?;
+                }
+                write::csv_header(out, &out_headers, delimiter, csv_options)
+            }
+            Sink::Csv(_) => Ok(()),
+        }
+    });
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    written.map_err(anyhow::Error::from)?;
+    log.info(&format!(
+        "{} records → {} feature columns ({}) in {:.2}s → {}",
+        records,
+        out_headers.len() - 1,
+        out_headers[1..].join(", "),
+        started.elapsed().as_secs_f64(),
+        output_path.display()
+    ));
+    Ok(Status::Success)
+}
+
+/// Where the features of the blocks go.
+enum Sink<'w> {
+    Parquet(Box<crate::io::parquet::BlockWriter<&'w mut (dyn std::io::Write + Send)>>),
+    Csv(&'w mut (dyn std::io::Write + Send)),
 }

@@ -53,9 +53,6 @@ pub struct NormalizeArgs {
     pub max_memory: Option<u64>,
 }
 
-/// Files larger than this are normalized block by block whatever the budget.
-const STREAM_FROM_BYTES: u64 = 64 << 20;
-
 pub const EXAMPLES: &str = "Examples:
   # Zero configuration: roles are inferred, each row's country decides phone region and date order
   tidyrec normalize crm_export.csv -o clean.csv
@@ -101,7 +98,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     // its normalized copy, offsets); past the budget, or past 64 MiB, it
     // goes block by block: as fast, the output the same, a tenth of the
     // memory (docs/memory.md). Small files are held, in one pass.
-    if input_bytes.saturating_mul(5) > budget || input_bytes > STREAM_FROM_BYTES {
+    if input_bytes.saturating_mul(5) > budget || input_bytes > normalize::stream::WHOLE_UP_TO {
         let settings = normalize::stream::Settings {
             rules: &rules,
             id_column: args.id_column.as_deref(),
@@ -113,7 +110,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
             csv: csv_options,
             audit: args.audit.as_deref(),
         };
-        let block_bytes = (budget / 32).clamp(64 << 10, 32 << 20) as usize;
+        let block_bytes = normalize::stream::block_bytes(budget);
         match normalize::stream::run(
             input_path,
             &read_options,
@@ -130,6 +127,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
                 input_path.display()
             )),
             Err(normalize::stream::StreamError::Failed(error)) => return Err(error),
+            Err(normalize::stream::StreamError::Visit(error)) => return Err(error.into()),
         }
     }
 

@@ -9,7 +9,7 @@
 
 mod delimited;
 pub mod encoding;
-mod parquet;
+pub(crate) mod parquet;
 pub mod paths;
 pub mod sniff;
 pub mod write;

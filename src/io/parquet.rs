@@ -52,6 +52,53 @@ pub fn read(path: &Path) -> Result<ReadOutcome, ReadError> {
 
 /// Writes `table` as Parquet to `writer` (string columns, no nulls).
 pub fn write<W: std::io::Write>(table: &Table, writer: W) -> Result<(), String> {
+    let mut frame = frame(table)?;
+    ParquetWriter::new(writer)
+        .finish(&mut frame)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// A Parquet file written block by block (one row group or more per
+/// block): the same columns and values as [`write`] of the blocks joined.
+pub struct BlockWriter<W: std::io::Write> {
+    writer: Option<ParquetWriter<W>>,
+    batched: Option<polars::prelude::BatchedWriter<W>>,
+}
+
+impl<W: std::io::Write> BlockWriter<W> {
+    pub fn new(writer: W) -> Self {
+        BlockWriter {
+            writer: Some(ParquetWriter::new(writer)),
+            batched: None,
+        }
+    }
+
+    pub fn write(&mut self, table: &Table) -> Result<(), String> {
+        let mut frame = frame(table)?;
+        frame.rechunk_mut();
+        if self.batched.is_none() {
+            let writer = self.writer.take().expect("a writer until the first block");
+            self.batched = Some(writer.batched(frame.schema()).map_err(|e| e.to_string())?);
+        }
+        let batched = self.batched.as_mut().expect("batched");
+        batched.write_batch(&frame).map_err(|e| e.to_string())
+    }
+
+    /// Writes the footer; `empty` gives the columns when no block came.
+    pub fn finish(mut self, empty: &Table) -> Result<(), String> {
+        if self.batched.is_none() {
+            self.write(empty)?;
+        }
+        self.batched
+            .expect("batched")
+            .finish()
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn frame(table: &Table) -> Result<DataFrame, String> {
     let columns: Vec<PlColumn> = table
         .headers
         .iter()
@@ -60,9 +107,5 @@ pub fn write<W: std::io::Write>(table: &Table, writer: W) -> Result<(), String> 
             PlColumn::new(name.as_str().into(), column.iter().collect::<Vec<&str>>())
         })
         .collect();
-    let mut frame = DataFrame::new(table.row_count(), columns).map_err(|e| e.to_string())?;
-    ParquetWriter::new(writer)
-        .finish(&mut frame)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    DataFrame::new(table.row_count(), columns).map_err(|e| e.to_string())
 }

@@ -30,6 +30,18 @@ use crate::table::{Column, Table};
 use std::io::Write;
 use std::path::Path;
 
+/// Files up to this size are read whole by the commands that can read in
+/// blocks; larger ones block by block (as fast, the same outputs, a tenth
+/// of the memory: `docs/memory.md`).
+pub const WHOLE_UP_TO: u64 = 64 << 20;
+
+/// The block size for a memory budget: a thirty-second of it, between
+/// 64 KiB and 32 MiB (three blocks are in flight, each held about five
+/// times over as text, parsed, normalized and formatted).
+pub fn block_bytes(budget: u64) -> usize {
+    (budget / 32).clamp(64 << 10, 32 << 20) as usize
+}
+
 /// What decides roles and options, as for the whole-file stage.
 pub struct Settings<'a> {
     pub rules: &'a RuleFile,
@@ -68,6 +80,9 @@ pub enum StreamError {
     NotStreamable(&'static str),
     #[error(transparent)]
     Failed(#[from] anyhow::Error),
+    /// A block's visitor failed to write (the caller names the file).
+    #[error(transparent)]
+    Visit(std::io::Error),
 }
 
 impl From<crate::io::ReadError> for StreamError {
@@ -85,28 +100,95 @@ impl From<BlockError> for StreamError {
     }
 }
 
-/// Normalizes `input` into `sinks` in blocks of about `block_bytes`.
-pub fn run(
+/// What the first pass learned: everything the whole-file stage decides
+/// from the whole file before it normalizes a row.
+pub struct Scan {
+    pub headers: Vec<String>,
+    pub roles: Vec<Inferred>,
+    /// The stage plan, with the file's date evidence.
+    pub plan: Plan,
+    pub delimiter: u8,
+    pub renamed_headers: Vec<(usize, String)>,
+    /// Blocks the file was read in.
+    pub blocks: usize,
+    /// What the whole file says of each column asked for in `ids`.
+    pub ids: Vec<IdScan>,
+    file_len: u64,
+    pub time: std::time::Duration,
+}
+
+/// Whether a column's values name every record once, from the whole file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdScan {
+    pub column: usize,
+    /// The first row (0-based) that is empty, or repeats an earlier row's
+    /// value (with that earlier row): where a record-id check fails.
+    pub first_problem: Option<IdProblem>,
+    /// Some filled value appears twice.
+    pub filled_repeat: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdProblem {
+    Empty { row: usize },
+    Repeated { first: usize, row: usize },
+}
+
+/// Tracks one id column across blocks. Values are kept as 128-bit hashes
+/// (two SipHash-1-3 digests), not strings: 24 bytes a record whatever the
+/// ids look like; a false repeat would need a 128-bit collision.
+struct IdTracker {
+    scan: IdScan,
+    seen: rustc_hash::FxHashMap<(u64, u64), u32>,
+}
+
+impl IdTracker {
+    fn add(&mut self, column: &Column, first_row: usize) {
+        use std::hash::{Hash, Hasher};
+        for (offset, value) in column.iter().enumerate() {
+            let row = first_row + offset;
+            if value.trim().is_empty() {
+                if self.scan.first_problem.is_none() {
+                    self.scan.first_problem = Some(IdProblem::Empty { row });
+                }
+                continue;
+            }
+            let digest = |salt: u8| {
+                let mut hasher = std::hash::DefaultHasher::new();
+                salt.hash(&mut hasher);
+                value.hash(&mut hasher);
+                hasher.finish()
+            };
+            match self.seen.entry((digest(1), digest(2))) {
+                std::collections::hash_map::Entry::Occupied(earlier) => {
+                    self.scan.filled_repeat = true;
+                    if self.scan.first_problem.is_none() {
+                        self.scan.first_problem = Some(IdProblem::Repeated {
+                            first: *earlier.get() as usize,
+                            row,
+                        });
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(row as u32);
+                }
+            }
+        }
+    }
+}
+
+/// The first pass: samples, date evidence and, for the columns in `ids`,
+/// whether their values are filled and unique.
+pub fn scan(
     input: &Path,
     read_options: &ReadOptions,
     settings: &Settings<'_>,
-    sinks: &Sinks<'_>,
     block_bytes: usize,
+    ids: &[usize],
     progress: &dyn Progress,
-) -> Result<Streamed, StreamError> {
-    if crate::io::Format::from_path(sinks.output) == crate::io::Format::Parquet {
-        return Err(StreamError::NotStreamable(
-            "Parquet output is written whole",
-        ));
-    }
-    let open = || -> Result<Blocks, StreamError> {
-        crate::io::read_blocks(input, read_options, block_bytes)?
-            .ok_or(StreamError::NotStreamable("not UTF-8 text"))
-    };
-
-    // Pass 1: samples and evidence.
+) -> Result<Scan, StreamError> {
     let scan_started = std::time::Instant::now();
-    let mut blocks = open()?;
+    let mut blocks = open_blocks(input, read_options, block_bytes)?;
     let headers = blocks.headers.clone();
     let rules = settings.rules;
     let (mut date_columns, country_columns) = possible_roles(&headers, rules, settings.id_column);
@@ -142,9 +224,24 @@ pub fn run(
     let placeholders = &rules.normalize.placeholders;
     progress.start("scan", blocks.file_len());
     let mut block_count = 0;
+    let mut rows_seen = 0usize;
+    let mut trackers: Vec<IdTracker> = ids
+        .iter()
+        .map(|&column| IdTracker {
+            scan: IdScan {
+                column,
+                ..IdScan::default()
+            },
+            seen: Default::default(),
+        })
+        .collect();
     let mut reported = 0;
     // Each block is scanned while the next is read and parsed.
     let mut scan_block = |block: &Table| -> Vec<bool> {
+        for tracker in &mut trackers {
+            tracker.add(&block.columns[tracker.scan.column], rows_seen);
+        }
+        rows_seen += block.row_count();
         for (sample, column) in samples.iter_mut().zip(&block.columns) {
             if sample.len() < crate::schema::SAMPLE {
                 let wanted = crate::schema::SAMPLE - sample.len();
@@ -210,6 +307,9 @@ pub fn run(
                 }
             }
         }
+        for &c in ids {
+            needed[c] = true;
+        }
         needed
     };
     let mut next = blocks.next_block()?;
@@ -225,6 +325,8 @@ pub fn run(
     }
     progress.finish();
     let scanned_len = blocks.file_len();
+    let delimiter = blocks.delimiter;
+    let renamed_headers = std::mem::take(&mut blocks.renamed_headers);
     drop(blocks);
 
     let sample_table = Table {
@@ -250,99 +352,91 @@ pub fn run(
     plan.file_evidence = Some(variants.swap_remove(variant).1);
     drop(sample_table);
 
-    // Pass 2: normalize and write, block by block.
-    let scan_time = scan_started.elapsed();
-    let write_started = std::time::Instant::now();
-    let mut blocks = open()?;
-    if blocks.headers != headers || blocks.file_len() != scanned_len {
-        return Err(StreamError::Failed(changed(input)));
+    Ok(Scan {
+        headers,
+        roles,
+        plan,
+        delimiter,
+        renamed_headers,
+        blocks: block_count,
+        ids: trackers.into_iter().map(|t| t.scan).collect(),
+        file_len: scanned_len,
+        time: scan_started.elapsed(),
+    })
+}
+
+/// Normalizes `input` into `sinks` in blocks of about `block_bytes`.
+pub fn run(
+    input: &Path,
+    read_options: &ReadOptions,
+    settings: &Settings<'_>,
+    sinks: &Sinks<'_>,
+    block_bytes: usize,
+    progress: &dyn Progress,
+) -> Result<Streamed, StreamError> {
+    if crate::io::Format::from_path(sinks.output) == crate::io::Format::Parquet {
+        return Err(StreamError::NotStreamable(
+            "Parquet output is written whole",
+        ));
     }
-    let id_column = roles.iter().position(|r| r.role == Role::Id);
+    let scan = scan(input, read_options, settings, block_bytes, &[], progress)?;
+    let write_started = std::time::Instant::now();
+    let headers = &scan.headers;
+    let id_column = scan.roles.iter().position(|r| r.role == Role::Id);
     let delimiter = write::csv_delimiter(sinks.output);
     let mut rows = 0usize;
     let mut stats: Vec<ColumnStats> = Vec::new();
     let mut failure: Option<StreamError> = None;
-    progress.start("normalize", blocks.file_len());
-    let mut reported = 0;
     let mut pass = |out: &mut (dyn Write + Send),
                     mut audit: Option<csv::Writer<&mut (dyn Write + Send)>>|
      -> std::io::Result<()> {
         if sinks.csv.bom {
             out.write_all(b"\xEF\xBB\xBF")?;
         }
-        if headers.is_empty() {
-            return Ok(());
-        }
-        write::csv_header(out, &headers, delimiter, sinks.csv)?;
+        write::csv_header(out, headers, delimiter, sinks.csv)?;
         if let Some(audit) = &mut audit {
             audit.write_record(super::AUDIT_HEADER)?;
         }
-        // Three blocks in flight: while block k is written, block k+1 is
-        // normalized and block k+2 read and parsed (each phase alone leaves
-        // a core idle part of the time). Blocks are written in file order.
         let collect_findings = audit.is_some();
-        let mut normalized: Option<(Table, super::Outcome)> = None;
-        let mut next = blocks.next_block();
-        loop {
-            let current = match next {
-                Ok(block) => block,
-                Err(error) => {
-                    failure = Some(match error {
-                        BlockError::NotStreamable(_) => StreamError::Failed(changed(input)),
-                        other => other.into(),
-                    });
-                    return Err(std::io::Error::other("stopped"));
-                }
-            };
-            let previous = normalized.take();
-            let finished = current.is_none() && previous.is_none();
-            let (written, (outcome, following)) = rayon::join(
-                || -> std::io::Result<()> {
-                    let Some((block, outcome)) = previous else {
-                        return Ok(());
-                    };
-                    write::csv_rows(out, &outcome.table, delimiter, sinks.csv)?;
-                    if let Some(audit) = &mut audit {
-                        let guarded = CsvOptions::default();
-                        let rows = super::audit_rows(
-                            &block,
-                            &outcome.table,
-                            &outcome.findings,
-                            id_column,
-                            rows,
-                        );
-                        for row in rows {
-                            audit.write_record(
-                                row.iter()
-                                    .map(|v| write::guard(v, guarded).as_bytes().to_vec()),
-                            )?;
-                        }
+        let visited = for_each_block(
+            input,
+            read_options,
+            block_bytes,
+            &scan,
+            Some(collect_findings),
+            progress,
+            |block, outcome, first_row| {
+                let outcome = outcome.expect("normalized");
+                write::csv_rows(out, &outcome.table, delimiter, sinks.csv)?;
+                if let Some(audit) = &mut audit {
+                    let guarded = CsvOptions::default();
+                    let rows = super::audit_rows(
+                        &block,
+                        &outcome.table,
+                        &outcome.findings,
+                        id_column,
+                        first_row,
+                    );
+                    for row in rows {
+                        audit.write_record(
+                            row.iter()
+                                .map(|v| write::guard(v, guarded).as_bytes().to_vec()),
+                        )?;
                     }
-                    rows += block.row_count();
-                    super::add_stats(&mut stats, outcome.stats);
-                    Ok(())
-                },
-                || match &current {
-                    Some(block) => rayon::join(
-                        || Some(super::run_block(block, &plan, collect_findings)),
-                        || blocks.next_block(),
-                    ),
-                    None => (None, Ok(None)),
-                },
-            );
-            written?;
-            progress.advance(blocks.consumed() - reported);
-            reported = blocks.consumed();
-            if finished {
-                break;
+                }
+                rows += block.row_count();
+                super::add_stats(&mut stats, outcome.stats);
+                Ok(())
+            },
+        );
+        match visited {
+            Ok(_) => {}
+            // A write that failed: the atomic writer names the file.
+            Err(StreamError::Visit(error)) => return Err(error),
+            Err(error) => {
+                failure = Some(error);
+                return Err(std::io::Error::other("stopped"));
             }
-            normalized = current.zip(outcome);
-            if normalized.is_none() {
-                // The last block is written; one more turn ends the loop.
-                next = Ok(None);
-                continue;
-            }
-            next = following;
         }
         if let Some(mut audit) = audit {
             audit.flush()?;
@@ -363,7 +457,6 @@ pub fn run(
         }
         None => pass(out, None),
     });
-    progress.finish();
     if let Some(failure) = failure {
         return Err(failure);
     }
@@ -372,18 +465,95 @@ pub fn run(
         stats = vec![ColumnStats::default(); headers.len()];
     }
     super::finish_stats(&mut stats);
-    let renamed_headers = blocks.renamed_headers.clone();
     Ok(Streamed {
-        headers,
+        headers: scan.headers.clone(),
         rows,
-        roles,
+        roles: scan.roles.clone(),
         stats,
-        delimiter: blocks.delimiter,
-        renamed_headers,
-        blocks: block_count,
-        scan_time,
+        delimiter: scan.delimiter,
+        renamed_headers: scan.renamed_headers.clone(),
+        blocks: scan.blocks,
+        scan_time: scan.time,
         write_time: write_started.elapsed(),
     })
+}
+
+/// The second pass: every block of `input` in file order, with its
+/// normalized form when `normalize` is `Some(collect_findings)`, handed to
+/// `visit` with the index of its first row. Three blocks are in flight:
+/// while `visit` has block k, block k+1 is normalized and block k+2 read
+/// and parsed (each phase alone leaves a core idle part of the time).
+pub fn for_each_block(
+    input: &Path,
+    read_options: &ReadOptions,
+    block_bytes: usize,
+    scan: &Scan,
+    normalize: Option<bool>,
+    progress: &dyn Progress,
+    mut visit: impl FnMut(Table, Option<super::Outcome>, usize) -> std::io::Result<()> + Send,
+) -> Result<usize, StreamError> {
+    let mut blocks = open_blocks(input, read_options, block_bytes)?;
+    if blocks.headers != scan.headers || blocks.file_len() != scan.file_len {
+        return Err(StreamError::Failed(changed(input)));
+    }
+    progress.start("normalize", blocks.file_len());
+    let mut reported = 0;
+    let mut rows = 0usize;
+    let mut pending: Option<(Table, Option<super::Outcome>)> = None;
+    let mut next = blocks.next_block();
+    loop {
+        let current = match next {
+            Ok(block) => block,
+            Err(BlockError::NotStreamable(_)) => return Err(StreamError::Failed(changed(input))),
+            Err(error) => return Err(error.into()),
+        };
+        let previous = pending.take();
+        let finished = current.is_none() && previous.is_none();
+        let (visited, (outcome, following)) = rayon::join(
+            || -> std::io::Result<()> {
+                match previous {
+                    Some((block, outcome)) => {
+                        let first_row = rows;
+                        rows += block.row_count();
+                        visit(block, outcome, first_row)
+                    }
+                    None => Ok(()),
+                }
+            },
+            || match &current {
+                Some(block) => rayon::join(
+                    || normalize.map(|findings| super::run_block(block, &scan.plan, findings)),
+                    || blocks.next_block(),
+                ),
+                None => (None, Ok(None)),
+            },
+        );
+        visited.map_err(StreamError::Visit)?;
+        progress.advance(blocks.consumed() - reported);
+        reported = blocks.consumed();
+        if finished {
+            break;
+        }
+        match current {
+            Some(block) => {
+                pending = Some((block, outcome));
+                next = following;
+            }
+            // The last block went to `visit`; one more turn ends the loop.
+            None => next = Ok(None),
+        }
+    }
+    progress.finish();
+    Ok(rows)
+}
+
+fn open_blocks(
+    input: &Path,
+    read_options: &ReadOptions,
+    block_bytes: usize,
+) -> Result<Blocks, StreamError> {
+    crate::io::read_blocks(input, read_options, block_bytes)?
+        .ok_or(StreamError::NotStreamable("not UTF-8 text"))
 }
 
 fn changed(input: &Path) -> anyhow::Error {

@@ -164,3 +164,72 @@ fn a_file_the_block_reader_cannot_read_exactly_is_read_whole() {
     assert_eq!(stderr_of(&whole), stderr_of(&blocks));
     assert!(!w.path("r2.csv").exists());
 }
+
+/// `features` past its budget: the same feature table as the whole-file run
+/// (CSV byte for byte, Parquet value for value: row groups differ), the
+/// same record ids, and the same refusal of an id column that repeats.
+#[test]
+fn features_in_blocks_are_the_whole_file_features() {
+    let w = Workdir::new();
+    w.write("export.csv", tricky_export(6000, ',', "\n"));
+    for output in ["whole.csv", "whole.parquet"] {
+        let out = w.run(&["features", "export.csv", "-o", output]);
+        assert!(out.status.success(), "{}", stderr_of(&out));
+    }
+    for output in ["blocks.csv", "blocks.parquet"] {
+        let out = w.run(&[
+            "features",
+            "export.csv",
+            "-o",
+            output,
+            "--max-memory",
+            "64K",
+            "-v",
+        ]);
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        assert!(
+            !stderr_of(&out).contains("read whole"),
+            "{}",
+            stderr_of(&out)
+        );
+    }
+    let whole = std::fs::read(w.path("whole.csv")).unwrap();
+    assert!(whole == std::fs::read(w.path("blocks.csv")).unwrap());
+    assert!(String::from_utf8_lossy(&whole).starts_with("Customer ID,first_name,"));
+    let read = |name: &str| {
+        tidyrec::io::read(&w.path(name), &tidyrec::io::ReadOptions::default())
+            .unwrap()
+            .table
+    };
+    let parquet = read("blocks.parquet");
+    assert_eq!(parquet.row_count(), 6000);
+    assert_eq!(read("whole.parquet"), parquet);
+
+    // A record id that repeats far down the file: the same error either way.
+    let mut repeated = tricky_export(6000, ',', "\n");
+    repeated.push_str("C00017,x,GB,01/01/2000,,note\n");
+    w.write("repeated.csv", repeated);
+    let args = [
+        "features",
+        "repeated.csv",
+        "-o",
+        "r.csv",
+        "--id-column",
+        "Customer ID",
+    ];
+    let whole = w.run(&args);
+    let blocks = w
+        .command()
+        .args(args)
+        .args(["--max-memory", "64K"])
+        .output()
+        .unwrap();
+    assert_eq!(whole.status.code(), Some(2), "{}", stderr_of(&whole));
+    assert_eq!(stderr_of(&whole), stderr_of(&blocks));
+    assert!(
+        stderr_of(&blocks).contains("rows 18 and 6001"),
+        "{}",
+        stderr_of(&blocks)
+    );
+    assert!(!w.path("r.csv").exists());
+}
