@@ -374,6 +374,7 @@ impl Placed {
             model: &outcome.model,
             tf: &outcome.tf,
             tf_by_row: None,
+            level_weights: None,
         };
         let fresh_index: HashMap<usize, usize> = matched
             .fresh

@@ -89,6 +89,7 @@ proptest! {
             model: &outcome.model,
             tf: &outcome.tf,
             tf_by_row: None,
+            level_weights: None,
         };
         let width = outcome.kinds.len();
         let mut buffer = vec![0u8; width];

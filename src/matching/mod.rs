@@ -132,6 +132,35 @@ pub struct Scorer<'a> {
     /// Per field, every record's term-frequency adjustment, computed once
     /// for bulk scoring (see [`tf_by_row`]); `None`: looked up per pair.
     pub tf_by_row: Option<&'a [Option<Vec<f64>>]>,
+    /// The prior's and every level's weight, computed once for bulk scoring
+    /// (two `log2` a field a pair otherwise); `None`: from the model per pair.
+    pub level_weights: Option<&'a LevelWeights>,
+}
+
+/// The model's weights as a table: the same figures [`Model::weight`] and
+/// [`Model::prior_weight`] compute, looked up instead of recomputed.
+pub struct LevelWeights {
+    prior: f64,
+    /// Per field, per level (level 0, missing, weighs 0).
+    fields: Vec<Vec<f64>>,
+}
+
+impl LevelWeights {
+    pub fn of(model: &Model) -> LevelWeights {
+        LevelWeights {
+            prior: model.prior_weight(),
+            fields: model
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(field, f)| {
+                    (0..f.levels.len())
+                        .map(|level| model.weight(field, level as u8))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Per field (with term frequencies), each record's adjustment for an exact
@@ -179,9 +208,15 @@ impl Scorer<'_> {
     /// The match weight of already compared `levels` (`a` is one of the two
     /// records, for the term frequency of an exactly shared value).
     pub fn weigh(&self, a: usize, levels: &[u8], mut explain: impl FnMut(usize, f64)) -> f64 {
-        let mut weight = self.model.prior_weight();
+        let mut weight = match self.level_weights {
+            Some(table) => table.prior,
+            None => self.model.prior_weight(),
+        };
         for (field, (&level, &kind)) in levels.iter().zip(self.kinds).enumerate() {
-            let mut w = self.model.weight(field, level);
+            let mut w = match self.level_weights {
+                Some(table) => table.fields[field][level as usize],
+                None => self.model.weight(field, level),
+            };
             if level == 1 {
                 match self.tf_by_row {
                     Some(by_row) => {
@@ -322,12 +357,14 @@ pub fn run(
 
     let score_started = Instant::now();
     let by_row = tf_by_row(features, &kinds, &model, &tf);
+    let level_weights = LevelWeights::of(&model);
     let scorer = Scorer {
         features,
         kinds: &kinds,
         model: &model,
         tf: &tf,
         tf_by_row: Some(&by_row),
+        level_weights: Some(&level_weights),
     };
     let weigh = |(&(a, _), pair_levels): (&(u32, u32), &[u8])| {
         scorer.weigh(a as usize, pair_levels, |_, _| {})
@@ -555,6 +592,7 @@ pub fn explain(features: &Features, outcome: &Outcome, i: usize) -> Vec<f64> {
         model: &outcome.model,
         tf: &outcome.tf,
         tf_by_row: None,
+        level_weights: None,
     };
     let levels = &outcome.levels[i * width..(i + 1) * width];
     scorer.weigh(outcome.pairs[i].0 as usize, levels, |f, w| weights[f] = w);
