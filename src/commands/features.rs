@@ -242,12 +242,14 @@ fn in_blocks(
             .into_iter()
             .map(|(name, _)| name.to_string()),
     );
-    let features_of = |block: &Table, first_row: usize| -> Table {
+    // The id as written (before normalization), then the features of the
+    // block's values (normalized unless `--no-normalize`).
+    let features_of = |raw: &Table, block: &Table, first_row: usize| -> Table {
         let features = Features::columns(block, &sources);
         let mut out = Table {
             headers: out_headers.clone(),
             columns: vec![match id_column {
-                Some(c) => block.columns[c].clone(),
+                Some(c) => raw.columns[c].clone(),
                 None => (first_row + 1..first_row + 1 + block.row_count())
                     .map(|n| n.to_string())
                     .collect::<Vec<_>>()
@@ -292,11 +294,7 @@ fn in_blocks(
                     Some(outcome) => &outcome.table,
                     None => &raw,
                 };
-                // Ids as written, before normalization.
-                let mut table = features_of(block, first_row);
-                if let Some(c) = id_column {
-                    table.columns[0] = raw.columns[c].clone();
-                }
+                let table = features_of(&raw, block, first_row);
                 records += table.row_count();
                 match &mut sink {
                     Sink::Parquet(writer) => writer.write(&table).map_err(std::io::Error::other),
@@ -313,14 +311,7 @@ fn in_blocks(
                 }
             },
         );
-        match visited {
-            Ok(_) => {}
-            Err(StreamError::Visit(error)) => return Err(error),
-            Err(error) => {
-                failure = Some(error);
-                return Err(std::io::Error::other("stopped"));
-            }
-        }
+        visited.map_err(|error| error.into_io(&mut failure))?;
         match sink {
             Sink::Parquet(writer) => writer
                 .finish(&Table::new(out_headers.clone()))

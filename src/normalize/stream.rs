@@ -85,6 +85,21 @@ pub enum StreamError {
     Visit(std::io::Error),
 }
 
+impl StreamError {
+    /// For a pass inside an atomic write: a failed write goes back to the
+    /// writer (which names the file); anything else is kept in `failure`
+    /// for the caller, and stops the write (its temp file is dropped).
+    pub fn into_io(self, failure: &mut Option<StreamError>) -> std::io::Error {
+        match self {
+            StreamError::Visit(error) => error,
+            other => {
+                *failure = Some(other);
+                std::io::Error::other("stopped")
+            }
+        }
+    }
+}
+
 impl From<crate::io::ReadError> for StreamError {
     fn from(error: crate::io::ReadError) -> Self {
         StreamError::Failed(error.into())
@@ -429,15 +444,7 @@ pub fn run(
                 Ok(())
             },
         );
-        match visited {
-            Ok(_) => {}
-            // A write that failed: the atomic writer names the file.
-            Err(StreamError::Visit(error)) => return Err(error),
-            Err(error) => {
-                failure = Some(error);
-                return Err(std::io::Error::other("stopped"));
-            }
-        }
+        visited.map_err(|error| error.into_io(&mut failure))?;
         if let Some(mut audit) = audit {
             audit.flush()?;
         }
