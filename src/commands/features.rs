@@ -32,9 +32,8 @@ pub struct FeaturesArgs {
     #[command(flatten)]
     pub records: RecordArgs,
     /// Memory to plan for, e.g. 8G or 512M (default: 8G, or three quarters
-    /// of the available memory if less). A CSV/TSV file over 64 MiB, or too
-    /// large to hold within it, is read in two passes, block by block (same
-    /// output).
+    /// of the available memory if less). A CSV/TSV file too large to hold
+    /// within it is read in two passes, block by block (same output).
     #[arg(long, value_name = "SIZE", value_parser = crate::spill::parse_size)]
     pub max_memory: Option<u64>,
 }
@@ -59,7 +58,7 @@ pub fn run(args: &FeaturesArgs, log: &Log, progress: &dyn Progress) -> Result<St
     let rules = RuleFile::load_optional(args.records.rules.as_deref())?;
     let input_bytes = std::fs::metadata(input_path).map_or(0, |m| m.len());
     let budget = args.max_memory.unwrap_or_else(crate::spill::default_budget);
-    if input_bytes > stream::WHOLE_UP_TO || input_bytes.saturating_mul(5) > budget {
+    if stream::in_blocks(input_bytes, budget) {
         match in_blocks(args, &rules, log, progress, started) {
             Ok(status) => return Ok(status),
             Err(StreamError::NotStreamable(why)) => {

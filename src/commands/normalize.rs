@@ -46,9 +46,8 @@ pub struct NormalizeArgs {
     #[arg(long, value_name = "COLUMN")]
     pub id_column: Option<String>,
     /// Memory to plan for, e.g. 8G or 512M (default: 8G, or three quarters
-    /// of the available memory if less). A CSV/TSV file over 64 MiB, or too
-    /// large to hold within it, is normalized in two passes, block by block
-    /// (same output).
+    /// of the available memory if less). A CSV/TSV file too large to hold
+    /// within it is normalized in two passes, block by block (same output).
     #[arg(long, value_name = "SIZE", value_parser = crate::spill::parse_size)]
     pub max_memory: Option<u64>,
 }
@@ -94,11 +93,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     let read_options = super::read_options(&args.input);
     let budget = args.max_memory.unwrap_or_else(crate::spill::default_budget);
     let input_bytes = std::fs::metadata(input_path).map_or(0, |m| m.len());
-    // Holding the file costs about five times its size (the text as read,
-    // its normalized copy, offsets); past the budget, or past 64 MiB, it
-    // goes block by block: as fast, the output the same, a tenth of the
-    // memory (docs/memory.md). Small files are held, in one pass.
-    if input_bytes.saturating_mul(5) > budget || input_bytes > normalize::stream::WHOLE_UP_TO {
+    if normalize::stream::in_blocks(input_bytes, budget) {
         let settings = normalize::stream::Settings {
             rules: &rules,
             id_column: args.id_column.as_deref(),
