@@ -235,6 +235,8 @@ fn rule_pairs(
         neighbourhood_blocks: 0,
     };
     let mut pairs = Vec::new();
+    let mut arena: Vec<u8> = Vec::new();
+    let mut ordered: Vec<(usize, usize, u32)> = Vec::new();
     for block in keyed.chunk_by(|a, b| a.0 == b.0) {
         // Blocks are sorted by record, so a block whose last record is an
         // anchor holds nothing new to pair.
@@ -265,13 +267,19 @@ fn rule_pairs(
         // each record meets only its neighbours in the rule's order (a
         // duplicate sorts next to the record it repeats).
         stats.neighbourhood_blocks += 1;
-        let mut ordered: Vec<(String, u32)> = block
-            .iter()
-            .map(|&(_, row)| (order_key(features, rule, row as usize), row))
-            .collect();
-        ordered.sort_unstable();
-        for (i, &(_, a)) in ordered.iter().enumerate() {
-            for &(_, b) in &ordered[i + 1..(i + WINDOW).min(ordered.len())] {
+        // Order keys written one after another into one buffer (reused for
+        // every block of the rule), sorted as (key bytes, row): the order of
+        // sorting `(String, row)` tuples, without a `String` per record.
+        arena.clear();
+        ordered.clear();
+        for &(_, row) in block {
+            let start = arena.len();
+            write_order_key(features, rule, row as usize, &mut arena);
+            ordered.push((start, arena.len(), row));
+        }
+        ordered.sort_unstable_by(|x, y| arena[x.0..x.1].cmp(&arena[y.0..y.1]).then(x.2.cmp(&y.2)));
+        for (i, &(_, _, a)) in ordered.iter().enumerate() {
+            for &(_, _, b) in &ordered[i + 1..(i + WINDOW).min(ordered.len())] {
                 pair(a, b);
             }
         }
@@ -325,21 +333,22 @@ fn build_key(features: &Features, rule: &Rule, row: usize, variant: u8, key: &mu
     true
 }
 
-/// The sort key of `row` in a large block of `rule` (its order parts,
-/// separated; an empty part sorts first).
-fn order_key(features: &Features, rule: &Rule, row: usize) -> String {
-    let mut key = String::new();
+/// Appends the sort key of `row` in a large block of `rule` to `key` (its
+/// order parts, each followed by U+001F; an empty part sorts first).
+fn write_order_key(features: &Features, rule: &Rule, row: usize, key: &mut Vec<u8>) {
     for part in rule.order {
-        key.push_str(match part {
-            Part::LastPhonetic => features.last_phonetic.get(row),
-            Part::FirstName => features.first_canonical.get(row),
-            Part::Birth => features.birth.get(row),
-            Part::Postal => features.postal.get(row),
-            _ => "",
-        });
-        key.push('\u{1F}');
+        key.extend_from_slice(
+            match part {
+                Part::LastPhonetic => features.last_phonetic.get(row),
+                Part::FirstName => features.first_canonical.get(row),
+                Part::Birth => features.birth.get(row),
+                Part::Postal => features.postal.get(row),
+                _ => "",
+            }
+            .as_bytes(),
+        );
+        key.push(0x1F);
     }
-    key
 }
 
 #[cfg(test)]
