@@ -206,24 +206,25 @@ fn finish_streamed(
     started: Instant,
 ) -> Result<Status> {
     let input_path = &args.input.input;
+    let scan = streamed.scan;
     let read = io::ReadOutcome {
-        table: crate::table::Table::new(streamed.headers),
+        table: crate::table::Table::new(scan.headers),
         rejects: Vec::new(),
-        format: if streamed.delimiter == b'\t' {
+        format: if scan.delimiter == b'\t' {
             "tsv"
         } else {
             "csv"
         },
         encoding: Some("UTF-8"),
         encoding_guessed: false,
-        delimiter: Some(streamed.delimiter),
-        renamed_headers: streamed.renamed_headers,
+        delimiter: Some(scan.delimiter),
+        renamed_headers: scan.renamed_headers,
     };
     super::note_read(log, input_path, &read);
     let memory = report::Memory {
         strategy: "blocks",
         budget,
-        blocks: streamed.blocks,
+        blocks: scan.blocks,
         peak: crate::spill::peak_resident(),
     };
     if log.is_verbose() {
@@ -232,12 +233,12 @@ fn finish_streamed(
             "memory: read `{}` in {} blocks, twice (roles and date evidence in {:.2}s, then normalize and write in {:.2}s), budget {:.1} GiB; peak {:.2} GiB",
             input_path.display(),
             memory.blocks,
-            streamed.scan_time.as_secs_f64(),
+            scan.time.as_secs_f64(),
             streamed.write_time.as_secs_f64(),
             gib(budget),
             gib(memory.peak.unwrap_or(0)),
         ));
-        log_roles(log, &read.table.headers, &streamed.roles);
+        log_roles(log, &read.table.headers, &scan.roles);
     }
     let outcome = normalize::Outcome {
         table: crate::table::Table::new(Vec::new()),
@@ -246,22 +247,20 @@ fn finish_streamed(
         rejected: Vec::new(),
     };
     let total = started.elapsed();
-    let scan_time = streamed.scan_time;
-    let write_time = streamed.write_time;
     let summary = report::Summary {
         input: input_path,
         output: &args.output.output,
         read: &read,
         rows: streamed.rows,
-        roles: &streamed.roles,
+        roles: &scan.roles,
         outcome: &outcome,
         rejects_file: None,
         memory,
         // Reading is part of both passes: `read` is the first pass (roles
         // and evidence), `normalize` the second (normalize and write).
         timings: [
-            ("read", scan_time),
-            ("normalize", write_time),
+            ("read", scan.time),
+            ("normalize", streamed.write_time),
             ("write", std::time::Duration::ZERO),
             ("total", total),
         ],

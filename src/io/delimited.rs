@@ -539,6 +539,7 @@ pub struct Blocks {
     next_line: u64,
     lenient: bool,
     file_len: u64,
+    modified: Option<std::time::SystemTime>,
     consumed: u64,
     keep: Option<Vec<bool>>,
     pub headers: Vec<String>,
@@ -577,7 +578,8 @@ impl Blocks {
             error,
         };
         let file = std::fs::File::open(path).map_err(io_err)?;
-        let file_len = file.metadata().map_err(io_err)?.len();
+        let metadata = file.metadata().map_err(io_err)?;
+        let file_len = metadata.len();
         let mut blocks = Blocks {
             path: path.to_path_buf(),
             file,
@@ -587,6 +589,7 @@ impl Blocks {
             next_line: 1,
             lenient: options.lenient,
             file_len,
+            modified: metadata.modified().ok(),
             consumed: 0,
             keep: None,
             headers: Vec::new(),
@@ -651,6 +654,12 @@ impl Blocks {
     /// The file's size when it was opened.
     pub fn file_len(&self) -> u64 {
         self.file_len
+    }
+
+    /// The file's size and modification time when it was opened: two
+    /// passes over one file compare them to know it did not change between.
+    pub fn identity(&self) -> (u64, Option<std::time::SystemTime>) {
+        (self.file_len, self.modified)
     }
 
     /// Reads until `buffer` holds `want` bytes or the file ends.

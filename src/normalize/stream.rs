@@ -63,17 +63,11 @@ pub struct Sinks<'a> {
 
 /// What the stage did.
 pub struct Streamed {
-    pub headers: Vec<String>,
+    /// What the first pass found (headers, roles, blocks, its time).
+    pub scan: Scan,
     pub rows: usize,
-    pub roles: Vec<Inferred>,
     pub stats: Vec<ColumnStats>,
-    pub delimiter: u8,
-    pub renamed_headers: Vec<(usize, String)>,
-    /// Blocks the file was read in (each pass).
-    pub blocks: usize,
-    /// Time of the first pass (roles and evidence) and the second
-    /// (normalize and write).
-    pub scan_time: std::time::Duration,
+    /// Time of the second pass (normalize and write).
     pub write_time: std::time::Duration,
 }
 
@@ -132,7 +126,8 @@ pub struct Scan {
     pub blocks: usize,
     /// What the whole file says of each column asked for in `ids`.
     pub ids: Vec<IdScan>,
-    file_len: u64,
+    /// The file's size and modification time when scanned.
+    file: (u64, Option<std::time::SystemTime>),
     pub time: std::time::Duration,
 }
 
@@ -343,7 +338,7 @@ pub fn scan(
         next = following?;
     }
     progress.finish();
-    let scanned_len = blocks.file_len();
+    let scanned = blocks.identity();
     let delimiter = blocks.delimiter;
     let renamed_headers = std::mem::take(&mut blocks.renamed_headers);
     drop(blocks);
@@ -379,7 +374,7 @@ pub fn scan(
         renamed_headers,
         blocks: block_count,
         ids: trackers.into_iter().map(|t| t.scan).collect(),
-        file_len: scanned_len,
+        file: scanned,
         time: scan_started.elapsed(),
     })
 }
@@ -477,14 +472,9 @@ pub fn run(
     }
     super::finish_stats(&mut stats);
     Ok(Streamed {
-        headers: scan.headers.clone(),
+        scan,
         rows,
-        roles: scan.roles.clone(),
         stats,
-        delimiter: scan.delimiter,
-        renamed_headers: scan.renamed_headers.clone(),
-        blocks: scan.blocks,
-        scan_time: scan.time,
         write_time: write_started.elapsed(),
     })
 }
@@ -504,7 +494,7 @@ pub fn for_each_block(
     mut visit: impl FnMut(Table, Option<super::Outcome>, usize) -> std::io::Result<()> + Send,
 ) -> Result<usize, StreamError> {
     let mut blocks = open_blocks(input, read_options, block_bytes)?;
-    if blocks.headers != scan.headers || blocks.file_len() != scan.file_len {
+    if blocks.headers != scan.headers || blocks.identity() != scan.file {
         return Err(StreamError::Failed(changed(input)));
     }
     progress.start("normalize", blocks.file_len());
@@ -569,7 +559,60 @@ fn open_blocks(
 
 fn changed(input: &Path) -> anyhow::Error {
     anyhow::anyhow!(
-        "`{}` changed while it was being normalized; nothing was written — run again once the file is complete",
+        "`{}` changed between the two passes over it; nothing was written — run again once the file is complete",
         input.display()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_changes_between_the_passes_is_an_error_not_a_mixed_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        let mut text = String::from("id,name,signed\n");
+        for i in 0..500 {
+            text.push_str(&format!("C{i},anna {i},03/04/2020\n"));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let rules = RuleFile::default();
+        let settings = Settings {
+            rules: &rules,
+            id_column: None,
+            default_region: Some("US"),
+            date_order: None,
+        };
+        let options = ReadOptions::default();
+        let silent = crate::progress::Silent;
+        let scan = scan(&path, &options, &settings, 4096, &[0], &silent).unwrap();
+        assert_eq!(scan.ids[0].first_problem, None);
+        // Unchanged: every row visited, in order.
+        let rows = for_each_block(
+            &path,
+            &options,
+            4096,
+            &scan,
+            Some(false),
+            &silent,
+            |_, _, _| Ok(()),
+        );
+        assert_eq!(rows.unwrap(), 500);
+        // A row appended after the scan.
+        text.push_str("C500,late,25/12/2020\n");
+        std::fs::write(&path, &text).unwrap();
+        let error = for_each_block(
+            &path,
+            &options,
+            4096,
+            &scan,
+            Some(false),
+            &silent,
+            |_, _, _| Ok(()),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("changed between the two passes"), "{error}");
+    }
 }
