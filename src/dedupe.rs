@@ -243,7 +243,7 @@ pub fn golden_table(golden: &mut merge::Golden, ids: &[String]) -> Table {
     let mut count = Column::default();
     let mut member_ids = Column::default();
     for (k, members) in golden.members.iter().enumerate() {
-        cluster_id.push(&(k + 1).to_string());
+        cluster_id.push(&(golden.first_cluster as usize + k).to_string());
         count.push(&members.len().to_string());
         let joined: Vec<&str> = members.iter().map(|&r| ids[r].as_str()).collect();
         member_ids.push(&joined.join(";"));

@@ -249,7 +249,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         )
     });
 
-    warn_conflicts(log, &golden);
+    warn_conflicts(log, &golden.conflicts);
     let duplicates = records - outcome.clusters.count;
     let timings = phase_timings(
         [("read", read_time), normalize_time, features_time],
@@ -536,21 +536,20 @@ pub(crate) fn records(
 }
 
 /// Says which merged customers may be two people.
-pub(crate) fn warn_conflicts(log: &Log, golden: &crate::merge::Golden) {
-    if golden.conflicts.is_empty() {
+pub(crate) fn warn_conflicts(log: &Log, conflicts: &[u32]) {
+    if conflicts.is_empty() {
         return;
     }
     log.warn(&format!(
         "{} merged customer(s) have members with different first names and birth dates (clusters {}{}): each golden row is one member's person, but check them — they may be two people",
-        golden.conflicts.len(),
-        golden
-            .conflicts
+        conflicts.len(),
+        conflicts
             .iter()
             .take(10)
             .map(u32::to_string)
             .collect::<Vec<_>>()
             .join(", "),
-        if golden.conflicts.len() > 10 { ", …; all in --report" } else { "" }
+        if conflicts.len() > 10 { ", …; all in --report" } else { "" }
     ));
 }
 
@@ -621,6 +620,9 @@ fn write_pairs(
         .with_context(|| format!("writing the pairs to `{}`", path.display()))
 }
 
+/// The lineage file's columns.
+pub(crate) const LINEAGE_HEADER: [&str; 5] = ["cluster_id", "column", "value", "source_id", "rule"];
+
 pub(crate) fn write_lineage(
     path: &Path,
     table: &Table,
@@ -628,7 +630,24 @@ pub(crate) fn write_lineage(
     ids: &[String],
     survivorship: &[Survivorship],
 ) -> Result<()> {
-    let rows = golden.lineage.iter().map(|l| {
+    write::records(
+        path,
+        &LINEAGE_HEADER,
+        lineage_rows(table, golden, ids, survivorship),
+    )
+    .with_context(|| format!("writing the lineage to `{}`", path.display()))
+}
+
+/// Each lineage entry of `golden` as a row of the lineage file (values
+/// guarded against formulas, as every CSV we write); `table` and `ids`
+/// are the rows `golden`'s lineage points into.
+pub(crate) fn lineage_rows<'a>(
+    table: &'a Table,
+    golden: &'a merge::Golden,
+    ids: &'a [String],
+    survivorship: &'a [Survivorship],
+) -> impl Iterator<Item = [String; 5]> + 'a {
+    golden.lineage.iter().map(move |l| {
         let value = match (&l.derived, l.source_row) {
             (Some(derived), _) => derived.as_str(),
             (None, Some(r)) => table.columns[l.column].get(r),
@@ -645,11 +664,5 @@ pub(crate) fn write_lineage(
                 survivorship[l.column].name().to_string()
             },
         ]
-    });
-    write::records(
-        path,
-        &["cluster_id", "column", "value", "source_id", "rule"],
-        rows,
-    )
-    .with_context(|| format!("writing the lineage to `{}`", path.display()))
+    })
 }

@@ -13,9 +13,8 @@ use super::{Log, ReadRecords, Status};
 use crate::config::RuleFile;
 use crate::io::write;
 use crate::matching::features::{Features, Sources};
-use crate::normalize::stream::{self, IdProblem, StreamError};
+use crate::normalize::stream::{self, StreamError};
 use crate::progress::Progress;
-use crate::schema::resolve::SchemaError;
 use crate::schema::Role;
 use crate::table::{Column, Table};
 use anyhow::{bail, Result};
@@ -135,29 +134,8 @@ fn in_blocks(
         stream::block_bytes(args.max_memory.unwrap_or_else(crate::spill::default_budget));
     let headers =
         crate::io::read_headers(input_path, &read_options).map_err(anyhow::Error::from)?;
-    for name in crate::dedupe::GOLDEN_COLUMNS {
-        if headers.iter().any(|h| h == name) {
-            return Err(anyhow::anyhow!(
-                "`{}` already has a column named `{name}`, which dedupe adds to the golden file; rename it",
-                input_path.display()
-            )
-            .into());
-        }
-    }
-    // Columns that can be ids: named so by the rule file, `--id-column` or
-    // their header (content never makes a column an id).
-    let id_like: Vec<usize> = (0..headers.len())
-        .filter(|&c| {
-            let header = &headers[c];
-            match rules.columns.get(header).and_then(|o| o.role) {
-                Some(role) => role == Role::Id,
-                None => {
-                    options.id_column.as_deref() == Some(header.as_str())
-                        || crate::schema::headers::role(header) == Some(Role::Id)
-                }
-            }
-        })
-        .collect();
+    super::refuse_golden_columns(&headers, input_path)?;
+    let id_like = super::id_like_columns(&headers, rules, options.id_column.as_deref());
     let scan = stream::scan(
         input_path,
         &read_options,
@@ -168,45 +146,7 @@ fn in_blocks(
     )?;
     let id_scan = |c: usize| scan.ids.iter().find(|s| s.column == c);
     let roles: Vec<Role> = scan.roles.iter().map(|i| i.role).collect();
-    // As `dedupe::records`: the named id column must be filled and unique,
-    // else the first id column that is; other id columns whose values
-    // repeat are other systems' ids, compared as features.
-    let id_column = match options.id_column.as_deref() {
-        Some(name) => {
-            let column = scan.headers.iter().position(|h| h == name).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--id-column `{name}` is not a column of `{}`",
-                    input_path.display()
-                )
-            })?;
-            let header = scan.headers[column].clone();
-            let input = input_path.display().to_string();
-            match id_scan(column).and_then(|s| s.first_problem) {
-                Some(IdProblem::Empty { row }) => {
-                    return Err(anyhow::Error::from(SchemaError::EmptyId {
-                        input,
-                        row: row + 1,
-                        line: row + 2,
-                        header,
-                    })
-                    .into())
-                }
-                Some(IdProblem::Repeated { first, row }) => {
-                    return Err(anyhow::Error::from(SchemaError::RepeatedId {
-                        input,
-                        first: first + 1,
-                        row: row + 1,
-                        header,
-                    })
-                    .into())
-                }
-                None => Some(column),
-            }
-        }
-        None => (0..scan.headers.len()).find(|&c| {
-            roles[c] == Role::Id && id_scan(c).is_some_and(|s| s.first_problem.is_none())
-        }),
-    };
+    let id_column = super::streamed_id_column(&scan, options.id_column.as_deref(), input_path)?;
     let identifiers: Vec<usize> = id_like
         .iter()
         .copied()
@@ -339,8 +279,8 @@ fn in_blocks(
     Ok(Status::Success)
 }
 
-/// Where the features of the blocks go.
-enum Sink<'w> {
+/// Where the rows of a file written block by block go.
+pub(crate) enum Sink<'w> {
     Parquet(Box<crate::io::parquet::BlockWriter<&'w mut (dyn std::io::Write + Send)>>),
     Csv(&'w mut (dyn std::io::Write + Send)),
 }

@@ -311,6 +311,89 @@ impl Log {
 
 /// An input read for `features` and `merge`: its records (roles, ids),
 /// the values normalized unless `--no-normalize`, the rows set aside.
+/// Refuses an input that already has a column dedupe adds to the golden
+/// file.
+pub(crate) fn refuse_golden_columns(headers: &[String], input: &Path) -> anyhow::Result<()> {
+    for name in crate::dedupe::GOLDEN_COLUMNS {
+        if headers.iter().any(|h| h == name) {
+            anyhow::bail!(
+                "`{}` already has a column named `{name}`, which dedupe adds to the golden file; rename it",
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Columns that can be ids: named so by the rule file, `--id-column` or
+/// their header (content never makes a column an id). A file read in
+/// blocks follows them in its first pass ([`crate::normalize::stream::scan`]).
+pub(crate) fn id_like_columns(
+    headers: &[String],
+    rules: &crate::config::RuleFile,
+    id_column: Option<&str>,
+) -> Vec<usize> {
+    (0..headers.len())
+        .filter(|&c| {
+            let header = &headers[c];
+            match rules.columns.get(header).and_then(|o| o.role) {
+                Some(role) => role == crate::schema::Role::Id,
+                None => {
+                    id_column == Some(header.as_str())
+                        || crate::schema::headers::role(header) == Some(crate::schema::Role::Id)
+                }
+            }
+        })
+        .collect()
+}
+
+/// The record id column of a file read in blocks, as [`dedupe::records`]
+/// picks it for a file read whole: the named id column must be filled and
+/// unique (the same errors, naming the same rows), else the first id
+/// column that is.
+pub(crate) fn streamed_id_column(
+    scan: &crate::normalize::stream::Scan,
+    id_column: Option<&str>,
+    input: &Path,
+) -> Result<Option<usize>, crate::normalize::stream::StreamError> {
+    use crate::normalize::stream::IdProblem;
+    use crate::schema::resolve::SchemaError;
+    let id_scan = |c: usize| scan.ids.iter().find(|s| s.column == c);
+    let Some(name) = id_column else {
+        return Ok((0..scan.headers.len()).find(|&c| {
+            scan.roles[c].role == crate::schema::Role::Id
+                && id_scan(c).is_some_and(|s| s.first_problem.is_none())
+        }));
+    };
+    let column = scan.headers.iter().position(|h| h == name).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--id-column `{name}` is not a column of `{}`",
+            input.display()
+        )
+    })?;
+    let header = scan.headers[column].clone();
+    let input = input.display().to_string();
+    match id_scan(column).and_then(|s| s.first_problem) {
+        Some(IdProblem::Empty { row }) => Err(anyhow::Error::from(SchemaError::EmptyId {
+            input,
+            row: row + 1,
+            line: row + 2,
+            header,
+        })
+        .into()),
+        Some(IdProblem::Repeated { first, row }) => {
+            Err(anyhow::Error::from(SchemaError::RepeatedId {
+                input,
+                first: first + 1,
+                row: row + 1,
+                header,
+            })
+            .into())
+        }
+        None => Ok(Some(column)),
+    }
+}
+
 pub(crate) struct ReadRecords {
     pub records: dedupe::Records,
     pub table: crate::table::Table,

@@ -34,62 +34,108 @@ pub enum AssignError {
     Empty { line: usize, what: &'static str },
 }
 
+/// A clusters file read: each listed record id (trimmed) with its cluster
+/// id and line.
+pub struct Listed<'a> {
+    cluster_of_id: FxHashMap<&'a str, (&'a str, usize)>,
+}
+
+impl<'a> Listed<'a> {
+    /// Reads `clustering` (record id, cluster id; one per line of a
+    /// clusters file after its header).
+    pub fn new(
+        clustering: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, AssignError> {
+        let mut cluster_of_id: FxHashMap<&str, (&str, usize)> = FxHashMap::default();
+        for (row, (id, cluster)) in clustering.into_iter().enumerate() {
+            // Line numbers of a file with one header line.
+            let line = row + 2;
+            let (id, cluster) = (id.trim(), cluster.trim());
+            if id.is_empty() {
+                return Err(AssignError::Empty {
+                    line,
+                    what: "record id",
+                });
+            }
+            if cluster.is_empty() {
+                return Err(AssignError::Empty {
+                    line,
+                    what: "cluster id",
+                });
+            }
+            if let Some(&(_, first)) = cluster_of_id.get(id) {
+                return Err(AssignError::ListedTwice { first, line });
+            }
+            cluster_of_id.insert(id, (cluster, line));
+        }
+        Ok(Listed { cluster_of_id })
+    }
+
+    /// Numbers the input's records, which are handed in file order.
+    pub fn numbering(&self) -> Numbering<'_, 'a> {
+        Numbering {
+            listed: self,
+            number_of: FxHashMap::default(),
+            clusters: 0,
+            unlisted: 0,
+            found: 0,
+        }
+    }
+}
+
+/// Cluster numbers for the input's records, given one at a time in file
+/// order: the first record of a cluster opens the next number.
+pub struct Numbering<'l, 'a> {
+    listed: &'l Listed<'a>,
+    number_of: FxHashMap<&'a str, u32>,
+    clusters: u32,
+    unlisted: usize,
+    found: usize,
+}
+
+impl Numbering<'_, '_> {
+    /// The cluster of the next record, whose id is `id`.
+    pub fn next(&mut self, id: &str) -> u32 {
+        match self.listed.cluster_of_id.get(id.trim()) {
+            Some(&(cluster, _)) => {
+                self.found += 1;
+                let clusters = &mut self.clusters;
+                *self.number_of.entry(cluster).or_insert_with(|| {
+                    *clusters += 1;
+                    *clusters
+                })
+            }
+            None => {
+                self.unlisted += 1;
+                self.clusters += 1;
+                self.clusters
+            }
+        }
+    }
+
+    /// Clusters, unlisted records and unknown ids once every record was
+    /// numbered (record ids are unique, so each listed id names at most
+    /// one record).
+    pub fn finish(self, cluster_of: Vec<u32>) -> Assignment {
+        Assignment {
+            cluster_of,
+            clusters: self.clusters as usize,
+            unlisted: self.unlisted,
+            unknown: self.listed.cluster_of_id.len().saturating_sub(self.found),
+        }
+    }
+}
+
 /// Lays `clustering` (record id, cluster id; one per line of a clusters
-/// file after its header) onto the records named `ids`.
+/// file after its header) onto the records named `ids` (unique).
 pub fn assign<'a>(
     ids: &[String],
     clustering: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<Assignment, AssignError> {
-    let known: FxHashMap<&str, ()> = ids.iter().map(|id| (id.as_str(), ())).collect();
-    let mut cluster_of_id: FxHashMap<&str, (&str, usize)> = FxHashMap::default();
-    let mut unknown = 0;
-    for (row, (id, cluster)) in clustering.into_iter().enumerate() {
-        // Line numbers of a file with one header line.
-        let line = row + 2;
-        let (id, cluster) = (id.trim(), cluster.trim());
-        if id.is_empty() {
-            return Err(AssignError::Empty {
-                line,
-                what: "record id",
-            });
-        }
-        if cluster.is_empty() {
-            return Err(AssignError::Empty {
-                line,
-                what: "cluster id",
-            });
-        }
-        if let Some(&(_, first)) = cluster_of_id.get(id) {
-            return Err(AssignError::ListedTwice { first, line });
-        }
-        cluster_of_id.insert(id, (cluster, line));
-        if !known.contains_key(id) {
-            unknown += 1;
-        }
-    }
-    let mut number_of: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut clusters = 0u32;
-    let mut unlisted = 0;
-    let cluster_of = ids
-        .iter()
-        .map(|id| match cluster_of_id.get(id.trim()) {
-            Some(&(cluster, _)) => *number_of.entry(cluster).or_insert_with(|| {
-                clusters += 1;
-                clusters
-            }),
-            None => {
-                unlisted += 1;
-                clusters += 1;
-                clusters
-            }
-        })
-        .collect();
-    Ok(Assignment {
-        cluster_of,
-        clusters: clusters as usize,
-        unlisted,
-        unknown,
-    })
+    let listed = Listed::new(clustering)?;
+    let mut numbering = listed.numbering();
+    let cluster_of = ids.iter().map(|id| numbering.next(id)).collect();
+    Ok(numbering.finish(cluster_of))
 }
 
 #[cfg(test)]

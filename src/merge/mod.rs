@@ -18,6 +18,7 @@
 //! last name, a country from a phone's calling code).
 
 pub mod clusters;
+pub mod external;
 mod rules;
 mod vote;
 
@@ -43,6 +44,9 @@ pub struct Golden {
     pub table: Table,
     /// Member rows per golden row.
     pub members: Vec<Vec<usize>>,
+    /// The number of the first golden row's cluster (1 unless the clusters
+    /// were merged a batch at a time, see [`merge_gathered`]).
+    pub first_cluster: u32,
     /// For clusters of two or more records, every field's origin; for
     /// single records, the fields derived from their other fields. Empty
     /// unless asked for.
@@ -53,6 +57,81 @@ pub struct Golden {
     /// look: it may be two people.
     pub conflicts: Vec<u32>,
 }
+
+/// What deciding a cluster reads besides its members' rows: one rule per
+/// column, the roles (how values vote), the coherent groups, and how often
+/// each spelling occurs in the whole column (names and places break ties
+/// by it). Built once per file; every cluster is decided on its own.
+pub struct Voters<'a> {
+    rules: &'a [Survivorship],
+    recency: Option<usize>,
+    roles: &'a [Role],
+    groups: Vec<Vec<usize>>,
+    in_file: Vec<Option<vote::Frequencies>>,
+}
+
+impl<'a> Voters<'a> {
+    /// `in_file`: per column, the counts of its spellings in the whole file
+    /// where [`Voters::counts`] says they are read (else `None`).
+    pub fn new(
+        rules: &'a [Survivorship],
+        recency: Option<usize>,
+        roles: &'a [Role],
+        in_file: Vec<Option<Frequencies>>,
+    ) -> Self {
+        Voters {
+            rules,
+            recency,
+            roles,
+            groups: vote::coherent_groups(roles),
+            in_file,
+        }
+    }
+
+    /// Whether column `c`'s vote reads how often its spellings occur in the
+    /// whole file.
+    pub fn counts(rules: &[Survivorship], roles: &[Role], c: usize) -> bool {
+        vote::uses_frequencies(roles[c]) && votes(rules[c])
+    }
+
+    /// A single record keeps its values; only gaps derivable from its own
+    /// fields are filled (as they would be were it merged), so a golden row
+    /// does not change when a later run re-merges it with itself.
+    fn single(&self, table: &Table, only: usize) -> Decision {
+        let mut single = vec![Choice::Member(only); table.columns.len()];
+        for (c, choice) in single.iter_mut().enumerate() {
+            if table.columns[c].get(only).trim().is_empty() {
+                *choice = Choice::Empty;
+            }
+        }
+        derive(table, self.roles, &mut single);
+        Decision::Single(
+            single
+                .into_iter()
+                .enumerate()
+                .filter_map(|(c, choice)| match choice {
+                    Choice::Derived(value) => Some((c, value)),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// Every column's choice for a cluster of two or more rows of `table`.
+    fn merged(&self, table: &Table, rows: &[usize]) -> Vec<Choice> {
+        decide(
+            table,
+            rows,
+            self.rules,
+            self.recency,
+            self.roles,
+            &self.groups,
+            &self.in_file,
+        )
+    }
+}
+
+pub use vote::{count_into, Frequencies};
 
 /// Merges `table` (normalized) by `cluster_of` (1-based, numbered by first
 /// row) with one rule per column; `roles` say how values vote
@@ -70,38 +149,15 @@ pub fn merge(
     for (row, &c) in cluster_of.iter().enumerate() {
         members[c as usize - 1].push(row);
     }
-    let groups = vote::coherent_groups(roles);
     // Names and places break ties by how common a spelling is in the file
     // (counted only when something is merged).
     let any_merged = members.iter().any(|m| m.len() > 1);
     let in_file: Vec<Option<vote::Frequencies>> = (0..table.columns.len())
         .map(|c| {
-            (any_merged && vote::uses_frequencies(roles[c]) && votes(rules[c]))
-                .then(|| vote::frequencies(table, c))
+            (any_merged && Voters::counts(rules, roles, c)).then(|| vote::frequencies(table, c))
         })
         .collect();
-    // A single record keeps its values; only gaps derivable from its own
-    // fields are filled (as they would be were it merged), so a golden row
-    // does not change when a later run re-merges it with itself.
-    let single = |only: usize| {
-        let mut single = vec![Choice::Member(only); table.columns.len()];
-        for (c, choice) in single.iter_mut().enumerate() {
-            if table.columns[c].get(only).trim().is_empty() {
-                *choice = Choice::Empty;
-            }
-        }
-        derive(table, roles, &mut single);
-        Decision::Single(
-            single
-                .into_iter()
-                .enumerate()
-                .filter_map(|(c, choice)| match choice {
-                    Choice::Derived(value) => Some((c, value)),
-                    _ => None,
-                })
-                .collect(),
-        )
-    };
+    let voters = Voters::new(rules, recency, roles, in_file);
     // Merged clusters are decided a slice at a time on a gathered copy of
     // their rows, laid out cluster by cluster: a cluster's members lie
     // anywhere in the file, and reading each of their cells where it lies
@@ -133,17 +189,9 @@ pub fn merge(
             .par_iter()
             .zip(&local_rows)
             .map(|(rows, local_members)| match rows.as_slice() {
-                [only] => single(*only),
+                [only] => voters.single(table, *only),
                 _ => {
-                    let mut decision = decide(
-                        &local,
-                        local_members,
-                        rules,
-                        recency,
-                        roles,
-                        &groups,
-                        &in_file,
-                    );
+                    let mut decision = voters.merged(&local, local_members);
                     for choice in &mut decision {
                         if let Choice::Member(r) = choice {
                             *r = gathered_rows[*r];
@@ -155,6 +203,50 @@ pub fn merge(
             .collect();
         choices.extend(decided);
     }
+    assemble(table, roles, members, choices, 1, with_lineage)
+}
+
+/// The golden rows of clusters numbered from `first_cluster`, whose members
+/// are all the rows of `local`, cluster after cluster, each cluster's rows
+/// in file order (`members` index `local`). What [`merge`] decides for the
+/// same clusters, for a caller that gathered them itself (the external
+/// merge, which reads them sorted by cluster from disk): the golden
+/// table, members and lineage rows index `local`.
+pub fn merge_gathered(
+    local: &Table,
+    members: Vec<Vec<usize>>,
+    first_cluster: u32,
+    voters: &Voters,
+    with_lineage: bool,
+) -> Golden {
+    let choices: Vec<Decision> = members
+        .par_iter()
+        .map(|rows| match rows.as_slice() {
+            [only] => voters.single(local, *only),
+            _ => Decision::Merged(voters.merged(local, rows)),
+        })
+        .collect();
+    assemble(
+        local,
+        voters.roles,
+        members,
+        choices,
+        first_cluster,
+        with_lineage,
+    )
+}
+
+/// The golden table, lineage and identity conflicts from each cluster's
+/// decision (clusters numbered from `first_cluster`).
+fn assemble(
+    table: &Table,
+    roles: &[Role],
+    members: Vec<Vec<usize>>,
+    choices: Vec<Decision>,
+    first_cluster: u32,
+    with_lineage: bool,
+) -> Golden {
+    let clusters = members.len();
     // Each column laid out cluster by cluster (columns in parallel).
     let columns: Vec<Column> = table
         .columns
@@ -182,7 +274,7 @@ pub fn merge(
     // 10M records): built only when it will be written.
     let mut lineage = Vec::new();
     for (k, decision) in choices.iter().enumerate().filter(|_| with_lineage) {
-        let cluster = k as u32 + 1;
+        let cluster = first_cluster + k as u32;
         match decision {
             Decision::Single(derived) => {
                 for (c, value) in derived {
@@ -212,13 +304,14 @@ pub fn merge(
         }
     }
     drop(choices);
-    let conflicts = identity_conflicts(table, roles, &members);
+    let conflicts = identity_conflicts(table, roles, &members, first_cluster);
     Golden {
         table: Table {
             headers: table.headers.clone(),
             columns,
         },
         members,
+        first_cluster,
         lineage,
         conflicts,
     }
@@ -226,7 +319,7 @@ pub fn merge(
 
 /// Clusters decided per gathered slice (see [`merge`]): at most a few
 /// hundred thousand rows copied at a time.
-const GATHER_CLUSTERS: usize = 1 << 16;
+pub(crate) const GATHER_CLUSTERS: usize = 1 << 16;
 
 /// The rows `rows` of `table`, in that order (columns in parallel).
 fn gather(table: &Table, rows: &[usize]) -> Table {
@@ -248,7 +341,12 @@ fn gather(table: &Table, rows: &[usize]) -> Table {
 }
 
 /// Clusters whose members disagree on first name and birth date at once.
-fn identity_conflicts(table: &Table, roles: &[Role], members: &[Vec<usize>]) -> Vec<u32> {
+fn identity_conflicts(
+    table: &Table,
+    roles: &[Role],
+    members: &[Vec<usize>],
+    first_cluster: u32,
+) -> Vec<u32> {
     let first = roles.iter().position(|&r| r == Role::FirstName);
     let birth = (0..roles.len()).find(|&c| {
         matches!(roles[c], Role::Date)
@@ -284,7 +382,7 @@ fn identity_conflicts(table: &Table, roles: &[Role], members: &[Vec<usize>]) -> 
                 })
             })
         })
-        .map(|(k, _)| k as u32 + 1)
+        .map(|(k, _)| first_cluster + k as u32)
         .collect()
 }
 

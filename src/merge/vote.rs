@@ -446,6 +446,16 @@ pub fn uses_frequencies(role: Role) -> bool {
 /// Exact-value counts of one column (in parallel pieces, merged). Exact,
 /// not canonical: folding every value of a large file costs more than the
 /// tie-break is worth, and the spellings in a tie are what is compared.
+/// Adds the spellings of `values` to `counts` (the external merge counts a
+/// column block by block; the same counts as [`frequencies`] on the whole).
+pub fn count_into(counts: &mut Frequencies, values: &crate::table::Column) {
+    for value in values.iter() {
+        if !value.is_empty() {
+            *counts.entry(value_hash(value)).or_default() += 1;
+        }
+    }
+}
+
 pub fn frequencies(table: &Table, column: usize) -> Frequencies {
     use rayon::prelude::*;
     let values = &table.columns[column];

@@ -233,3 +233,95 @@ fn features_in_blocks_are_the_whole_file_features() {
     );
     assert!(!w.path("r.csv").exists());
 }
+
+#[test]
+fn merge_in_bounded_memory_writes_what_the_whole_file_merge_writes() {
+    let w = Workdir::new();
+    let rows = 6000;
+    w.write("export.csv", tricky_export(rows, ',', "\n"));
+    // Clusters of three scattered over the file (members in different
+    // blocks and runs), in another order than the input's and with the
+    // other engine's cluster names; a tenth of the records unlisted, and
+    // two ids the input does not have.
+    let mut clusters = String::from("unique_id,cluster_id\n");
+    for i in (0..rows).rev().filter(|i| i % 10 != 4) {
+        clusters.push_str(&format!("C{i:05},splink-{}\n", (i * 7919) % (rows / 3)));
+    }
+    clusters.push_str("X1,splink-1\nX2,splink-99999\n");
+    w.write("clusters.csv", clusters);
+    let merge = |tag: &str, output: &str, extra: &[&str]| {
+        let lineage = format!("{tag}-lineage.csv");
+        let report = format!("{tag}.json");
+        let mut args = vec![
+            "merge",
+            "export.csv",
+            "--clusters",
+            "clusters.csv",
+            "-o",
+            output,
+            "--lineage",
+            &lineage,
+            "--report",
+            &report,
+            "--id-column",
+            "Customer ID",
+        ];
+        args.extend_from_slice(extra);
+        let out = w.run(&args);
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(w.path(&report)).unwrap()).unwrap();
+        (stderr_of(&out), report)
+    };
+    let (whole_log, whole_report) = merge("whole", "whole.csv", &[]);
+    let (blocks_log, blocks_report) = merge("blocks", "blocks.csv", &["--max-memory", "64K", "-v"]);
+    assert_eq!(whole_report["memory"]["strategy"], "whole");
+    assert_eq!(blocks_report["memory"]["strategy"], "blocks");
+    assert!(blocks_report["memory"]["sort_runs"].as_u64().unwrap() > 1);
+    assert!(!blocks_log.contains("read whole"), "{blocks_log}");
+    assert_eq!(whole_report["unlisted_records"], 600);
+    assert_eq!(whole_report["unknown_ids"], 2);
+    let comparable = |mut report: serde_json::Value| {
+        let object = report.as_object_mut().unwrap();
+        object.remove("timings_ms");
+        object.remove("memory");
+        object.remove("output");
+        report
+    };
+    assert_eq!(comparable(whole_report), comparable(blocks_report));
+    let lines = |log: &str| {
+        log.lines()
+            .filter(|l| l.starts_with("warning"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lines(&whole_log), lines(&blocks_log));
+    for name in ["", "-lineage"] {
+        let whole = std::fs::read(w.path(&format!("whole{name}.csv"))).unwrap();
+        let blocks = std::fs::read(w.path(&format!("blocks{name}.csv"))).unwrap();
+        assert!(
+            whole == blocks,
+            "whole{name}.csv and blocks{name}.csv differ"
+        );
+    }
+    // 2000 clusters of three less the unlisted records' places, plus the
+    // unlisted records on their own.
+    let golden = std::fs::read_to_string(w.path("whole.csv")).unwrap();
+    assert!(golden.contains(";C"), "no merged golden row");
+
+    // Parquet too, and nothing left beside the outputs.
+    merge("whole-pq", "whole.parquet", &[]);
+    merge("blocks-pq", "blocks.parquet", &["--max-memory", "64K"]);
+    let read = |name: &str| {
+        tidyrec::io::read(&w.path(name), &tidyrec::io::ReadOptions::default())
+            .unwrap()
+            .table
+    };
+    assert_eq!(read("whole.parquet"), read("blocks.parquet"));
+    let leftovers: Vec<String> = std::fs::read_dir(w.path("."))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("tmp") || n.contains("spill"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

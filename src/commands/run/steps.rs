@@ -674,7 +674,7 @@ pub(super) fn dedupe_in_memory(
             ]
         }),
     )?;
-    crate::commands::dedupe::warn_conflicts(log, &deduped.golden);
+    crate::commands::dedupe::warn_conflicts(log, &deduped.golden.conflicts);
     if let Some(resolved) = &decisions {
         crate::commands::review::note(
             log,
