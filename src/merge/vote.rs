@@ -192,7 +192,9 @@ pub fn vote(
             .and_then(|&r| fold_name(values.get(r)).chars().next())
     };
     let mut initials: Vec<char> = Vec::new();
-    if role == Role::FirstName {
+    // (Only where some group is an initial: the spellings are folded here.)
+    let has_initial = groups.iter().any(|(k, _)| k.chars().nth(1).is_none());
+    if role == Role::FirstName && has_initial {
         let full_starts: Vec<char> = groups
             .iter()
             .filter(|(k, _)| k.chars().count() > 1)
@@ -209,42 +211,47 @@ pub fn vote(
             }
         });
     }
-    let support = |key: &str, rows: &[usize]| -> usize {
-        let first = if key.chars().count() > 1 {
-            initial_of(rows)
-        } else {
-            key.chars().next()
-        };
-        rows.len() + initials.iter().filter(|&&c| Some(c) == first).count()
-    };
-    let recency_of = |rows: &[usize]| -> &str {
-        recency.map_or("", |c| {
-            rows.iter()
+    // Each group's support, latest member and spelling count, computed once
+    // (the comparisons below would otherwise redo them, folding names and
+    // allocating, for every pair of groups they compare).
+    let support: Vec<usize> = groups
+        .iter()
+        .map(|(key, rows)| {
+            if initials.is_empty() {
+                return rows.len();
+            }
+            let first = if key.chars().count() > 1 {
+                initial_of(rows)
+            } else {
+                key.chars().next()
+            };
+            rows.len() + initials.iter().filter(|&&c| Some(c) == first).count()
+        })
+        .collect();
+    let by_recency = rule == Survivorship::MostRecent && recency.is_some();
+    let latest: Vec<&str> = groups
+        .iter()
+        .map(|(_, rows)| match recency {
+            Some(c) if by_recency => rows
+                .iter()
                 .map(|&r| table.columns[c].get(r))
                 .max()
-                .unwrap_or("")
+                .unwrap_or(""),
+            _ => "",
         })
-    };
-    let by_recency = rule == Survivorship::MostRecent && recency.is_some();
+        .collect();
+    let commonness: Vec<u64> = groups.iter().map(|(_, rows)| common(rows)).collect();
     // Most support; then (most-recent) the latest member; then the spelling
     // more common in the whole column (`Richard` over a one-off `Richrad`,
     // a first name over a surname in the first-name column); then the first.
-    let (_, winners) = groups
-        .iter()
-        .enumerate()
-        .max_by(|(i, (ka, a)), (j, (kb, b))| {
-            support(ka, a)
-                .cmp(&support(kb, b))
-                .then_with(|| {
-                    if by_recency {
-                        recency_of(a).cmp(recency_of(b))
-                    } else {
-                        std::cmp::Ordering::Equal
-                    }
-                })
-                .then_with(|| common(a).cmp(&common(b)))
-                .then_with(|| j.cmp(i))
-        })?;
+    let winners = (0..groups.len()).max_by(|&i, &j| {
+        support[i]
+            .cmp(&support[j])
+            .then_with(|| latest[i].cmp(latest[j]))
+            .then_with(|| commonness[i].cmp(&commonness[j]))
+            .then_with(|| j.cmp(&i))
+    })?;
+    let winners = &groups[winners];
     let winners = &winners.1;
     best_spelling(values, winners, role, in_file, key_of)
 }
