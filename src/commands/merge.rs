@@ -316,7 +316,7 @@ fn in_blocks(
     // Runs of an eighth of the budget, at most 256 MiB: the run buffer
     // (and, while merging, a batch of clusters) is what this stage holds
     // beside the clustering itself; more runs cost nothing measurable (10M
-    // records: 9 runs of 256 MiB).
+    // records: 10 runs of 256 MiB).
     let run_bytes = (budget / 8).clamp(16 << 10, 256 << 20) as usize;
     let mut sorter = external::Sorter::new(&spill_dir, run_bytes, &counted);
     let mut numbering = listed.numbering();
@@ -341,6 +341,7 @@ fn in_blocks(
         Err(StreamError::Visit(error)) => return Err(spill_error(error)),
         other => other?,
     };
+    // (Each record's cluster went to the sort; the counts are what is kept.)
     let assigned = numbering.finish(Vec::new());
     warn_assignment(log, &assigned, input_path);
     let mut sorted = sorter.finish().map_err(spill_error)?;
@@ -384,6 +385,10 @@ fn in_blocks(
             write::csv_header(out, &out_headers, delimiter, csv_options)?;
             Sink::Csv(out)
         };
+        // A failed write of the golden rows goes back to the atomic writer
+        // (which names the output); a failed read of the runs is a sort
+        // error (which names the directory they are in).
+        let mut write_failure: Option<std::io::Error> = None;
         let merged = sorted.for_each_batch(&scan.headers, |batch| {
             let ids: Vec<String> = batch.ids.iter().map(str::to_string).collect();
             let mut golden = merge::merge_gathered(
@@ -404,11 +409,18 @@ fn in_blocks(
             }
             conflicts.append(&mut golden.conflicts);
             let table = crate::dedupe::golden_table(&mut golden, &ids);
-            match &mut sink {
+            let written = match &mut sink {
                 Sink::Parquet(writer) => writer.write(&table).map_err(std::io::Error::other),
                 Sink::Csv(out) => write::csv_rows(*out, &table, delimiter, csv_options),
-            }
+            };
+            written.map_err(|error| {
+                write_failure = Some(error);
+                std::io::Error::other("stopped")
+            })
         });
+        if let Some(error) = write_failure {
+            return Err(error);
+        }
         if let Err(error) = merged {
             failure = Some(spill_error(error));
             return Err(std::io::Error::other("stopped"));
