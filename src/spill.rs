@@ -26,6 +26,15 @@ pub struct Spilled {
     shapes: Vec<(usize, usize)>,
 }
 
+/// Where a stage writing `output` sets data aside: the output's directory
+/// (the disk the user chose for the result, and where its temp file goes).
+pub fn dir_beside(output: &Path) -> PathBuf {
+    match output.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// Writes `table` to a new temporary file in `dir` and frees it.
 pub fn spill(table: Table, dir: &Path) -> std::io::Result<Spilled> {
     let path = dir.join(format!(

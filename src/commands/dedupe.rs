@@ -139,10 +139,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     );
     let budget = dedupe::MemoryBudget {
         bytes: args.max_memory.unwrap_or_else(crate::spill::default_budget),
-        spill_dir: match output_path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        },
+        spill_dir: crate::spill::dir_beside(output_path),
     };
     settings.memory = Some(budget.clone());
     settings.keep_lineage = args.lineage.is_some();

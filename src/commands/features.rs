@@ -120,33 +120,16 @@ fn in_blocks(
     let input_path = &args.input.input;
     let output_path = &args.output.output;
     let options = &args.records;
-    let read_options = super::read_options(&args.input);
-    let default_region =
-        crate::normalize::plan::resolve_region(options.default_region.as_deref(), rules)
-            .map_err(anyhow::Error::from)?;
-    let settings = stream::Settings {
-        rules,
-        id_column: options.id_column.as_deref(),
-        default_region,
-        date_order: None,
-    };
-    let block_bytes =
-        stream::block_bytes(args.max_memory.unwrap_or_else(crate::spill::default_budget));
-    let headers =
-        crate::io::read_headers(input_path, &read_options).map_err(anyhow::Error::from)?;
-    super::refuse_golden_columns(&headers, input_path)?;
-    let id_like = super::id_like_columns(&headers, rules, options.id_column.as_deref());
-    let scan = stream::scan(
-        input_path,
-        &read_options,
-        &settings,
+    let budget = args.max_memory.unwrap_or_else(crate::spill::default_budget);
+    let super::ScannedRecords {
+        scan,
+        read_options,
         block_bytes,
-        &id_like,
-        progress,
-    )?;
+        id_like,
+        id_column,
+    } = super::scan_records(&args.input, options, rules, budget, progress)?;
     let id_scan = |c: usize| scan.ids.iter().find(|s| s.column == c);
     let roles: Vec<Role> = scan.roles.iter().map(|i| i.role).collect();
-    let id_column = super::streamed_id_column(&scan, options.id_column.as_deref(), input_path)?;
     let identifiers: Vec<usize> = id_like
         .iter()
         .copied()

@@ -255,31 +255,14 @@ fn in_blocks(
         return Err(StreamError::NotStreamable("the output is written whole"));
     }
     let options = &args.records;
-    let read_options = super::read_options(&args.input);
-    let default_region =
-        crate::normalize::plan::resolve_region(options.default_region.as_deref(), rules)
-            .map_err(anyhow::Error::from)?;
-    let settings = stream::Settings {
-        rules,
-        id_column: options.id_column.as_deref(),
-        default_region,
-        date_order: None,
-    };
-    let block_bytes = stream::block_bytes(budget);
-    let headers = io::read_headers(input_path, &read_options).map_err(anyhow::Error::from)?;
-    super::refuse_golden_columns(&headers, input_path)?;
-    let id_like = super::id_like_columns(&headers, rules, options.id_column.as_deref());
-    let scan = stream::scan(
-        input_path,
-        &read_options,
-        &settings,
+    let super::ScannedRecords {
+        scan,
+        read_options,
         block_bytes,
-        &id_like,
-        progress,
-    )?;
-    let Some(id_column) =
-        super::streamed_id_column(&scan, options.id_column.as_deref(), input_path)?
-    else {
+        id_column,
+        ..
+    } = super::scan_records(&args.input, options, rules, budget, progress)?;
+    let Some(id_column) = id_column else {
         return Err(anyhow::anyhow!(
             "`{}` has no column of unique record ids for the clusters file to name; give one with --id-column",
             input_path.display()
@@ -303,10 +286,7 @@ fn in_blocks(
     let counted: Vec<bool> = (0..roles.len())
         .map(|c| merge::Voters::counts(&survivorship, &roles, c))
         .collect();
-    let spill_dir = match output_path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let spill_dir = crate::spill::dir_beside(output_path);
     let spill_error = |error: std::io::Error| {
         StreamError::Failed(anyhow::anyhow!(
             "sorting the records by cluster in `{}` (set aside there; is the disk full?): {error}",

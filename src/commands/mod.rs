@@ -311,9 +311,66 @@ impl Log {
 
 /// An input read for `features` and `merge`: its records (roles, ids),
 /// the values normalized unless `--no-normalize`, the rows set aside.
+/// The first pass over a record file read in blocks (`features`, `merge`):
+/// what the whole-file path learns from the table before its first row is
+/// used.
+pub(crate) struct ScannedRecords {
+    pub scan: crate::normalize::stream::Scan,
+    pub read_options: ReadOptions,
+    pub block_bytes: usize,
+    /// Columns that can be ids (followed by the scan).
+    pub id_like: Vec<usize>,
+    /// The record id column, as [`dedupe::records`] picks it.
+    pub id_column: Option<usize>,
+}
+
+/// Scans `input` in blocks for a memory `budget`: roles, date evidence and
+/// the record ids, with the whole-file path's errors (a golden column
+/// already there, an empty or repeated id).
+pub(crate) fn scan_records(
+    input: &InputArgs,
+    options: &args::RecordArgs,
+    rules: &crate::config::RuleFile,
+    budget: u64,
+    progress: &dyn crate::progress::Progress,
+) -> Result<ScannedRecords, crate::normalize::stream::StreamError> {
+    use crate::normalize::stream;
+    let path = &input.input;
+    let read_options = read_options(input);
+    let default_region =
+        crate::normalize::plan::resolve_region(options.default_region.as_deref(), rules)
+            .map_err(anyhow::Error::from)?;
+    let settings = stream::Settings {
+        rules,
+        id_column: options.id_column.as_deref(),
+        default_region,
+        date_order: None,
+    };
+    let block_bytes = stream::block_bytes(budget);
+    let headers = crate::io::read_headers(path, &read_options).map_err(anyhow::Error::from)?;
+    refuse_golden_columns(&headers, path)?;
+    let id_like = id_like_columns(&headers, rules, options.id_column.as_deref());
+    let scan = stream::scan(
+        path,
+        &read_options,
+        &settings,
+        block_bytes,
+        &id_like,
+        progress,
+    )?;
+    let id_column = streamed_id_column(&scan, options.id_column.as_deref(), path)?;
+    Ok(ScannedRecords {
+        scan,
+        read_options,
+        block_bytes,
+        id_like,
+        id_column,
+    })
+}
+
 /// Refuses an input that already has a column dedupe adds to the golden
 /// file.
-pub(crate) fn refuse_golden_columns(headers: &[String], input: &Path) -> anyhow::Result<()> {
+fn refuse_golden_columns(headers: &[String], input: &Path) -> anyhow::Result<()> {
     for name in crate::dedupe::GOLDEN_COLUMNS {
         if headers.iter().any(|h| h == name) {
             anyhow::bail!(
@@ -328,7 +385,7 @@ pub(crate) fn refuse_golden_columns(headers: &[String], input: &Path) -> anyhow:
 /// Columns that can be ids: named so by the rule file, `--id-column` or
 /// their header (content never makes a column an id). A file read in
 /// blocks follows them in its first pass ([`crate::normalize::stream::scan`]).
-pub(crate) fn id_like_columns(
+fn id_like_columns(
     headers: &[String],
     rules: &crate::config::RuleFile,
     id_column: Option<&str>,
@@ -351,7 +408,7 @@ pub(crate) fn id_like_columns(
 /// picks it for a file read whole: the named id column must be filled and
 /// unique (the same errors, naming the same rows), else the first id
 /// column that is.
-pub(crate) fn streamed_id_column(
+fn streamed_id_column(
     scan: &crate::normalize::stream::Scan,
     id_column: Option<&str>,
     input: &Path,
