@@ -127,7 +127,7 @@ fn in_blocks(
         block_bytes,
         id_like,
         id_column,
-    } = super::scan_records(&args.input, options, rules, budget, progress)?;
+    } = super::scan_records(&args.input, options, rules, budget, log, progress)?;
     let id_scan = |c: usize| scan.ids.iter().find(|s| s.column == c);
     let roles: Vec<Role> = scan.roles.iter().map(|i| i.role).collect();
     let identifiers: Vec<usize> = id_like

@@ -261,7 +261,7 @@ fn in_blocks(
         block_bytes,
         id_column,
         ..
-    } = super::scan_records(&args.input, options, rules, budget, progress)?;
+    } = super::scan_records(&args.input, options, rules, budget, log, progress)?;
     let Some(id_column) = id_column else {
         return Err(anyhow::anyhow!(
             "`{}` has no column of unique record ids for the clusters file to name; give one with --id-column",
@@ -428,6 +428,17 @@ fn in_blocks(
             .with_context(|| format!("writing the lineage to `{}`", path.display()))?;
     }
     let merge_time = merge_started.elapsed();
+    let peak = crate::spill::peak_resident();
+    if log.is_verbose() {
+        let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
+        log.detail(&format!(
+            "memory: read `{}` in {} blocks, twice, and sorted its records by cluster in {runs} run(s) beside the output, budget {:.1} GiB; peak {:.2} GiB",
+            input_path.display(),
+            scan.blocks,
+            gib(budget),
+            gib(peak.unwrap_or(0)),
+        ));
+    }
     conclude(
         args,
         Merged {
@@ -440,7 +451,7 @@ fn in_blocks(
                 "budget_bytes": budget,
                 "blocks": scan.blocks,
                 "sort_runs": runs,
-                "peak_resident_bytes": crate::spill::peak_resident(),
+                "peak_resident_bytes": peak,
             }),
             read_time,
             merge_time,

@@ -99,18 +99,23 @@ pub(crate) fn write_rejects(
 /// Says what the reader decided that the user may need to know: headers it
 /// named (lenient) and an encoding it guessed.
 pub(crate) fn note_read(log: &Log, path: &Path, read: &crate::io::ReadOutcome) {
-    for (index, name) in &read.renamed_headers {
-        log.warn(&format!(
-            "`{}`: column {} has no usable header; named it `{name}`",
-            path.display(),
-            index + 1
-        ));
-    }
+    note_renamed(log, path, &read.renamed_headers);
     if read.encoding_guessed {
         log.warn(&format!(
             "`{}` is not UTF-8: read it as {} (guessed from its content); pass --encoding if that is wrong",
             path.display(),
             read.encoding.unwrap_or("?")
+        ));
+    }
+}
+
+/// Says which columns had no usable header, and the names they were given.
+fn note_renamed(log: &Log, path: &Path, renamed: &[(usize, String)]) {
+    for (index, name) in renamed {
+        log.warn(&format!(
+            "`{}`: column {} has no usable header; named it `{name}`",
+            path.display(),
+            index + 1
         ));
     }
 }
@@ -332,6 +337,7 @@ pub(crate) fn scan_records(
     options: &args::RecordArgs,
     rules: &crate::config::RuleFile,
     budget: u64,
+    log: &Log,
     progress: &dyn crate::progress::Progress,
 ) -> Result<ScannedRecords, crate::normalize::stream::StreamError> {
     use crate::normalize::stream;
@@ -359,6 +365,8 @@ pub(crate) fn scan_records(
         progress,
     )?;
     let id_column = streamed_id_column(&scan, options.id_column.as_deref(), path)?;
+    // What the whole-file path says on reading (a block-read file is UTF-8).
+    note_renamed(log, path, &scan.renamed_headers);
     Ok(ScannedRecords {
         scan,
         read_options,

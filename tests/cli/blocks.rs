@@ -318,3 +318,52 @@ fn merge_in_bounded_memory_writes_what_the_whole_file_merge_writes() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// A column without a header (named with `--lenient`) is reported on
+/// stderr whether the file is held whole or read in blocks (`features`
+/// and `merge`).
+#[test]
+fn a_column_without_header_is_reported_in_blocks_too() {
+    let w = Workdir::new();
+    let mut text = String::from("Customer ID,First Name,Last Name,\n");
+    let mut clusters = String::from("Customer ID,cluster_id\n");
+    for i in 0..3000 {
+        text.push_str(&format!("C{i:05},Ann{},Lee{},note {i}\n", i % 50, i % 70));
+        clusters.push_str(&format!("C{i:05},k{}\n", i / 2));
+    }
+    w.write("export.csv", text);
+    w.write("clusters.csv", clusters);
+    let warnings = |args: &[&str]| {
+        let out = w.run(args);
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        stderr_of(&out)
+            .lines()
+            .filter(|l| l.contains("no usable header"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    for command in [
+        &["features", "export.csv", "-o", "f.csv", "--lenient"][..],
+        &[
+            "merge",
+            "export.csv",
+            "--clusters",
+            "clusters.csv",
+            "-o",
+            "g.csv",
+            "--lenient",
+        ][..],
+    ] {
+        let whole = warnings(command);
+        assert_eq!(whole.len(), 1, "{whole:?}");
+        let mut blocks = command.to_vec();
+        blocks.extend(["--max-memory", "64K", "-v"]);
+        let out = w.run(&blocks);
+        assert!(
+            !stderr_of(&out).contains("read whole"),
+            "{}",
+            stderr_of(&out)
+        );
+        assert_eq!(warnings(&blocks), whole);
+    }
+}
