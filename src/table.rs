@@ -199,6 +199,21 @@ impl Table {
     }
 }
 
+/// A 128-bit digest of a value (two SipHash-1-3 digests with different
+/// salts), for sets of ids too large to hold as strings: 16 bytes a value
+/// whatever the ids look like; two different values share one only by a
+/// 128-bit collision.
+pub fn digest(value: &str) -> (u64, u64) {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut hasher = std::hash::DefaultHasher::new();
+        salt.hash(&mut hasher);
+        value.hash(&mut hasher);
+        hasher.finish()
+    };
+    (half(1), half(2))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -280,6 +280,8 @@ fn in_blocks(
             .zip(clustering.columns[cluster].iter()),
     )
     .map_err(|e| anyhow::anyhow!("`{}`: {e}", args.clusters.display()))?;
+    // The digests are all that is kept of the clusters file.
+    drop(clustering);
     let roles: Vec<Role> = scan.roles.iter().map(|i| i.role).collect();
     let recency = merge::recency_column(&scan.headers, &roles);
     let survivorship = merge::survivorship_rules(&scan.headers, &roles, rules, recency.is_some());

@@ -34,21 +34,31 @@ pub enum AssignError {
     Empty { line: usize, what: &'static str },
 }
 
-/// A clusters file read: each listed record id (trimmed) with its cluster
-/// id and line.
-pub struct Listed<'a> {
-    cluster_of_id: FxHashMap<&'a str, (&'a str, usize)>,
+/// A clusters file read: per listed record id (trimmed), its cluster and
+/// line. Ids are kept as 128-bit digests ([`crate::table::digest`]) and
+/// clusters as numbers, so the file itself can be dropped once read: 24
+/// bytes a listed record (a map of the id strings took about 100), which
+/// is what bounds `merge` in blocks for a clustering of any size.
+pub struct Listed {
+    /// Id digest → (cluster key, line).
+    cluster_of_id: FxHashMap<(u64, u64), (u32, u32)>,
+    /// Distinct cluster ids in the file.
+    clusters: usize,
 }
 
-impl<'a> Listed<'a> {
+impl Listed {
     /// Reads `clustering` (record id, cluster id; one per line of a
     /// clusters file after its header).
-    pub fn new(
+    pub fn new<'a>(
         clustering: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, AssignError> {
-        let mut cluster_of_id: FxHashMap<&str, (&str, usize)> = FxHashMap::default();
+        let mut cluster_of_id: FxHashMap<(u64, u64), (u32, u32)> = FxHashMap::default();
+        // The other engine's cluster ids, numbered as first seen (only
+        // while the file is read).
+        let mut key_of: FxHashMap<&str, u32> = FxHashMap::default();
         for (row, (id, cluster)) in clustering.into_iter().enumerate() {
-            // Line numbers of a file with one header line.
+            // Line numbers of a file with one header line (past 4 billion
+            // lines, an error names the last line a u32 holds).
             let line = row + 2;
             let (id, cluster) = (id.trim(), cluster.trim());
             if id.is_empty() {
@@ -63,19 +73,31 @@ impl<'a> Listed<'a> {
                     what: "cluster id",
                 });
             }
-            if let Some(&(_, first)) = cluster_of_id.get(id) {
-                return Err(AssignError::ListedTwice { first, line });
+            let next = key_of.len() as u32;
+            let key = *key_of.entry(cluster).or_insert(next);
+            match cluster_of_id.entry(crate::table::digest(id)) {
+                std::collections::hash_map::Entry::Occupied(earlier) => {
+                    return Err(AssignError::ListedTwice {
+                        first: earlier.get().1 as usize,
+                        line,
+                    });
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert((key, u32::try_from(line).unwrap_or(u32::MAX)));
+                }
             }
-            cluster_of_id.insert(id, (cluster, line));
         }
-        Ok(Listed { cluster_of_id })
+        Ok(Listed {
+            cluster_of_id,
+            clusters: key_of.len(),
+        })
     }
 
     /// Numbers the input's records, which are handed in file order.
-    pub fn numbering(&self) -> Numbering<'_, 'a> {
+    pub fn numbering(&self) -> Numbering<'_> {
         Numbering {
             listed: self,
-            number_of: FxHashMap::default(),
+            number_of: vec![0; self.clusters],
             clusters: 0,
             unlisted: 0,
             found: 0,
@@ -85,25 +107,31 @@ impl<'a> Listed<'a> {
 
 /// Cluster numbers for the input's records, given one at a time in file
 /// order: the first record of a cluster opens the next number.
-pub struct Numbering<'l, 'a> {
-    listed: &'l Listed<'a>,
-    number_of: FxHashMap<&'a str, u32>,
+pub struct Numbering<'l> {
+    listed: &'l Listed,
+    /// Per cluster key, its number (0: no record of it seen yet).
+    number_of: Vec<u32>,
     clusters: u32,
     unlisted: usize,
     found: usize,
 }
 
-impl Numbering<'_, '_> {
+impl Numbering<'_> {
     /// The cluster of the next record, whose id is `id`.
     pub fn next(&mut self, id: &str) -> u32 {
-        match self.listed.cluster_of_id.get(id.trim()) {
-            Some(&(cluster, _)) => {
+        match self
+            .listed
+            .cluster_of_id
+            .get(&crate::table::digest(id.trim()))
+        {
+            Some(&(key, _)) => {
                 self.found += 1;
-                let clusters = &mut self.clusters;
-                *self.number_of.entry(cluster).or_insert_with(|| {
-                    *clusters += 1;
-                    *clusters
-                })
+                let number = &mut self.number_of[key as usize];
+                if *number == 0 {
+                    self.clusters += 1;
+                    *number = self.clusters;
+                }
+                *number
             }
             None => {
                 self.unlisted += 1;

@@ -158,7 +158,6 @@ struct IdTracker {
 
 impl IdTracker {
     fn add(&mut self, column: &Column, first_row: usize) {
-        use std::hash::{Hash, Hasher};
         for (offset, value) in column.iter().enumerate() {
             let row = first_row + offset;
             if value.trim().is_empty() {
@@ -167,13 +166,7 @@ impl IdTracker {
                 }
                 continue;
             }
-            let digest = |salt: u8| {
-                let mut hasher = std::hash::DefaultHasher::new();
-                salt.hash(&mut hasher);
-                value.hash(&mut hasher);
-                hasher.finish()
-            };
-            match self.seen.entry((digest(1), digest(2))) {
+            match self.seen.entry(crate::table::digest(value)) {
                 std::collections::hash_map::Entry::Occupied(earlier) => {
                     self.scan.filled_repeat = true;
                     if self.scan.first_problem.is_none() {
