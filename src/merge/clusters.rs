@@ -101,6 +101,7 @@ impl Listed {
             clusters: 0,
             unlisted: 0,
             found: 0,
+            matched: vec![0; (self.cluster_of_id.len() + 2).div_ceil(64)],
         }
     }
 }
@@ -113,7 +114,10 @@ pub struct Numbering<'l> {
     number_of: Vec<u32>,
     clusters: u32,
     unlisted: usize,
+    /// Listed ids that named a record, and which (a bit per line): two
+    /// input ids that differ only by surrounding spaces name one listed id.
     found: usize,
+    matched: Vec<u64>,
 }
 
 impl Numbering<'_> {
@@ -124,8 +128,15 @@ impl Numbering<'_> {
             .cluster_of_id
             .get(&crate::table::digest(id.trim()))
         {
-            Some(&(key, _)) => {
-                self.found += 1;
+            Some(&(key, line)) => {
+                // Lines are 2.. (after the header), one per listed id.
+                let bit = line as usize - 2;
+                if let Some(word) = self.matched.get_mut(bit / 64) {
+                    if *word & (1 << (bit % 64)) == 0 {
+                        *word |= 1 << (bit % 64);
+                        self.found += 1;
+                    }
+                }
                 let number = &mut self.number_of[key as usize];
                 if *number == 0 {
                     self.clusters += 1;
@@ -141,15 +152,14 @@ impl Numbering<'_> {
         }
     }
 
-    /// Clusters, unlisted records and unknown ids once every record was
-    /// numbered (record ids are unique, so each listed id names at most
-    /// one record).
+    /// Clusters, unlisted records and unknown ids (listed ids that named
+    /// no record) once every record was numbered.
     pub fn finish(self, cluster_of: Vec<u32>) -> Assignment {
         Assignment {
             cluster_of,
             clusters: self.clusters as usize,
             unlisted: self.unlisted,
-            unknown: self.listed.cluster_of_id.len().saturating_sub(self.found),
+            unknown: self.listed.cluster_of_id.len() - self.found,
         }
     }
 }
@@ -197,6 +207,12 @@ mod tests {
             assign(&records, [("a", "1"), ("b", "1"), ("a", "2")]),
             Err(AssignError::ListedTwice { first: 2, line: 4 })
         );
+        // Two records whose ids differ only by spaces name one listed id:
+        // the other listed id is still unknown.
+        let spaced = ids(&["a", " a"]);
+        let assigned = assign(&spaced, [("a", "1"), ("z", "2")]).unwrap();
+        assert_eq!(assigned.cluster_of, [1, 1]);
+        assert_eq!(assigned.unknown, 1);
         assert_eq!(
             assign(&records, [("a", " ")]),
             Err(AssignError::Empty {

@@ -62,10 +62,15 @@ fn normalize(w: &Workdir, input: &str, tag: &str, extra: &[&str]) -> (String, se
         &report,
     ];
     args.extend_from_slice(extra);
-    let out = w.run(&args);
+    run_reporting(w, &args, &report)
+}
+
+/// Runs a command that must succeed: its stderr and its JSON report.
+fn run_reporting(w: &Workdir, args: &[&str], report: &str) -> (String, serde_json::Value) {
+    let out = w.run(args);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(w.path(&report)).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(w.path(report)).unwrap()).unwrap();
     (stderr_of(&out), report)
 }
 
@@ -267,11 +272,7 @@ fn merge_in_bounded_memory_writes_what_the_whole_file_merge_writes() {
             "Customer ID",
         ];
         args.extend_from_slice(extra);
-        let out = w.run(&args);
-        assert!(out.status.success(), "{}", stderr_of(&out));
-        let report: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(w.path(&report)).unwrap()).unwrap();
-        (stderr_of(&out), report)
+        run_reporting(&w, &args, &report)
     };
     let (whole_log, whole_report) = merge("whole", "whole.csv", &[]);
     let (blocks_log, blocks_report) = merge("blocks", "blocks.csv", &["--max-memory", "64K", "-v"]);
