@@ -5,7 +5,13 @@
 //! same person), estimated by expectation–maximisation over the candidate
 //! pairs (with `u` fixed, as Splink does). A pair's match weight is
 //! `log2(λ/(1-λ)) + Σ log2(m/u)` over its levels (missing values add 0), so
-//! every score is a sum of per-field weights. Exact agreement on a name,
+//! every score is a sum of per-field weights. λ is the chance that two
+//! records drawn at random are one person (Splink's
+//! `probability_two_random_records_match`), the prior that goes with a `u`
+//! taken from random pairs: it is fitted by EM over every pair of the file,
+//! the pairs blocking never proposed counting as non-matches, so a file ten
+//! times larger, with a hundred times more pairs and more namesakes among
+//! them, gets a prior that asks for more evidence (see `docs/accuracy.md`). Exact agreement on a name,
 //! city or postcode is adjusted by how common the value is: sharing `smith`
 //! says less than sharing `featherstonehaugh`.
 //!
@@ -24,11 +30,20 @@ use serde::{Deserialize, Serialize};
 const U_SAMPLE: usize = 1_000_000;
 const EM_MAX_ITERATIONS: usize = 100;
 const EM_TOLERANCE: f64 = 1e-7;
+/// Bisection steps of the prior's fit: ln λ is bracketed in (-34.5, 0),
+/// and 60 halvings leave an interval far below f64 precision.
+const PRIOR_BISECTIONS: usize = 60;
+/// The smallest prior fitted: one match in 10^15 pairs (a file of 45M
+/// records with a single duplicate pair).
+const MIN_PRIOR: f64 = 1e-15;
+/// The saved model format. Version 2: λ is per random pair of records;
+/// version 1's λ was the share of candidate pairs that match.
+pub const MODEL_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Model {
     pub version: u32,
-    /// Prior probability that a candidate pair is a match.
+    /// Prior probability that two records drawn at random are a match.
     pub lambda: f64,
     pub fields: Vec<FieldModel>,
 }
@@ -48,6 +63,14 @@ pub struct LevelModel {
 }
 
 impl Model {
+    /// `m` per field and level (index = level).
+    pub fn m(&self) -> Vec<Vec<f64>> {
+        self.fields
+            .iter()
+            .map(|f| f.levels.iter().map(|l| l.m).collect())
+            .collect()
+    }
+
     pub fn kinds(&self) -> Vec<Kind> {
         self.fields
             .iter()
@@ -58,9 +81,18 @@ impl Model {
     /// Checks a loaded model against the fields this table can compare.
     pub fn check_against(&self, available: &[Kind]) -> Result<(), MatchError> {
         let bad = |message: String| Err(MatchError::Model(message));
-        if self.version != 1 {
+        if self.version == 1 {
+            return bad(
+                "the model was saved by an older tidyrec (version 1), whose prior λ \
+                 was the share of candidate pairs that match; this version's λ is per random \
+                 pair, and the old one would score every pair far too high. Train it again \
+                 with `dedupe --save-model`"
+                    .to_string(),
+            );
+        }
+        if self.version != MODEL_VERSION {
             return bad(format!(
-                "model version {} is not supported (expected 1)",
+                "model version {} is not supported (expected {MODEL_VERSION})",
                 self.version
             ));
         }
@@ -111,31 +143,64 @@ fn kind_by_name(name: &str) -> Option<Kind> {
 
 /// Estimates `u` per field and level from random pairs of distinct records.
 pub fn estimate_u(features: &Features, kinds: &[Kind]) -> Vec<Vec<f64>> {
+    u_from_counts(&random_pair_counts(features, kinds), kinds, None)
+}
+
+/// Level counts per field over random pairs of distinct records: every
+/// pair once when the file has at most [`U_SAMPLE`] of them (a small file
+/// is counted exactly, not sampled with repeats), else a fixed-seed sample.
+pub fn random_pair_counts(features: &Features, kinds: &[Kind]) -> Vec<Vec<u64>> {
     let n = features.rows as u64;
     let all_pairs = n * n.saturating_sub(1) / 2;
-    let samples = (all_pairs as usize).min(U_SAMPLE);
-    let mut rng = SplitMix(0x0074_6964_7972_6563);
-    let pairs: Vec<(usize, usize)> = (0..samples)
-        .map(|_| loop {
-            let a = rng.next_u64() % n;
-            let b = rng.next_u64() % n;
-            if a != b {
-                break (a as usize, b as usize);
-            }
-        })
-        .collect();
-    let counts = level_counts(features, kinds, &pairs);
+    let pairs: Vec<(usize, usize)> = if all_pairs as usize <= U_SAMPLE {
+        (0..n as usize)
+            .flat_map(|a| (a + 1..n as usize).map(move |b| (a, b)))
+            .collect()
+    } else {
+        let mut rng = SplitMix(0x0074_6964_7972_6563);
+        (0..U_SAMPLE)
+            .map(|_| loop {
+                let a = rng.next_u64() % n;
+                let b = rng.next_u64() % n;
+                if a != b {
+                    break (a as usize, b as usize);
+                }
+            })
+            .collect()
+    };
+    level_counts(features, kinds, &pairs)
+}
+
+/// `u` from random-pair level counts. Random pairs hold matches too, a
+/// share λ of them spread over the levels as `m` says: given
+/// `matches = (λ, m)`, they are taken out first. In a large file that is
+/// one pair in a million and changes nothing; in a ten-record file with
+/// four duplicate pairs it is a tenth of the pairs, and left in, they make
+/// an exact e-mail look common among different people.
+pub fn u_from_counts(
+    counts: &[Vec<u64>],
+    kinds: &[Kind],
+    matches: Option<(f64, &[Vec<f64>])>,
+) -> Vec<Vec<f64>> {
     counts
         .iter()
         .zip(kinds)
-        .map(|(counts, &kind)| {
+        .enumerate()
+        .map(|(f, (counts, &kind))| {
             let levels = level_names(kind).len();
             let present: u64 = counts[1..].iter().sum();
+            let expected_matches = |level: usize| {
+                matches.map_or(0.0, |(lambda, m)| lambda * present as f64 * m[f][level])
+            };
+            let non_matches: Vec<f64> = (0..levels)
+                .map(|level| (counts[level] as f64 - expected_matches(level)).max(0.0))
+                .collect();
+            let total: f64 = non_matches[1..].iter().sum();
             let mut u = vec![1.0; levels];
             for level in 1..levels {
                 // Add-half smoothing: a level never seen among random pairs
                 // (exact e-mail in a small file) is rare, not impossible.
-                u[level] = (counts[level] as f64 + 0.5) / (present as f64 + 0.5 * levels as f64);
+                u[level] = (non_matches[level] + 0.5) / (total + 0.5 * levels as f64);
             }
             u
         })
@@ -191,7 +256,7 @@ pub fn train(kinds: &[Kind], u: Vec<Vec<f64>>, patterns: &[(Vec<u8>, u64)]) -> M
         .iter()
         .map(|&k| initial_m(level_names(k).len()))
         .collect();
-    let (m, lambda, _) = em(&u, patterns, start, true);
+    let (m, lambda, _) = em(&u, patterns, start);
     assemble(kinds, &m, &u, lambda)
 }
 
@@ -205,13 +270,14 @@ pub struct RuleSample<'a> {
 /// Splink's recipe against the bias blocking creates: `m` is trained by EM
 /// on each rule's own pairs with that rule's fields left out (pairs that
 /// share a postcode by construction say nothing about how often matches
-/// share one), averaged over rules; then λ is fitted over all candidates
-/// with `m` and `u` fixed.
+/// share one), averaged over rules; then λ is fitted over all
+/// `pair_space` pairs of the file with `m` and `u` fixed ([`fit_prior`]).
 pub fn train_by_rule(
     kinds: &[Kind],
     u: Vec<Vec<f64>>,
     samples: &[RuleSample<'_>],
     all_patterns: &[(Vec<u8>, u64)],
+    pair_space: f64,
 ) -> Model {
     let width = kinds.len();
     let start: Vec<Vec<f64>> = kinds
@@ -227,7 +293,7 @@ pub fn train_by_rule(
                 pair[f] = MISSING;
             }
         }
-        let (m, _, present) = em(&u, &patterns(&masked, width), start.clone(), true);
+        let (m, _, present) = em(&u, &patterns(&masked, width), start.clone());
         for f in 0..width {
             if present[f] > 0.0 && !sample.excluded.contains(&f) {
                 estimates[f] += 1;
@@ -246,17 +312,79 @@ pub fn train_by_rule(
             }
         })
         .collect();
-    let (m, lambda, _) = em(&u, all_patterns, m, false);
+    let lambda = fit_prior(&u, &m, all_patterns, pair_space);
     assemble(kinds, &m, &u, lambda)
 }
 
-/// Expectation–maximisation over patterns; returns `m`, λ and the weight of
-/// pairs in which each field was present. With `fit_m` false only λ moves.
+/// λ, the chance that two random records match, by EM over all
+/// `pair_space` pairs with `m` and `u` fixed. Only the candidate pairs'
+/// `patterns` are seen; every other pair disagrees on each blocking key and
+/// counts as a non-match. Splink estimates the same quantity from
+/// deterministic rules and an assumed recall; here it comes from the
+/// model's own posteriors (on FEBRL 1–3 within 2 % of the true count, see
+/// `docs/accuracy.md`).
+pub fn fit_prior(
+    u: &[Vec<f64>],
+    m: &[Vec<f64>],
+    patterns: &[(Vec<u8>, u64)],
+    pair_space: f64,
+) -> f64 {
+    // Each pattern's Bayes factor, ln(Π m/u), computed once.
+    let evidence: Vec<(f64, f64)> = patterns
+        .iter()
+        .map(|(pattern, count)| {
+            let ln_factor: f64 = pattern
+                .iter()
+                .enumerate()
+                .filter(|&(_, &level)| level != MISSING)
+                .map(|(f, &level)| (m[f][level as usize] / u[f][level as usize]).ln())
+                .sum();
+            (ln_factor, *count as f64)
+        })
+        .collect();
+    let candidates: f64 = evidence.iter().map(|e| e.1).sum();
+    if candidates == 0.0 || pair_space <= 0.0 {
+        return MIN_PRIOR;
+    }
+    let pair_space = pair_space.max(candidates);
+    // The fixed point of EM, found directly: the likelihood of λ over all
+    // pairs, Σ ln(λ·BF + 1 − λ) (a pair blocking never proposed has BF 0),
+    // is concave, so its slope falls as λ grows and one bisection on ln λ
+    // finds its root to machine precision (EM's own steps crawl when λ is
+    // tiny).
+    let others = pair_space - candidates;
+    let slope = |lambda: f64| {
+        let proposed: f64 = evidence
+            .iter()
+            .map(|&(ln_factor, count)| {
+                let gain = ln_factor.min(700.0).exp() - 1.0;
+                count * gain / (1.0 + lambda * gain)
+            })
+            .sum();
+        proposed - others / (1.0 - lambda)
+    };
+    let (mut low, mut high) = (MIN_PRIOR.ln(), (1.0 - 1e-6f64).ln());
+    if slope(low.exp()) <= 0.0 {
+        return MIN_PRIOR;
+    }
+    for _ in 0..PRIOR_BISECTIONS {
+        let middle = 0.5 * (low + high);
+        if slope(middle.exp()) > 0.0 {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    (0.5 * (low + high)).exp()
+}
+
+/// Expectation–maximisation over patterns; returns `m`, λ (the share of the
+/// patterns' pairs that match) and the weight of pairs in which each field
+/// was present.
 fn em(
     u: &[Vec<f64>],
     patterns: &[(Vec<u8>, u64)],
     mut m: Vec<Vec<f64>>,
-    fit_m: bool,
 ) -> (Vec<Vec<f64>>, f64, Vec<f64>) {
     let mut lambda: f64 = 0.1;
     let mut present_total = vec![0.0; m.len()];
@@ -283,7 +411,7 @@ fn em(
         for (f, field_sums) in sums.iter().enumerate() {
             let present: f64 = field_sums[1..].iter().sum();
             present_total[f] = present;
-            if !fit_m || present <= 0.0 {
+            if present <= 0.0 {
                 continue;
             }
             let levels = field_sums.len();
@@ -306,7 +434,7 @@ fn em(
 
 fn assemble(kinds: &[Kind], m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64) -> Model {
     Model {
-        version: 1,
+        version: MODEL_VERSION,
         lambda,
         fields: kinds
             .iter()
@@ -420,6 +548,52 @@ mod tests {
             assert!((field.levels[1].m - 0.9).abs() < 0.02, "{field:?}");
             assert!((field.levels[3].m - 0.03).abs() < 0.02, "{field:?}");
         }
+    }
+
+    #[test]
+    fn the_prior_is_the_share_of_all_pairs_that_match() {
+        // 1,000 records, 499,500 pairs; blocking proposed 2,000 of them: 300
+        // agree (m = 0.9, u = 0.00001), 1,700 disagree.
+        let u = vec![vec![1.0, 1e-5, 1.0 - 1e-5]];
+        let m = vec![vec![1.0, 0.9, 0.1]];
+        let patterns = [(vec![1], 300), (vec![2], 1_700)];
+        let expected_matches = |lambda: f64| {
+            let odds = lambda / (1.0 - lambda);
+            let post = |factor: f64| odds * factor / (1.0 + odds * factor);
+            300.0 * post(0.9 / 1e-5) + 1_700.0 * post(0.1 / (1.0 - 1e-5))
+        };
+        let lambda = fit_prior(&u, &m, &patterns, 499_500.0);
+        // EM's fixed point: the expected matches among the proposed pairs
+        // are λ times all pairs (the others are non-matches).
+        let expected = expected_matches(lambda);
+        assert!(
+            (expected / (lambda * 499_500.0) - 1.0).abs() < 1e-9,
+            "{lambda} {expected}"
+        );
+        // About 295 of the 300 agreeing pairs (5 are chance agreements).
+        assert!((expected - 295.0).abs() < 3.0, "{expected}");
+        // The same pairs in a file with ten times the pairs: more of the
+        // agreements are chance, and the prior is more than ten times smaller.
+        let larger = fit_prior(&u, &m, &patterns, 4_995_000.0);
+        assert!(larger < lambda / 10.0, "{larger} against {lambda}");
+        // Agreements no more frequent than chance: no matches at all.
+        assert_eq!(fit_prior(&u, &m, &patterns, 49_950_000.0), MIN_PRIOR);
+        // No candidates: the smallest prior, not a division by zero.
+        assert_eq!(fit_prior(&u, &m, &[], 499_500.0), MIN_PRIOR);
+    }
+
+    #[test]
+    fn models_saved_with_the_old_prior_are_refused() {
+        let mut model = train(
+            &[Kind::Email],
+            vec![vec![1.0, 0.01, 0.02, 0.97]],
+            &[(vec![1], 10), (vec![3], 90)],
+        );
+        model.version = 1;
+        let Err(MatchError::Model(message)) = model.check_against(&[Kind::Email]) else {
+            panic!("a version 1 model was accepted");
+        };
+        assert!(message.contains("dedupe --save-model"), "{message}");
     }
 
     #[test]

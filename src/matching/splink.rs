@@ -655,7 +655,7 @@ mod tests {
     #[test]
     fn unchecked_dialects_are_refused_not_guessed() {
         let model = Model {
-            version: 1,
+            version: crate::matching::model::MODEL_VERSION,
             lambda: 0.01,
             fields: Vec::new(),
         };
