@@ -656,6 +656,28 @@ fn dedupe_is_identical_across_thread_counts_and_with_a_saved_model() {
         std::fs::read(w.path("clusters-1.csv")).unwrap(),
         std::fs::read(w.path("clusters-model.csv")).unwrap()
     );
+    // A model saved before λ became per random pair would score every pair
+    // far too high: refused, with the fix, not used.
+    let mut model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("model.json")).unwrap()).unwrap();
+    assert_eq!(model["version"], 2);
+    model["version"] = 1.into();
+    w.write("old-model.json", &model.to_string());
+    let out = w.run(&[
+        "dedupe",
+        input,
+        "-o",
+        "golden-old.csv",
+        "--model",
+        "old-model.json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("version 1") && stderr.contains("dedupe --save-model"),
+        "{stderr}"
+    );
+    assert!(!w.path("golden-old.csv").exists());
     let (headers, _) = records(&w.path("pairs-1.csv"));
     assert_eq!(
         headers[..4],
