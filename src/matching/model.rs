@@ -11,9 +11,9 @@
 //! taken from random pairs: it is fitted by EM over every pair of the file,
 //! the pairs blocking never proposed counting as non-matches, so a file ten
 //! times larger, with a hundred times more pairs and more namesakes among
-//! them, gets a prior that asks for more evidence (see `docs/accuracy.md`). Exact agreement on a name,
-//! city or postcode is adjusted by how common the value is: sharing `smith`
-//! says less than sharing `featherstonehaugh`.
+//! them, gets a prior that asks for more evidence (see `docs/accuracy.md`).
+//! Exact agreement on a name, city or postcode is adjusted by how common
+//! the value is: sharing `smith` says less than sharing `featherstonehaugh`.
 //!
 //! Guarantees: training is deterministic (a fixed-seed sampler, patterns
 //! aggregated in sorted order); a saved model reproduces the same scores.
@@ -139,11 +139,6 @@ fn kind_by_name(name: &str) -> Option<Kind> {
     ]
     .into_iter()
     .find(|k| k.name() == name)
-}
-
-/// Estimates `u` per field and level from random pairs of distinct records.
-pub fn estimate_u(features: &Features, kinds: &[Kind]) -> Vec<Vec<f64>> {
-    u_from_counts(&random_pair_counts(features, kinds), kinds, None)
 }
 
 /// Level counts per field over random pairs of distinct records: every

@@ -662,7 +662,7 @@ fn dedupe_is_identical_across_thread_counts_and_with_a_saved_model() {
         serde_json::from_str(&std::fs::read_to_string(w.path("model.json")).unwrap()).unwrap();
     assert_eq!(model["version"], 2);
     model["version"] = 1.into();
-    w.write("old-model.json", &model.to_string());
+    w.write("old-model.json", model.to_string());
     let out = w.run(&[
         "dedupe",
         input,
