@@ -114,6 +114,8 @@ pub struct Deduped {
     /// Bytes of normalized table set aside on disk while matching (None:
     /// it stayed in memory).
     pub spilled: Option<u64>,
+    /// Writing the table aside and reading it back (zero when it stayed).
+    pub set_aside_time: Duration,
 }
 
 /// Dedupes `raw` (normalized first with `plan`, when given). `roles` are
@@ -166,6 +168,7 @@ pub fn deduplicate(
         let dir = dir.display().to_string();
         move |error| DedupeError::Spill { dir, error }
     };
+    let set_aside_started = Instant::now();
     let held = match set_aside {
         Some(budget) => Held::Spilled(
             crate::spill::spill(table, &budget.spill_dir)
@@ -174,6 +177,7 @@ pub fn deduplicate(
         ),
         None => Held::InMemory(table),
     };
+    let mut set_aside_time = set_aside_started.elapsed();
     // Packed once the table is set aside (when it is): at 10M records the
     // table, the feature columns and their packed copy were the run's peak.
     let pack_started = Instant::now();
@@ -195,10 +199,12 @@ pub fn deduplicate(
     };
 
     let spilled = matches!(held, Held::Spilled(..)).then_some(table_size as u64);
+    let restore_started = Instant::now();
     let table = match held {
         Held::InMemory(table) => table,
         Held::Spilled(spilled, dir) => spilled.restore().map_err(spill_error(dir))?,
     };
+    set_aside_time += restore_started.elapsed();
 
     let merge_started = Instant::now();
     progress.start("merge", matches.clusters.count as u64);
@@ -225,6 +231,7 @@ pub fn deduplicate(
         timings_before: [("normalize", normalize_time), ("features", features_time)],
         merge_time,
         spilled,
+        set_aside_time,
     })
 }
 

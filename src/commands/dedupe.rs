@@ -170,6 +170,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         timings_before: [normalize_time, features_time],
         merge_time,
         spilled,
+        set_aside_time,
     } = deduped;
     let records = table.row_count();
     // The normalized table only serves the lineage and the review from
@@ -248,10 +249,16 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
 
     warn_conflicts(log, &golden.conflicts);
     let duplicates = records - outcome.clusters.count;
+    // The table's trip to disk and back is its own line when it happened,
+    // so the phases add up to the total.
+    let mut after = vec![("merge", merge_time), ("write", write_time)];
+    if spilled.is_some() {
+        after.insert(0, ("set aside", set_aside_time));
+    }
     let timings = phase_timings(
         [("read", read_time), normalize_time, features_time],
         &outcome.stats,
-        [("merge", merge_time), ("write", write_time)],
+        &after,
         started.elapsed(),
     );
     let memory = memory_note(budget.bytes, spilled);

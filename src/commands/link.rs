@@ -275,7 +275,7 @@ pub(crate) fn link(
             ("features", t.features),
         ],
         &linked.stats,
-        [("merge", t.merge), ("write", write_time)],
+        &[("merge", t.merge), ("write", write_time)],
         started.elapsed(),
     );
     if let Some(path) = &config.report {

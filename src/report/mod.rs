@@ -56,12 +56,12 @@ pub fn escape_markup(text: &str) -> String {
 pub fn phase_timings(
     before: [(&'static str, std::time::Duration); 3],
     matching: &crate::matching::Stats,
-    after: [(&'static str, std::time::Duration); 2],
+    after: &[(&'static str, std::time::Duration)],
     total: std::time::Duration,
 ) -> Vec<(&'static str, std::time::Duration)> {
     let mut timings = before.to_vec();
     timings.extend(matching.timings.iter().copied());
-    timings.extend(after);
+    timings.extend_from_slice(after);
     timings.push(("total", total));
     timings
 }
