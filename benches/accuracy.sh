@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The README's accuracy table in one command (issue 17): zero-configuration
+# `tidyrec dedupe` on FEBRL 1–3 and on generated files of several sizes,
+# scored by pairwise precision / recall / F1 against their truth, with wall
+# time and peak RSS, printed as markdown rows.
+#
+#   benches/accuracy.sh [ROWS:SEED ...]
+#
+# Default sizes: 75000:7 300000:7 1500000:7. Add 10000000:11 for the 10M
+# row (about 4 minutes and 7 GiB on 2 cores, plus a 1.9 GB input).
+# BIN=DIR uses the tidyrec and tidyrec-gen binaries in DIR instead of
+# building release binaries (e.g. BIN=$CARGO_TARGET_DIR/fuzz).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${BIN:-}" ]; then
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tidyrec-target}"
+  cargo build --release --bins --quiet
+  BIN="$CARGO_TARGET_DIR/release"
+fi
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(75000:7 300000:7 1500000:7)
+data=bench-data
+mkdir -p "$data"
+
+# One dedupe run, one table row: NAME RECORDS INPUT TRUTH ID ENTITY [dedupe flags...]
+row() {
+  local name=$1 records=$2 input=$3 truth=$4 id=$5 entity=$6
+  shift 6
+  local clusters="$data/accuracy-clusters.csv"
+  local start end
+  start=$(date +%s.%N)
+  /usr/bin/time -f "%M" -o "$data/accuracy-rss.txt" \
+    "$BIN/tidyrec" --threads 2 --quiet dedupe "$input" -o "$data/accuracy-golden.csv" \
+    --clusters "$clusters" "$@"
+  end=$(date +%s.%N)
+  python3 scripts/pairwise_f1.py "$clusters" "$truth" "$id" "$entity" | tail -1 \
+    | awk -v name="$name" -v records="$records" \
+      -v wall="$(echo "$end - $start" | bc -l)" -v rss="$(cat "$data/accuracy-rss.txt")" \
+      '{ printf "| %s | %s | %s | %s | %s | %.1f s | %d MiB |\n", name, records, $2, $4, $6, wall, rss / 1024 }'
+}
+
+echo "| data | records | precision | recall | pairwise F1 | wall | peak RSS |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+febrl="../shared/data/febrl"
+if [ -d "$febrl" ]; then
+  for n in 1 2 3; do
+    # The truth column is dropped from the input: matching must not see it.
+    python3 - "$febrl/febrl$n.csv" "$data/febrl$n.csv" <<'PY'
+import csv, sys
+reader = csv.DictReader(open(sys.argv[1], newline=""))
+fields = [f for f in reader.fieldnames if f != "true_id"]
+with open(sys.argv[2], "w", newline="") as out:
+    writer = csv.writer(out)
+    writer.writerow(fields)
+    for row in reader:
+        writer.writerow([row[f] for f in fields])
+PY
+    records=$(($(wc -l < "$data/febrl$n.csv") - 1))
+    row "FEBRL $n" "$records" "$data/febrl$n.csv" "$febrl/febrl$n.csv" rec_id true_id --id-column rec_id
+  done
+fi
+for size in "${sizes[@]}"; do
+  rows=${size%%:*}
+  seed=${size##*:}
+  people="$data/people-$rows-$seed.csv"
+  truth="$data/people-$rows-$seed-truth.csv"
+  if [ ! -f "$people" ] || [ ! -f "$truth" ]; then
+    "$BIN/tidyrec-gen" --rows "$rows" --seed "$seed" --duplicates -o "$people" --truth "$truth"
+  fi
+  row "generated, seed $seed" "$rows" "$people" "$truth" "Customer ID" entity
+done
