@@ -45,16 +45,7 @@ febrl="../shared/data/febrl"
 if [ -d "$febrl" ]; then
   for n in 1 2 3; do
     # The truth column is dropped from the input: matching must not see it.
-    python3 - "$febrl/febrl$n.csv" "$data/febrl$n.csv" <<'PY'
-import csv, sys
-reader = csv.DictReader(open(sys.argv[1], newline=""))
-fields = [f for f in reader.fieldnames if f != "true_id"]
-with open(sys.argv[2], "w", newline="") as out:
-    writer = csv.writer(out)
-    writer.writerow(fields)
-    for row in reader:
-        writer.writerow([row[f] for f in fields])
-PY
+    python3 scripts/drop_column.py "$febrl/febrl$n.csv" "$data/febrl$n.csv" true_id
     records=$(($(wc -l < "$data/febrl$n.csv") - 1))
     row "FEBRL $n" "$records" "$data/febrl$n.csv" "$febrl/febrl$n.csv" rec_id true_id --id-column rec_id
   done

@@ -38,16 +38,7 @@ python3 scripts/pairwise_f1.py "$data/clusters-$rows.csv" "$truth" "Customer ID"
 febrl="../shared/data/febrl"
 if [ -d "$febrl" ]; then
   for n in 1 2 3; do
-    python3 - "$febrl/febrl$n.csv" "$data/febrl$n.csv" <<'PY'
-import csv, sys
-reader = csv.DictReader(open(sys.argv[1], newline=""))
-fields = [f for f in reader.fieldnames if f != "true_id"]
-with open(sys.argv[2], "w", newline="") as out:
-    writer = csv.writer(out)
-    writer.writerow(fields)
-    for row in reader:
-        writer.writerow([row[f] for f in fields])
-PY
+    python3 scripts/drop_column.py "$febrl/febrl$n.csv" "$data/febrl$n.csv" true_id
     "$bin/tidyrec" --quiet dedupe "$data/febrl$n.csv" -o "$data/febrl$n-golden.csv" \
       --id-column rec_id --clusters "$data/febrl$n-clusters.csv"
     echo "FEBRL$n: $(python3 scripts/pairwise_f1.py "$data/febrl$n-clusters.csv" "$febrl/febrl$n.csv" rec_id true_id | tail -1)"
