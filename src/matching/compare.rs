@@ -189,6 +189,7 @@ pub fn compare(features: &Features, kinds: &[Kind], a: usize, b: usize, levels: 
                 rb.get(Field::First),
                 ra.get(Field::FirstCanonical),
                 rb.get(Field::FirstCanonical),
+                (ra.get(Field::FirstGender), rb.get(Field::FirstGender)),
             ),
             Kind::LastName => last_name(
                 ra.get(Field::Last),
@@ -238,7 +239,17 @@ fn close(a: &str, b: &str) -> bool {
     a == b || (a.chars().count() >= 4 && b.chars().count() >= 4 && within_one_edit(a, b))
 }
 
-pub fn first_name(a: &str, b: &str, canonical_a: &str, canonical_b: &str) -> u8 {
+/// Levels of two folded first names, with their nickname-resolved forms and
+/// genders ([`super::given_names::gender`]). Two spellings that are close
+/// but belong to known given names of different genders (`Paul` / `Paula`,
+/// `John` / `Joan`) are two names, not a typo: "different".
+pub fn first_name(
+    a: &str,
+    b: &str,
+    canonical_a: &str,
+    canonical_b: &str,
+    (gender_a, gender_b): (&str, &str),
+) -> u8 {
     if a.is_empty() || b.is_empty() {
         return MISSING;
     }
@@ -247,6 +258,9 @@ pub fn first_name(a: &str, b: &str, canonical_a: &str, canonical_b: &str) -> u8 
     }
     if canonical_a == canonical_b {
         return 2;
+    }
+    if !gender_a.is_empty() && !gender_b.is_empty() && gender_a != gender_b {
+        return FIRST_NAME_DIFFERENT;
     }
     let similarity = jaro_winkler(a, b);
     if similarity >= 0.92 {
@@ -469,15 +483,42 @@ mod tests {
 
     #[test]
     fn first_names() {
-        assert_eq!(first_name("john", "john", "john", "john"), 1);
-        assert_eq!(first_name("bob", "robert", "robert", "robert"), 2);
+        let none = ("", "");
+        assert_eq!(first_name("john", "john", "john", "john", none), 1);
+        assert_eq!(first_name("bob", "robert", "robert", "robert", none), 2);
         assert_eq!(
-            first_name("jonathon", "jonathan", "jonathon", "jonathan"),
+            first_name("jonathon", "jonathan", "jonathon", "jonathan", none),
             3
         );
-        assert_eq!(first_name("j", "john", "j", "john"), 5);
-        assert_eq!(first_name("mary", "peter", "mary", "peter"), 6);
-        assert_eq!(first_name("", "peter", "", "peter"), MISSING);
+        assert_eq!(first_name("j", "john", "j", "john", none), 5);
+        assert_eq!(first_name("mary", "peter", "mary", "peter", none), 6);
+        assert_eq!(first_name("", "peter", "", "peter", none), MISSING);
+    }
+
+    /// Close spellings of two known names of different genders are two
+    /// names; of one gender, or with a gender unknown, a possible typo.
+    #[test]
+    fn first_names_of_different_genders_differ() {
+        let gendered = |a: &str, b: &str| {
+            let g = |name: &str| super::super::given_names::gender(name, name);
+            first_name(a, b, a, b, (g(a), g(b)))
+        };
+        for (a, b) in [
+            ("paul", "paula"),
+            ("john", "joan"),
+            ("eric", "erica"),
+            ("mario", "maria"),
+        ] {
+            assert_eq!(gendered(a, b), FIRST_NAME_DIFFERENT, "{a} / {b}");
+        }
+        assert_eq!(gendered("jonathon", "jonathan"), 3);
+        assert_eq!(gendered("paul", "pual"), 3);
+        assert_eq!(gendered("jean", "joan"), 4);
+        // A nickname of one name stays a nickname whatever the lists say.
+        assert_eq!(
+            first_name("chris", "christina", "christina", "christina", ("", "f")),
+            2
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! nothing usable; the same table gives the same features on any thread
 //! count (records are processed in fixed order, columns in parallel).
 
-use super::nicknames;
+use super::{given_names, nicknames};
 use crate::schema::Role;
 use crate::table::{Column, Table};
 use rayon::prelude::*;
@@ -105,6 +105,9 @@ pub struct Features {
     /// Folded first name as written, and resolved through the nickname table.
     pub first: Column,
     pub first_canonical: Column,
+    /// `m` / `f` when the first name is a known given name of one gender
+    /// ([`super::given_names::gender`]), else empty.
+    pub first_gender: Column,
     pub last: Column,
     pub last_phonetic: Column,
     pub birth: Column,
@@ -141,6 +144,7 @@ impl Features {
             [
                 &self.first,
                 &self.first_canonical,
+                &self.first_gender,
                 &self.last,
                 &self.last_phonetic,
                 &self.birth,
@@ -183,6 +187,7 @@ impl Features {
         };
         let jobs: Vec<Box<dyn Fn() -> Column + Sync + Send + '_>> = vec![
             Box::new(|| first.iter().map(nicknames::canonical).collect()),
+            Box::new(|| first_genders(rows, &first, column(sources.first.or(sources.full)))),
             Box::new(|| map_column(rows, Some(&last), phonetic)),
             Box::new(|| map_column(rows, column(sources.birth), |v| v.trim().to_string())),
             Box::new(|| map_first(rows, table, &sources.email, email_key)),
@@ -198,6 +203,7 @@ impl Features {
         drop(jobs);
         let mut take = || done.remove(0);
         let first_canonical = take();
+        let first_gender = take();
         let last_phonetic = take();
         let birth = take();
         let email = take();
@@ -236,6 +242,7 @@ impl Features {
             rows,
             first,
             first_canonical,
+            first_gender,
             last,
             last_phonetic,
             birth,
@@ -263,6 +270,7 @@ impl Features {
         [
             (names, "first_name", self.first),
             (names, "first_name_canonical", self.first_canonical),
+            (names, "first_name_gender", self.first_gender),
             (last, "last_name", self.last),
             (last, "last_name_phonetic", self.last_phonetic),
             (sources.birth.is_some(), "birth_date", self.birth),
@@ -280,6 +288,17 @@ impl Features {
         .map(|(_, name, column)| (name, column))
         .collect()
     }
+}
+
+/// The gender of each record's folded first name, read from the column it
+/// came from (a first-name or a full-name column) for its script.
+fn first_genders(rows: usize, first: &Column, raw: Option<&Column>) -> Column {
+    let mut out = Column::with_capacity(rows, rows / 2);
+    for row in 0..rows {
+        let raw = raw.map_or("", |column| column.get(row));
+        out.push(given_names::gender(raw, first.get(row)));
+    }
+    out
 }
 
 /// Applies `f` to each value of `source` (all empty when there is none).

@@ -9,6 +9,7 @@ pub mod blocking;
 pub mod cluster;
 pub mod compare;
 pub mod features;
+pub mod given_names;
 pub mod model;
 pub mod nicknames;
 pub mod packed;

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 pub enum Field {
     First,
     FirstCanonical,
+    FirstGender,
     Last,
     LastPhonetic,
     Birth,
@@ -28,7 +29,7 @@ pub enum Field {
     Company,
 }
 
-pub const FIELDS: usize = 13;
+pub const FIELDS: usize = 14;
 
 /// Rows per unit of parallel packing.
 const CHUNK_ROWS: usize = 65_536;
@@ -167,7 +168,7 @@ mod tests {
         let columns: [&Column; FIELDS] = std::array::from_fn(|k| &values[k]);
         let packed = Packed::build(columns, 3);
         assert_eq!(packed.record(0).get(Field::First), "f0");
-        assert_eq!(packed.record(0).get(Field::Company), "f12");
+        assert_eq!(packed.record(0).get(Field::Company), "f13");
         assert_eq!(packed.record(1).get(Field::First), "");
         assert_eq!(packed.record(1).get(Field::FirstCanonical), "王伟 ü");
         // Too long to be a matching value: stored as missing.

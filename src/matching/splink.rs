@@ -219,11 +219,24 @@ fn level_conditions(sql: Sql, kind: Kind) -> Vec<String> {
                     sql.bytes(short)
                 )
             };
+            // Known given names of different genders: two names, however
+            // close their spellings (`first_name`'s check after the
+            // nickname level).
+            let (g_l, g_r) = sql.lr("first_name_gender");
+            // (NULL-safe: a CSV reader may turn an empty cell into NULL.)
+            let same_or_unknown_gender =
+                format!("(coalesce({g_l}, '') = '' OR coalesce({g_r}, '') = '' OR {g_l} = {g_r})");
             vec![
                 format!("{f_l} = {f_r} AND NOT {swapped}"),
                 format!("{c_l} = {c_r} AND NOT {swapped}"),
-                format!("{swapped} OR {} >= 0.92", sql.jaro_winkler(&f_l, &f_r)),
-                format!("{} >= 0.8", sql.jaro_winkler(&f_l, &f_r)),
+                format!(
+                    "{swapped} OR ({same_or_unknown_gender} AND {} >= 0.92)",
+                    sql.jaro_winkler(&f_l, &f_r)
+                ),
+                format!(
+                    "{same_or_unknown_gender} AND {} >= 0.8",
+                    sql.jaro_winkler(&f_l, &f_r)
+                ),
                 format!("{} OR {}", initial(&f_l, &f_r), initial(&f_r, &f_l)),
             ]
         }

@@ -557,6 +557,127 @@ fn dedupe_merges_duplicates_but_not_households_or_namesakes() {
     assert_eq!(report["clusters"], 10);
 }
 
+/// Household members whose first names are one edit apart but are two
+/// known names of different genders (Paul / Paula, John / Joan) share an
+/// address, a landline and a surname: string similarity alone merged them
+/// at p ≈ 1. A typo of a name (Paul / Pual) still merges.
+#[test]
+fn dedupe_keeps_household_members_with_close_names_of_different_genders_apart() {
+    let w = Workdir::new();
+    let path = w.path("people.csv");
+    tidyrec_gen::people::generate(
+        3_000,
+        5,
+        &path.to_string_lossy(),
+        &w.path("truth.csv").to_string_lossy(),
+        None,
+    )
+    .unwrap();
+    let header = std::fs::read_to_string(&path).unwrap();
+    let header = header.lines().next().unwrap();
+    assert!(header.starts_with("Customer ID,First Name,Last Name,Email,Mobile,Phone,Country,Date of Birth,Created At,Last Purchase Date,Street,City,Postcode"));
+    let rest = ",,2020-01-01,2021-02-01"; // no birth date, created, last purchase
+    let rows = [
+        (
+            "H-1",
+            "Paul",
+            "Eberhardt",
+            "paul.eberhardt@gmail.com",
+            "+44 7700 900123",
+            "020 7946 0001",
+            "12 Chestnut Grove,London,SW1A 1AA",
+        ),
+        (
+            "H-2",
+            "Paula",
+            "Eberhardt",
+            "paula.e77@yahoo.co.uk",
+            "+44 7700 900456",
+            "020 7946 0001",
+            "12 Chestnut Grove,London,SW1A 1AA",
+        ),
+        (
+            "H-3",
+            "Daniel",
+            "Fairweather",
+            "dan.fair@gmail.com",
+            "+44 7700 900789",
+            "020 7946 0002",
+            "7 Hollow Lane,Leeds,LS1 4AP",
+        ),
+        (
+            "H-4",
+            "Danielle",
+            "Fairweather",
+            "danielle.fw@outlook.com",
+            "+44 7700 900321",
+            "020 7946 0002",
+            "7 Hollow Lane,Leeds,LS1 4AP",
+        ),
+        (
+            "H-5",
+            "John",
+            "Okonkwo",
+            "john.okonkwo@gmail.com",
+            "+44 7700 900654",
+            "020 7946 0003",
+            "3 Mill Road,Bristol,BS1 5TR",
+        ),
+        (
+            "H-6",
+            "Joan",
+            "Okonkwo",
+            "joan.ok@hotmail.com",
+            "+44 7700 900987",
+            "020 7946 0003",
+            "3 Mill Road,Bristol,BS1 5TR",
+        ),
+        // One person, a typo in the first name.
+        (
+            "D-1",
+            "Paul",
+            "Whitcombe",
+            "paul.whitcombe@gmail.com",
+            "+44 7700 900111",
+            "020 7946 0004",
+            "9 Rose Street,York,YO1 7HH",
+        ),
+        (
+            "D-2",
+            "Pual",
+            "Whitcombe",
+            "paul.whitcombe@gmail.com",
+            "+44 7700 900111",
+            "020 7946 0004",
+            "9 Rose Street,York,YO1 7HH",
+        ),
+    ];
+    let columns = header.split(',').count();
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    for (id, first, last, email, mobile, phone, address) in rows {
+        let mut line = format!("{id},{first},{last},{email},{mobile},{phone},UK,{rest},{address}");
+        let filled = line.split(',').count();
+        line.push_str(&",".repeat(columns - filled));
+        text.push_str(&line);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    let out = w.run(&[
+        "dedupe",
+        "people.csv",
+        "-o",
+        "golden.csv",
+        "--clusters",
+        "clusters.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let c = clusters_by_id(&w.path("clusters.csv"));
+    assert_ne!(c["H-1"], c["H-2"], "Paul / Paula");
+    assert_ne!(c["H-3"], c["H-4"], "Daniel / Danielle");
+    assert_ne!(c["H-5"], c["H-6"], "John / Joan");
+    assert_eq!(c["D-1"], c["D-2"], "Paul / Pual is one person");
+}
+
 #[test]
 fn dedupe_reaches_high_f1_on_febrl1_without_configuration() {
     let w = Workdir::new();

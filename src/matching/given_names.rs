@@ -1,0 +1,95 @@
+//! Given names whose bearers are overwhelmingly of one gender, from the US
+//! Census 1990 first-name lists (public domain; extracted by
+//! `scripts/given_names.py` into `given_name_genders.tsv`, with the full
+//! frequencies in `fixtures/given_names/census1990.tsv`).
+//!
+//! What it is for: telling two names from a typo of one. `Paul` / `Paula`,
+//! `John` / `Joan`, `Eric` / `Erica`, `Mario` / `Maria` are one edit apart,
+//! so a string comparison calls them similar; a household holds both. When
+//! both first names are known names of different genders the matcher
+//! compares them as different names (see `compare::first_name`).
+//!
+//! Guarantees: a gender only for a name the lists agree on (one gender at
+//! least ten times as frequent as the other: `Jean`, `Chris`, `Robin` have
+//! none), of at least four letters (short names collide across languages:
+//! `Jan` is a man in Amsterdam), and written in Latin script (the lists
+//! describe Latin-script names; a transliterated Chinese `娟` is `juan`, not
+//! the Spanish man's name). Anything else is unknown, never guessed.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const TABLE: &str = include_str!("given_name_genders.tsv");
+
+/// Shortest name that gets a gender, in bytes of its folded form.
+const MIN_LETTERS: usize = 4;
+
+fn table() -> &'static HashMap<&'static str, &'static str> {
+    static MAP: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        TABLE
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .collect()
+    })
+}
+
+/// `"m"` or `"f"` for a folded first name written as `raw`, `""` when
+/// unknown (not on the lists, not dominant, too short, or `raw` not in
+/// Latin script).
+pub fn gender(raw: &str, folded: &str) -> &'static str {
+    if folded.len() < MIN_LETTERS || !is_latin(raw) {
+        return "";
+    }
+    table().get(folded).copied().unwrap_or("")
+}
+
+/// Only Latin letters (with their accents), digits, spaces and punctuation.
+fn is_latin(raw: &str) -> bool {
+    raw.chars()
+        .all(|c| c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(&c) || !c.is_alphabetic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genders_by_dominance_only() {
+        assert_eq!(gender("Paul", "paul"), "m");
+        assert_eq!(gender("Paula", "paula"), "f");
+        assert_eq!(gender("John", "john"), "m");
+        assert_eq!(gender("Joan", "joan"), "f");
+        assert_eq!(gender("María", "maria"), "f");
+        // On both lists without a tenfold majority.
+        assert_eq!(gender("Jean", "jean"), "");
+        assert_eq!(gender("Chris", "chris"), "");
+        // Too short, not on the lists, or not Latin script.
+        assert_eq!(gender("Jan", "jan"), "");
+        assert_eq!(gender("Xzavqor", "xzavqor"), "");
+        assert_eq!(gender("娟", "juan"), "");
+    }
+
+    /// The embedded table is the census reference under the stated rule:
+    /// every name it gives a gender has a tenfold majority there, and every
+    /// name with one is in it.
+    #[test]
+    fn table_follows_the_census_reference() {
+        let reference = include_str!("../../fixtures/given_names/census1990.tsv");
+        let mut checked = 0;
+        for line in reference.lines().skip(1) {
+            let cells: Vec<&str> = line.split('\t').collect();
+            let (male, female): (f64, f64) = (cells[1].parse().unwrap(), cells[2].parse().unwrap());
+            let expected = if male > 0.0 && male >= 10.0 * female {
+                Some("m")
+            } else if female > 0.0 && female >= 10.0 * male {
+                Some("f")
+            } else {
+                None
+            };
+            assert_eq!(table().get(cells[0]).copied(), expected, "{line}");
+            checked += 1;
+        }
+        assert!(checked > 5000, "{checked}");
+    }
+}
