@@ -44,7 +44,18 @@ else
   "$bin/tidyrec-gen" --rows "$rows" --seed "$seed" --duplicates -o gen.csv --truth truth.csv >/dev/null
   id="Customer ID"; entity="entity"
 fi
-"$bin/tidyrec" --quiet --threads 2 dedupe gen.csv -o golden.csv --clusters clusters.csv --pairs pairs.csv --save-model model.json --id-column "$id"
+# Splink runs the exported blocking rules. tidyrec compares every pair of a
+# file of at most 2M pairs (FEBRL 1) unless the rules are named: name them
+# all, so both score the pairs the rules propose. (An unknown name is exit 2
+# here, so a renamed rule fails this check loudly.)
+cat > rules.toml <<'TOML'
+[dedupe]
+blocking = ["email", "phone", "surname sound + first initial + postcode",
+  "surname sound + first initial + birth year", "birth date + postcode",
+  "birth date + first initial", "names in either order", "identifier",
+  "company + surname sound + first initial", "street + postcode"]
+TOML
+"$bin/tidyrec" --quiet --threads 2 dedupe gen.csv -o golden.csv --clusters clusters.csv --pairs pairs.csv --save-model model.json --id-column "$id" --rules rules.toml
 "$bin/tidyrec" --quiet --threads 2 features gen.csv -o features.parquet --id-column "$id"
 backend="${BACKEND:-duckdb}"
 if [ "$backend" = spark ] && ! "$venv/bin/python" -c 'import pyspark' 2>/dev/null; then

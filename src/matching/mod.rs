@@ -251,9 +251,10 @@ pub const DIFFERENT_PEOPLE_WEIGHT: f64 = -10.0;
 
 /// Two records are two people, however much else they share, when
 /// - their first names clearly differ and their birth dates do not agree
-///   (differ or are missing) and their e-mails are not the same: members of
-///   one household share an address, a landline and often a family name,
-///   which the field weights (assumed independent) would add up to a match;
+///   (differ or are missing) and they share no e-mail or id number (even
+///   with a typo, as everywhere below): members of one household share an
+///   address, a landline and often a family name, which the field weights
+///   (assumed independent) would add up to a match;
 /// - or their birth dates clearly differ, or are not the same (a typo or a
 ///   transposition apart, or one missing) while some contact detail
 ///   differs, and they share no e-mail, phone, id number (even with a typo)
@@ -272,8 +273,10 @@ pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
     let birth = level_of(Kind::BirthDate);
     let birth_agrees = matches!(birth, Some(1..=3));
     let birth_differs = birth == Some(compare::BIRTH_DATE_DIFFERENT);
-    let household =
-        first_differs && !birth_agrees && !exact(Kind::Email) && !exact(Kind::Identifier);
+    let household = first_differs
+        && !birth_agrees
+        && !exact(Kind::Email)
+        && !matches!(level_of(Kind::Identifier), Some(1 | 2));
     let shares_contact = exact(Kind::Email)
         || exact(Kind::Phone)
         || matches!(level_of(Kind::Identifier), Some(1 | 2))
@@ -331,7 +334,16 @@ pub fn run(
     };
     let rules = blocking_rules(&kinds, settings.blocking.as_deref())?;
     progress.start("blocking", rules.len() as u64);
-    let candidates = blocking::candidates(features, &rules, settings.max_block, settings.anchors);
+    // A small file compares every pair, unless the steward chose the rules.
+    let every_pair = settings.blocking.is_none()
+        && pair_space(features.rows, settings.anchors) <= blocking::EVERY_PAIR_UP_TO;
+    let candidates = blocking::candidates(
+        features,
+        &rules,
+        settings.max_block,
+        settings.anchors,
+        every_pair,
+    );
     progress.finish();
     timings.push(("blocking", started.elapsed()));
 
@@ -717,5 +729,18 @@ mod tests {
         // Other first name, same birth date, the street's words in another
         // order (FEBRL swaps address lines with the names).
         assert!(!different_people(&KINDS, &[6, 1, 1, 0, 0, 3]));
+    }
+
+    /// An id number one typo apart vouches for a record whose first name
+    /// was replaced, as it does for a wrong birth date or a new surname;
+    /// another id number is a household member's.
+    #[test]
+    fn a_mistyped_id_number_carries_a_replaced_first_name() {
+        let kinds = [
+            FirstName, LastName, BirthDate, Street, PostalCode, Identifier,
+        ];
+        assert!(!different_people(&kinds, &[6, 1, 0, 1, 1, 2]));
+        assert!(different_people(&kinds, &[6, 1, 0, 1, 1, 3]));
+        assert!(different_people(&kinds, &[6, 1, 0, 1, 1, 0]));
     }
 }
