@@ -52,7 +52,7 @@ cat > rules.toml <<'TOML'
 [dedupe]
 blocking = ["email", "phone", "surname sound + first initial + postcode",
   "surname sound + first initial + birth year", "birth date + postcode",
-  "birth date + first initial", "names in either order", "identifier",
+  "birth date + first initial", "birth date", "names in either order", "identifier",
   "company + surname sound + first initial", "street + postcode"]
 TOML
 "$bin/tidyrec" --quiet --threads 2 dedupe gen.csv -o golden.csv --clusters clusters.csv --pairs pairs.csv --save-model model.json --id-column "$id" --rules rules.toml

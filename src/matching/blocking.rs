@@ -108,6 +108,17 @@ pub const RULES: &[Rule] = &[
         parts: &[Part::Birth, Part::FirstInitial],
         order: &[Part::LastPhonetic, Part::FirstName],
     },
+    // The birth date alone reaches duplicates whose names and postcode all
+    // have errors (FEBRL 2 and 3: 0.9977 → 0.9979 and 0.9964 → 0.9973 F1,
+    // precision 1.0000). It stays cheap as files grow: a date is shared by
+    // n / 27,000 records or so, so past about 1.4M records most of its
+    // blocks exceed `--max-block` and are skipped (reported), and the
+    // other rules pair their records (1.5M: same F1, 0.8M more pairs).
+    Rule {
+        name: "birth date",
+        parts: &[Part::Birth],
+        order: &[Part::LastPhonetic, Part::FirstName],
+    },
     Rule {
         name: "names in either order",
         parts: &[Part::SortedNames],
