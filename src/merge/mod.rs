@@ -456,15 +456,23 @@ fn decide(
             // The winner's exact spelling agrees without its key computed.
             let spelled = value(c, winner);
             let key = std::cell::OnceCell::new();
+            // Each other spelling judged once (members repeat spellings).
+            let mut judged: Vec<(&str, bool)> = Vec::new();
             let same: Vec<usize> = agreeing
                 .iter()
                 .copied()
                 .filter(|&r| {
                     let own = value(c, r);
-                    own == spelled || {
-                        let key = key.get_or_init(|| vote::canonical(roles[c], spelled));
-                        vote::variant(roles[c], &vote::canonical(roles[c], own), key)
+                    if own == spelled {
+                        return true;
                     }
+                    if let Some(&(_, agrees)) = judged.iter().find(|(s, _)| *s == own) {
+                        return agrees;
+                    }
+                    let key = key.get_or_init(|| vote::canonical(roles[c], spelled));
+                    let agrees = vote::variant(roles[c], &vote::canonical(roles[c], own), key);
+                    judged.push((own, agrees));
+                    agrees
                 })
                 .collect();
             if !same.is_empty() {
@@ -523,10 +531,15 @@ fn reversed_names(
         return Vec::new();
     }
     let key = |c: usize, r: usize| vote::canonical(Role::LastName, table.columns[c].get(r));
-    let keys: Vec<(String, String)> = rows
-        .iter()
-        .map(|&r| (key(first, r), key(last, r)))
-        .collect();
+    // Keys once per spelling (members mostly repeat one another's).
+    let mut keys: Vec<(String, String)> = Vec::with_capacity(rows.len());
+    for (i, &r) in rows.iter().enumerate() {
+        let pair = match rows[..i].iter().position(|&o| spelled(o) == spelled(r)) {
+            Some(earlier) => keys[earlier].clone(),
+            None => (key(first, r), key(last, r)),
+        };
+        keys.push(pair);
+    }
     let same =
         |a: &str, b: &str| !a.is_empty() && !b.is_empty() && vote::variant(Role::LastName, a, b);
     let swapped_pair = (0..rows.len()).find_map(|i| {

@@ -164,11 +164,17 @@ pub fn vote(
         }
         total
     };
-    // Each row's canonical key, computed once (it folds and strips titles).
-    let keyed: Vec<(usize, String)> = pool
-        .iter()
-        .map(|&r| (r, canonical(role, values.get(r))))
-        .collect();
+    // Each row's canonical key, computed once per spelling (it folds and
+    // strips titles; members mostly repeat one another's spellings).
+    let mut keyed: Vec<(usize, String)> = Vec::with_capacity(pool.len());
+    for (i, &r) in pool.iter().enumerate() {
+        let value = values.get(r);
+        let key = match pool[..i].iter().position(|&o| values.get(o) == value) {
+            Some(earlier) => keyed[earlier].1.clone(),
+            None => canonical(role, value),
+        };
+        keyed.push((r, key));
+    }
     let key_of = |r: usize| -> &str {
         keyed
             .iter()
@@ -358,6 +364,14 @@ fn best_spelling<'k>(
     in_file: Option<&Frequencies>,
     key_of: impl Fn(usize) -> &'k str,
 ) -> Option<usize> {
+    // One spelling among the winners (the usual case): every criterion
+    // below ties, and the earliest row wins.
+    if let Some((&first, rest)) = rows.split_first() {
+        let spelling = values.get(first);
+        if rest.iter().all(|&r| values.get(r) == spelling) {
+            return rows.iter().copied().min();
+        }
+    }
     // Per row, computed once: its canonical key (from the vote), how often
     // its exact spelling occurs in the cluster, and whether other people in
     // the file write it so too.
