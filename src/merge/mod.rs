@@ -596,10 +596,9 @@ fn derive(table: &Table, roles: &[Role], choices: &mut [Choice]) {
     if let (Some(first), Some(last)) = (first_of(Role::FirstName), first_of(Role::LastName)) {
         // First and last name from the full name, where both are empty
         // (one of them known would make the split a guess against it).
-        let full = (0..roles.len())
-            .filter(|&c| roles[c] == Role::FullName)
-            .find_map(|c| chosen(c, choices));
+        let full_columns = || (0..roles.len()).filter(|&c| roles[c] == Role::FullName);
         if choices[first] == Choice::Empty && choices[last] == Choice::Empty {
+            let full = full_columns().find_map(|c| chosen(c, choices));
             // Only a certain split: `Gabriel García Márquez` is not guessed.
             if let Some(parts) = full
                 .map(|f| crate::normalize::name::split_full(&f))
@@ -613,10 +612,14 @@ fn derive(table: &Table, roles: &[Role], choices: &mut [Choice]) {
                 }
             }
         }
-        if let (Some(f), Some(l)) = (chosen(first, choices), chosen(last, choices)) {
-            for c in (0..roles.len()).filter(|&c| roles[c] == Role::FullName) {
-                if choices[c] == Choice::Empty {
-                    choices[c] = Choice::Derived(crate::normalize::name::join_full(&f, &l));
+        // (The names are copied only where a full name is missing.)
+        let full_missing = full_columns().any(|c| choices[c] == Choice::Empty);
+        if full_missing {
+            if let (Some(f), Some(l)) = (chosen(first, choices), chosen(last, choices)) {
+                for c in full_columns() {
+                    if choices[c] == Choice::Empty {
+                        choices[c] = Choice::Derived(crate::normalize::name::join_full(&f, &l));
+                    }
                 }
             }
         }
