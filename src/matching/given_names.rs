@@ -15,6 +15,14 @@
 //! `Jan` is a man in Amsterdam), and written in Latin script (the lists
 //! describe Latin-script names; a transliterated Chinese `娟` is `juan`, not
 //! the Spanish man's name). Anything else is unknown, never guessed.
+//!
+//! Known limit: the lists are US usage. A few names change gender across
+//! languages (`Adrien` is a French man's name, a US woman's; `Simone` an
+//! Italian man's): such a record compared with another language's spelling
+//! of the same name (`Adrian`) counts as a different first name, which the
+//! other fields can still outweigh unless a household guard applies. Names
+//! that the nickname table joins (`Andrea` / `Andreas` / `Andrew`) are
+//! compared as one name before genders are read.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
