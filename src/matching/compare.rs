@@ -24,6 +24,57 @@ fn jaro_winkler(a: &str, b: &str) -> f64 {
     }
 }
 
+/// [`jaro_winkler`] where only values of at least `lowest` (above 0.7)
+/// matter: 0.0 when a cheap bound proves the similarity is below it, else
+/// the exact value. Most candidate pairs differ on most fields, and the
+/// bound (how many bytes of each value occur at all in the other, and the
+/// common prefix) costs a pass over each value instead of Jaro's quadratic
+/// search. Callers compare the result with thresholds of `lowest` or more,
+/// so their levels are those of the exact similarity (property-tested).
+fn jaro_winkler_from(a: &str, b: &str, lowest: f64) -> f64 {
+    debug_assert!(lowest > 0.7);
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if x.is_empty() || y.is_empty() {
+        return jaro_winkler(a, b);
+    }
+    let set = |bytes: &[u8]| {
+        let mut set = [0u64; 4];
+        for &byte in bytes {
+            set[usize::from(byte >> 6)] |= 1 << (byte & 63);
+        }
+        set
+    };
+    let (in_x, in_y) = (set(x), set(y));
+    let occurring = |bytes: &[u8], set: &[u64; 4]| {
+        bytes
+            .iter()
+            .filter(|&&byte| set[usize::from(byte >> 6)] & (1 << (byte & 63)) != 0)
+            .count()
+    };
+    // Each Jaro match pairs a byte of one value with an equal byte of the
+    // other, so there are at most this many.
+    let matches = occurring(x, &in_y).min(occurring(y, &in_x)) as f64;
+    let jaro_bound = (matches / x.len() as f64 + matches / y.len() as f64 + 1.0) / 3.0;
+    let prefix = x.iter().take(4).zip(y).take_while(|(p, q)| p == q).count() as f64;
+    // Jaro-Winkler grows with Jaro for a given prefix (and is Jaro itself
+    // up to 0.7); the margin absorbs floating-point rounding.
+    let bound = jaro_bound + 0.1 * prefix * (1.0 - jaro_bound);
+    if bound.max(jaro_bound) < lowest - 1e-9 {
+        0.0
+    } else {
+        jaro_winkler(a, b)
+    }
+}
+
+/// [`jaro_winkler_from`] for any threshold (the bound needs one above 0.7).
+fn similarity_from(a: &str, b: &str, lowest: f64) -> f64 {
+    if lowest > 0.7 {
+        jaro_winkler_from(a, b, lowest)
+    } else {
+        jaro_winkler(a, b)
+    }
+}
+
 /// `strsim::generic_jaro_winkler` for slices of at most 64 bytes.
 fn jaro_winkler_short(a: &[u8], b: &[u8]) -> f64 {
     let sim = jaro_short(a, b);
@@ -215,6 +266,30 @@ pub fn compare(features: &Features, kinds: &[Kind], a: usize, b: usize, levels: 
     }
 }
 
+/// Compares `pairs` into `levels` (`kinds.len()` levels per pair, in pair
+/// order). Comparing is memory-bound: a record lies anywhere in the packed
+/// buffer, so each pair's records are asked for a few pairs ahead (their
+/// offsets first, then their bytes) and are in cache when compared. Both
+/// sides are fetched: candidate pairs come sorted by their first record,
+/// which then costs nothing, but random pairs (training's `u`) and a
+/// rule's sample are random on both sides.
+pub fn compare_into(features: &Features, kinds: &[Kind], pairs: &[(u32, u32)], levels: &mut [u8]) {
+    const AHEAD: usize = 16;
+    let packed = &features.packed;
+    let width = kinds.len().max(1);
+    for (i, (slot, &(a, b))) in levels.chunks_mut(width).zip(pairs).enumerate() {
+        if let Some(&(x, y)) = pairs.get(i + 2 * AHEAD) {
+            packed.prefetch_offset(x as usize);
+            packed.prefetch_offset(y as usize);
+        }
+        if let Some(&(x, y)) = pairs.get(i + AHEAD) {
+            packed.prefetch_record(x as usize);
+            packed.prefetch_record(y as usize);
+        }
+        compare(features, kinds, a as usize, b as usize, slot);
+    }
+}
+
 /// First and last name written the other way round (`Smith John`), each
 /// possibly with one typo (`Shepherdosn Harvey`).
 fn names_swapped(a: &Record<'_>, b: &Record<'_>) -> bool {
@@ -262,7 +337,7 @@ pub fn first_name(
     if !gender_a.is_empty() && !gender_b.is_empty() && gender_a != gender_b {
         return FIRST_NAME_DIFFERENT;
     }
-    let similarity = jaro_winkler(a, b);
+    let similarity = jaro_winkler_from(a, b, 0.8);
     if similarity >= 0.92 {
         3
     } else if similarity >= 0.8 {
@@ -286,7 +361,7 @@ pub fn last_name(a: &str, b: &str, phonetic_a: &str, phonetic_b: &str) -> u8 {
     if a == b {
         return 1;
     }
-    let similarity = jaro_winkler(a, b);
+    let similarity = jaro_winkler_from(a, b, 0.8);
     if similarity >= 0.92 {
         2
     } else if similarity >= 0.8 || (!phonetic_a.is_empty() && phonetic_a == phonetic_b) {
@@ -305,6 +380,10 @@ pub fn birth_date(a: &str, b: &str) -> u8 {
         return 1;
     }
     let parts = |d: &str| -> Option<(u32, u32, u32)> {
+        // Normalized dates (nearly all) read without splitting or parsing.
+        if let Some(parts) = iso_date_parts(d.as_bytes()) {
+            return Some(parts);
+        }
         let mut it = d.splitn(3, '-');
         let year = it.next()?.parse().ok()?;
         let month = it.next()?.parse().ok()?;
@@ -329,6 +408,24 @@ pub fn birth_date(a: &str, b: &str) -> u8 {
     } else {
         BIRTH_DATE_DIFFERENT
     }
+}
+
+/// Year, month and day of exactly `DDDD-DD-DD` (what the general reading
+/// in [`birth_date`] gives for it).
+fn iso_date_parts(date: &[u8]) -> Option<(u32, u32, u32)> {
+    if date.len() != 10 || date[4] != b'-' || date[7] != b'-' {
+        return None;
+    }
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    Some((
+        number(&date[..4])?,
+        number(&date[5..7])?,
+        number(&date[8..])?,
+    ))
 }
 
 pub fn email(a: &str, b: &str) -> u8 {
@@ -376,15 +473,60 @@ pub fn street(a: &str, b: &str) -> u8 {
     if a == b {
         return 1;
     }
+    // Words split once (a street has a handful); a longer one than the
+    // buffer holds takes the general path.
+    let (mut words_a, mut words_b) = ([&[][..]; STREET_WORDS], [&[][..]; STREET_WORDS]);
+    let (Some(count_a), Some(count_b)) =
+        (split_words(a, &mut words_a), split_words(b, &mut words_b))
+    else {
+        return street_by_iterators(a, b);
+    };
+    let (words_a, words_b) = (&words_a[..count_a], &words_b[..count_b]);
     // A different house number is a different address, however alike the
     // street names (namesakes on one street must not look like one person).
+    let number = |w: &&&[u8]| w.first().is_some_and(u8::is_ascii_digit);
+    let same_numbers = {
+        let (mut numbers_a, mut numbers_b) =
+            (words_a.iter().filter(number), words_b.iter().filter(number));
+        numbers_a.clone().next().is_none()
+            || numbers_b.clone().next().is_none()
+            || numbers_a.by_ref().eq(numbers_b.by_ref())
+    };
+    if same_numbers && jaro_winkler_from(a, b, 0.9) >= 0.9 {
+        return 2;
+    }
+    let shared = words_a.iter().filter(|w| words_b.contains(w)).count();
+    let fewer = count_a.min(count_b);
+    if shared * 2 >= fewer.max(1) && shared > 0 {
+        3
+    } else {
+        4
+    }
+}
+
+/// Words of a street [`street`] splits into a buffer.
+const STREET_WORDS: usize = 16;
+
+/// `text`'s [`words`] into `out`; None when there are more than it holds.
+fn split_words<'s>(text: &'s str, out: &mut [&'s [u8]; STREET_WORDS]) -> Option<usize> {
+    let mut count = 0;
+    for word in words(text) {
+        *out.get_mut(count)? = word;
+        count += 1;
+    }
+    Some(count)
+}
+
+/// [`street`] for values of more than [`STREET_WORDS`] words (levels 2–4;
+/// the same rules, re-splitting as it goes).
+fn street_by_iterators(a: &str, b: &str) -> u8 {
     let same_numbers = {
         let (mut numbers_a, mut numbers_b) = (house_numbers(a), house_numbers(b));
         numbers_a.clone().next().is_none()
             || numbers_b.clone().next().is_none()
             || numbers_a.by_ref().eq(numbers_b.by_ref())
     };
-    if same_numbers && jaro_winkler(a, b) >= 0.9 {
+    if same_numbers && jaro_winkler_from(a, b, 0.9) >= 0.9 {
         return 2;
     }
     let shared = words(a).filter(|w| words(b).any(|v| v == *w)).count();
@@ -412,7 +554,7 @@ pub fn similar_text(a: &str, b: &str, threshold: f64) -> u8 {
     }
     if a == b {
         1
-    } else if jaro_winkler(a, b) >= threshold {
+    } else if similarity_from(a, b, threshold) >= threshold {
         2
     } else {
         3
@@ -574,6 +716,28 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn streets_split_once_compare_as_re_split(
+            a in "[1-3a-c ]{0,40}",
+            b in "[1-3a-c ]{0,40}",
+        ) {
+            proptest::prop_assume!(!a.is_empty() && !b.is_empty() && a != b);
+            proptest::prop_assert_eq!(street(&a, &b), street_by_iterators(&a, &b));
+        }
+
+        #[test]
+        fn iso_dates_read_as_the_general_reading_does(
+            d in "[0-9]{4}-[0-9]{2}-[0-9]{2}",
+        ) {
+            let mut it = d.splitn(3, '-');
+            let general = (
+                it.next().unwrap().parse::<u32>().unwrap(),
+                it.next().unwrap().parse::<u32>().unwrap(),
+                it.next().unwrap().parse::<u32>().unwrap(),
+            );
+            proptest::prop_assert_eq!(iso_date_parts(d.as_bytes()), Some(general));
+        }
+
+        #[test]
         fn short_jaro_winkler_is_strsims_to_the_bit(
             a in proptest::collection::vec(b'a'..b'f', 0..70),
             b in proptest::collection::vec(b'a'..b'f', 0..70),
@@ -584,6 +748,21 @@ mod tests {
             );
             let theirs = strsim::generic_jaro_winkler(&Bytes(&a), &Bytes(&b));
             proptest::prop_assert_eq!(ours.to_bits(), theirs.to_bits());
+        }
+
+        #[test]
+        fn the_bounded_similarity_is_exact_wherever_it_matters(
+            a in "[a-e ]{0,12}",
+            b in "[a-e ]{0,12}",
+            lowest in proptest::sample::select(vec![0.8, 0.9, 0.92]),
+        ) {
+            let exact = jaro_winkler(&a, &b);
+            let bounded = jaro_winkler_from(&a, &b, lowest);
+            if exact >= lowest {
+                proptest::prop_assert_eq!(bounded.to_bits(), exact.to_bits());
+            } else {
+                proptest::prop_assert!(bounded < lowest);
+            }
         }
 
         #[test]

@@ -28,6 +28,9 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// How many kinds there are (`kind as usize` is below it).
+    pub const COUNT: usize = Kind::Company as usize + 1;
+
     pub fn name(self) -> &'static str {
         match self {
             Kind::FirstName => "first_name",

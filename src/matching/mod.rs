@@ -267,7 +267,13 @@ pub const DIFFERENT_PEOPLE_WEIGHT: f64 = -10.0;
 /// - or their surnames are only somewhat alike and they share no e-mail,
 ///   phone, id number or street address.
 pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
-    let level_of = |kind: Kind| kinds.iter().position(|&k| k == kind).map(|f| levels[f]);
+    // Each kind's level looked up once (called for every candidate pair);
+    // filled last to first so a kind listed twice reads its first field.
+    let mut by_kind = [None::<u8>; Kind::COUNT];
+    for (&kind, &level) in kinds.iter().zip(levels).rev() {
+        by_kind[kind as usize] = Some(level);
+    }
+    let level_of = |kind: Kind| by_kind[kind as usize];
     let exact = |kind: Kind| level_of(kind) == Some(1);
     let first_differs = level_of(Kind::FirstName) == Some(compare::FIRST_NAME_DIFFERENT);
     let birth = level_of(Kind::BirthDate);
@@ -533,18 +539,7 @@ fn compare_pairs(
         .par_chunks_mut(width.max(1) * 4096)
         .zip(pairs.par_chunks(4096))
         .for_each(|(out, chunk)| {
-            // Pairs are sorted by their first record, so the second one is a
-            // random access: start loading it a few pairs ahead.
-            const AHEAD: usize = 16;
-            for (i, (slot, &(a, b))) in out.chunks_mut(width.max(1)).zip(chunk).enumerate() {
-                if let Some(&(_, later)) = chunk.get(i + 2 * AHEAD) {
-                    features.packed.prefetch_offset(later as usize);
-                }
-                if let Some(&(_, soon)) = chunk.get(i + AHEAD) {
-                    features.packed.prefetch_record(soon as usize);
-                }
-                compare::compare(features, kinds, a as usize, b as usize, slot);
-            }
+            compare::compare_into(features, kinds, chunk, out);
             progress.advance(chunk.len() as u64);
         });
     progress.finish();
@@ -580,9 +575,7 @@ fn train(
         .par_iter()
         .map(|pairs| {
             let mut levels = vec![0u8; pairs.len() * width];
-            for (slot, &(a, b)) in levels.chunks_mut(width.max(1)).zip(pairs) {
-                compare::compare(features, kinds, a as usize, b as usize, slot);
-            }
+            compare::compare_into(features, kinds, pairs, &mut levels);
             levels
         })
         .collect();

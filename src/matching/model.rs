@@ -147,9 +147,10 @@ fn kind_by_name(name: &str) -> Option<Kind> {
 pub fn random_pair_counts(features: &Features, kinds: &[Kind]) -> Vec<Vec<u64>> {
     let n = features.rows as u64;
     let all_pairs = n * n.saturating_sub(1) / 2;
-    let pairs: Vec<(usize, usize)> = if all_pairs as usize <= U_SAMPLE {
-        (0..n as usize)
-            .flat_map(|a| (a + 1..n as usize).map(move |b| (a, b)))
+    // Record numbers fit in `u32`, as everywhere in matching.
+    let pairs: Vec<(u32, u32)> = if all_pairs as usize <= U_SAMPLE {
+        (0..n as u32)
+            .flat_map(|a| (a + 1..n as u32).map(move |b| (a, b)))
             .collect()
     } else {
         let mut rng = SplitMix(0x0074_6964_7972_6563);
@@ -158,7 +159,7 @@ pub fn random_pair_counts(features: &Features, kinds: &[Kind]) -> Vec<Vec<u64>> 
                 let a = rng.next_u64() % n;
                 let b = rng.next_u64() % n;
                 if a != b {
-                    break (a as usize, b as usize);
+                    break (a as u32, b as u32);
                 }
             })
             .collect()
@@ -203,7 +204,7 @@ pub fn u_from_counts(
 }
 
 /// Count of each level per field over `pairs`.
-fn level_counts(features: &Features, kinds: &[Kind], pairs: &[(usize, usize)]) -> Vec<Vec<u64>> {
+fn level_counts(features: &Features, kinds: &[Kind], pairs: &[(u32, u32)]) -> Vec<Vec<u64>> {
     let empty = || -> Vec<Vec<u64>> {
         kinds
             .iter()
@@ -214,10 +215,10 @@ fn level_counts(features: &Features, kinds: &[Kind], pairs: &[(usize, usize)]) -
         .par_chunks(8192)
         .map(|chunk| {
             let mut counts = empty();
-            let mut levels = vec![0u8; kinds.len()];
-            for &(a, b) in chunk {
-                compare::compare(features, kinds, a, b, &mut levels);
-                for (f, &level) in levels.iter().enumerate() {
+            let mut levels = vec![0u8; chunk.len() * kinds.len()];
+            compare::compare_into(features, kinds, chunk, &mut levels);
+            for pair in levels.chunks(kinds.len().max(1)) {
+                for (f, &level) in pair.iter().enumerate() {
                     counts[f][level as usize] += 1;
                 }
             }
