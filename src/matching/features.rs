@@ -183,24 +183,24 @@ impl Features {
                     split.iter().map(|(_, l)| l.as_str()).collect(),
                 )
             }
-            (first, last, _) => (
-                map_column(rows, column(first), fold_name),
-                map_column(rows, column(last), fold_name),
+            (first, last, _) => rayon::join(
+                || map_repeated(rows, column(first), fold_name),
+                || map_repeated(rows, column(last), fold_name),
             ),
         };
         let jobs: Vec<Box<dyn Fn() -> Column + Sync + Send + '_>> = vec![
             Box::new(|| first.iter().map(nicknames::canonical).collect()),
             Box::new(|| first_genders(rows, &first, column(sources.first.or(sources.full)))),
-            Box::new(|| map_column(rows, Some(&last), phonetic)),
+            Box::new(|| map_repeated(rows, Some(&last), phonetic)),
             Box::new(|| map_column(rows, column(sources.birth), |v| v.trim().to_string())),
             Box::new(|| map_first(rows, table, &sources.email, email_key)),
             Box::new(|| nth_phone(rows, table, &sources.phone, 0)),
             Box::new(|| nth_phone(rows, table, &sources.phone, 1)),
             Box::new(|| street_key(rows, table, &sources.street)),
-            Box::new(|| map_column(rows, column(sources.city), fold_name)),
-            Box::new(|| map_column(rows, column(sources.postal), postal_key)),
+            Box::new(|| map_repeated(rows, column(sources.city), fold_name)),
+            Box::new(|| map_repeated(rows, column(sources.postal), postal_key)),
             Box::new(|| map_column(rows, column(sources.identifier), identifier_key)),
-            Box::new(|| map_column(rows, column(sources.company), company_key)),
+            Box::new(|| map_repeated(rows, column(sources.company), company_key)),
         ];
         let mut done: Vec<Column> = jobs.par_iter().map(|job| job()).collect();
         drop(jobs);
@@ -312,6 +312,28 @@ fn map_column(rows: usize, source: Option<&Column>, f: impl Fn(&str) -> String) 
             Some(value) if !value.is_empty() => out.push(&f(value)),
             _ => out.push(""),
         }
+    }
+    out
+}
+
+/// [`map_column`] for columns whose values repeat (names, places,
+/// companies): `f` runs once per distinct value, which a table of a
+/// million customers holds tens of thousands of. Same output: `f` is a
+/// pure function of the value.
+fn map_repeated(rows: usize, source: Option<&Column>, f: impl Fn(&str) -> String) -> Column {
+    let Some(source) = source else {
+        return map_column(rows, None, f);
+    };
+    let mut out = Column::with_capacity(rows, source.byte_len());
+    let mut done: rustc_hash::FxHashMap<&str, String> = Default::default();
+    for row in 0..rows {
+        let value = source.get(row);
+        if value.is_empty() {
+            out.push("");
+            continue;
+        }
+        let mapped = done.entry(value).or_insert_with(|| f(value));
+        out.push(mapped);
     }
     out
 }
