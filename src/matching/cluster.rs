@@ -14,6 +14,7 @@
 //! cluster numbers follow the first row of each cluster (1, 2, 3 …).
 
 use crate::decisions::{RowDecision, Verdict};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Result per record.
@@ -87,7 +88,9 @@ pub fn cluster(
     let mut order: Vec<usize> = (0..links.len())
         .filter(|&i| links[i].2 >= threshold)
         .collect();
-    order.sort_by(|&x, &y| {
+    // A total order (each pair is linked once), so sorting in parallel
+    // gives the order sorting on one thread would (8M links at 10M records).
+    order.par_sort_unstable_by(|&x, &y| {
         let (a, b) = (&links[x], &links[y]);
         b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1))
     });
