@@ -93,7 +93,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
     let read_options = super::read_options(&args.input);
     let budget = args.max_memory.unwrap_or_else(crate::spill::default_budget);
     let input_bytes = std::fs::metadata(input_path).map_or(0, |m| m.len());
-    if normalize::stream::in_blocks(input_bytes, budget) {
+    if normalize::stream::normalize_in_blocks(input_bytes, budget) {
         let settings = normalize::stream::Settings {
             rules: &rules,
             id_column: args.id_column.as_deref(),
@@ -118,8 +118,13 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
                 return finish_streamed(args, log, streamed, budget, started);
             }
             Err(normalize::stream::StreamError::NotStreamable(why)) => log.detail(&format!(
-                "`{}` is read whole, past the memory budget ({why})",
-                input_path.display()
+                "`{}` is read whole{} ({why})",
+                input_path.display(),
+                if normalize::stream::in_blocks(input_bytes, budget) {
+                    ", past the memory budget"
+                } else {
+                    ""
+                }
             )),
             Err(normalize::stream::StreamError::Failed(error)) => return Err(error),
             Err(normalize::stream::StreamError::Visit(error)) => return Err(error.into()),
