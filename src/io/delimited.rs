@@ -285,6 +285,33 @@ fn parse_chunk(
 ) -> Result<Chunk, ReadError> {
     let width = context.width;
     let rows_estimate = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    if !context.had_bad_bytes {
+        if let Some(columns) = super::well_formed::split(
+            text.as_bytes(),
+            context.delimiter,
+            width,
+            context.keep,
+            rows_estimate,
+        ) {
+            return Ok(Chunk {
+                columns: columns.into_iter().map(ColumnBuilder::finish).collect(),
+                rejects: Vec::new(),
+                damaged: false,
+            });
+        }
+    }
+    parse_chunk_with_csv(context, text, first_line, rows_estimate)
+}
+
+/// [`parse_chunk`] by the `csv` crate: any piece, with its errors and
+/// rejects.
+fn parse_chunk_with_csv(
+    context: &ChunkContext<'_>,
+    text: &str,
+    first_line: u64,
+    rows_estimate: usize,
+) -> Result<Chunk, ReadError> {
+    let width = context.width;
     let kept = |c: usize| context.keep.is_none_or(|keep| keep[c]);
     let mut columns: Vec<ColumnBuilder> = (0..width)
         .map(|c| match kept(c) {
@@ -974,6 +1001,117 @@ mod tests {
             assert_eq!(joined, whole.table, "blocks of {block_bytes} bytes");
             assert_eq!(blocks.consumed(), blocks.file_len());
             assert!(block_bytes > text.len() || count > 5, "{count} blocks");
+        }
+    }
+
+    /// What a parse produced, comparable: columns, rejects, damage, or
+    /// the error's text.
+    type Summary = Result<(Vec<Vec<String>>, Vec<String>, bool), String>;
+
+    fn parsed(result: Result<Chunk, ReadError>) -> Summary {
+        result
+            .map(|chunk| {
+                (
+                    chunk
+                        .columns
+                        .iter()
+                        .map(|c| c.iter().map(str::to_string).collect())
+                        .collect(),
+                    chunk
+                        .rejects
+                        .iter()
+                        .map(|r| format!("{} {} {:?}", r.line, r.reason, r.fields))
+                        .collect(),
+                    chunk.damaged,
+                )
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The fast path answers exactly what the csv crate's path answers,
+        /// on text made of the bytes that matter to CSV (quotes, both line
+        /// ends, the delimiter, spaces, a formula sign, multi-byte text).
+        #[test]
+        fn the_fast_path_reads_what_the_csv_crate_reads(
+            (text, width) in proptest::prop_oneof![
+                // Random bytes: mostly pieces the fast path leaves.
+                ("[a\"\n\r, ;=é]{0,40}", 1usize..4),
+                // Records of plain and quoted fields (doubled quotes,
+                // delimiters inside, CRLF or LF): mostly pieces it takes.
+                (2usize..5).prop_flat_map(|width| {
+                    (
+                        proptest::collection::vec(
+                            proptest::collection::vec(
+                                "[a é=']{0,3}|\"([a,; é\n]|\"\"){0,3}\"",
+                                width..width + 1,
+                            ),
+                            0..4,
+                        ),
+                        "\n|\r\n|\n\n",
+                        proptest::prelude::Just(width),
+                    )
+                })
+                .prop_map(|(rows, end, width)| {
+                    let rows: Vec<String> = rows.iter().map(|r| r.join(",")).collect();
+                    (rows.join(&end), width)
+                }),
+            ],
+            keep_mask in 0u8..8,
+            semicolon in proptest::prelude::any::<bool>(),
+        ) {
+            let text = if semicolon { text.replace(',', ";") } else { text };
+            let delimiter = if semicolon { b';' } else { b',' };
+            let keep: Vec<bool> = (0..width).map(|c| keep_mask & (1 << c) == 0).collect();
+            for keep in [None, Some(&keep[..])] {
+                for lenient in [false, true] {
+                    let context = ChunkContext {
+                        path: Path::new("t.csv"),
+                        keep,
+                        width,
+                        delimiter,
+                        lenient,
+                        had_bad_bytes: false,
+                        encoding: "UTF-8",
+                    };
+                    let rows = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+                    proptest::prop_assert_eq!(
+                        parsed(parse_chunk(&context, &text, 7)),
+                        parsed(parse_chunk_with_csv(&context, &text, 7, rows)),
+                        "{:?} width {} keep {:?}", text, width, keep
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_takes_plain_and_quoted_records_and_leaves_the_rest() {
+        let split =
+            |text: &str| super::super::well_formed::split(text.as_bytes(), b',', 3, None, 4);
+        let columns = |text: &str| {
+            split(text).map(|columns| {
+                columns
+                    .into_iter()
+                    .map(|c| c.finish().iter().map(str::to_string).collect::<Vec<_>>())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            columns("a,\"b, \"\"c\"\"\",d\r\n\ne,,\"\"\n"),
+            Some(vec![
+                vec!["a".to_string(), "e".into()],
+                vec!["b, \"c\"".into(), "".into()],
+                vec!["d".into(), "".into()],
+            ])
+        );
+        // A line break inside quotes, text after a closing quote, a bare
+        // CR, a short record: the csv crate's path.
+        for text in ["a,\"b\nc\",d\n", "a,\"b\"x,d\n", "a,b\rc,d\n", "a,b\n"] {
+            assert!(split(text).is_none(), "{text:?}");
         }
     }
 

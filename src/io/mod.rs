@@ -12,6 +12,7 @@ pub mod encoding;
 pub(crate) mod parquet;
 pub mod paths;
 pub mod sniff;
+mod well_formed;
 pub mod write;
 mod xlsx;
 
