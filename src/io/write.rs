@@ -307,10 +307,7 @@ fn format_rows(
 /// Hand-written because this runs for every cell of the output and the
 /// general writer's per-byte state machine dominated the write phase.
 fn push_field(out: &mut Vec<u8>, field: &[u8], delimiter: u8) {
-    let needs_quotes = field
-        .iter()
-        .any(|&b| b == delimiter || matches!(b, b'"' | b'\n' | b'\r'));
-    if !needs_quotes {
+    if !needs_quotes(field, delimiter) {
         out.extend_from_slice(field);
         return;
     }
@@ -323,6 +320,31 @@ fn push_field(out: &mut Vec<u8>, field: &[u8], delimiter: u8) {
     }
     out.extend_from_slice(rest);
     out.push(b'"');
+}
+
+/// Whether `field` holds the delimiter, a quote or a line break. Eight
+/// bytes at a time (a word holds byte `c` when `word ^ c…c` has a zero
+/// byte): a byte-by-byte search stopping at the first hit was a fifth of
+/// the write phase on long text columns.
+fn needs_quotes(field: &[u8], delimiter: u8) -> bool {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    let holds = |word: u64, byte: u8| {
+        let x = word ^ (ONES * u64::from(byte));
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    let mut words = field.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        if holds(word, delimiter) | holds(word, b'"') | holds(word, b'\n') | holds(word, b'\r') != 0
+        {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| b == delimiter || matches!(b, b'"' | b'\n' | b'\r'))
 }
 
 /// Writes plain string records as CSV (reports, audits, rejects), guarded.
@@ -450,6 +472,27 @@ mod tests {
                 rows
             };
             proptest::prop_assert_eq!(our_bytes(&rows, delimiter), csv_crate_bytes(&rows, delimiter));
+        }
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time test answers what a byte-by-byte one does,
+        /// wherever the special byte falls in a word.
+        #[test]
+        fn quoting_is_needed_exactly_where_a_special_byte_is(
+            field in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => proptest::prelude::any::<u8>(),
+                    1 => proptest::sample::select(vec![b',', b';', b'"', b'\n', b'\r', 0x80, 0xFF]),
+                ],
+                0..40,
+            ),
+            delimiter in proptest::sample::select(vec![b',', b';', b'\t', b'|']),
+        ) {
+            let byte_by_byte = field
+                .iter()
+                .any(|&b| b == delimiter || matches!(b, b'"' | b'\n' | b'\r'));
+            proptest::prop_assert_eq!(needs_quotes(&field, delimiter), byte_by_byte);
         }
     }
 
