@@ -100,20 +100,30 @@ fn parse_pieces(
     parts: usize,
 ) -> (Vec<(usize, usize)>, Vec<ParsedPiece>) {
     let bounds = record_boundaries(body.as_bytes(), context.delimiter, parts);
+    let pieces = parse_pieces_at(context, body, first_line, &bounds);
+    (bounds, pieces)
+}
+
+/// Parses `body` in the pieces `bounds` (whole records each) in parallel.
+fn parse_pieces_at(
+    context: &ChunkContext<'_>,
+    body: &str,
+    first_line: u64,
+    bounds: &[(usize, usize)],
+) -> Vec<ParsedPiece> {
     let mut lines_before = Vec::with_capacity(bounds.len());
     let mut line = first_line;
     let mut previous = 0;
-    for &(start, _) in &bounds {
+    for &(start, _) in bounds {
         line += memchr::memchr_iter(b'\n', &body.as_bytes()[previous..start]).count() as u64;
         lines_before.push(line);
         previous = start;
     }
-    let pieces = bounds
+    bounds
         .par_iter()
         .zip(lines_before.par_iter())
         .map(|(&(start, end), &first_line)| parse_chunk(context, &body[start..end], first_line))
-        .collect();
-    (bounds, pieces)
+        .collect()
 }
 
 /// How many pieces a body of `len` bytes is parsed in.
@@ -499,41 +509,52 @@ fn record_boundaries(body: &[u8], delimiter: u8, parts: usize) -> Vec<(usize, us
     if parts <= 1 || body.is_empty() {
         return vec![(0, body.len())];
     }
-    let target = body.len() / parts;
-    let mut cuts = vec![0];
-    let mut next_cut = target;
+    let (mut cuts, _) = record_cuts(body, delimiter, body.len() / parts);
+    cuts.insert(0, 0);
+    cuts.push(body.len());
+    cuts.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// One scan of `bytes` (which starts at a record boundary) for two
+/// things: record boundaries at least `spacing` bytes apart (each just
+/// past a line break outside quotes, before the end of `bytes`), and the
+/// end of the last whole record (`None`: no line break outside quotes).
+/// The quoting rules are [`record_boundaries`]'.
+fn record_cuts(bytes: &[u8], delimiter: u8, spacing: usize) -> (Vec<usize>, Option<usize>) {
+    let spacing = spacing.max(1);
+    let mut cuts = Vec::new();
+    let mut next_cut = spacing;
+    let mut last = None;
     let mut pos = 0;
-    while let Some(offset) = memchr::memchr2(b'"', b'\n', &body[pos..]) {
+    while let Some(offset) = memchr::memchr2(b'"', b'\n', &bytes[pos..]) {
         let at = pos + offset;
         pos = at + 1;
-        if body[at] == b'\n' {
-            if pos >= next_cut && pos < body.len() {
+        if bytes[at] == b'\n' {
+            last = Some(pos);
+            if pos >= next_cut && pos < bytes.len() {
                 cuts.push(pos);
-                next_cut = pos + target;
+                next_cut = pos + spacing;
             }
             continue;
         }
-        let opens_field = at == 0 || body[at - 1] == delimiter || body[at - 1] == b'\n';
+        let opens_field = at == 0 || bytes[at - 1] == delimiter || bytes[at - 1] == b'\n';
         if !opens_field {
             continue; // a literal quote inside an unquoted field
         }
         // Skip the quoted field up to its closing quote.
         loop {
-            match memchr::memchr(b'"', &body[pos..]) {
-                Some(q) if body.get(pos + q + 1) == Some(&b'"') => pos += q + 2,
+            match memchr::memchr(b'"', &bytes[pos..]) {
+                Some(q) if bytes.get(pos + q + 1) == Some(&b'"') => pos += q + 2,
                 Some(q) => {
                     pos += q + 1;
                     break;
                 }
-                None => {
-                    pos = body.len();
-                    break;
-                }
+                // The quote never closes: no boundary after it.
+                None => return (cuts, last),
             }
         }
     }
-    cuts.push(body.len());
-    cuts.windows(2).map(|w| (w[0], w[1])).collect()
+    (cuts, last)
 }
 
 fn is_blank_bytes(record: &csv::ByteRecord) -> bool {
@@ -692,20 +713,18 @@ impl Blocks {
     /// Reads until `buffer` holds `want` bytes or the file ends.
     fn fill(&mut self, want: usize) -> std::io::Result<()> {
         use std::io::Read;
-        while !self.eof && self.buffer.len() < want {
-            let start = self.buffer.len();
-            self.buffer.resize(want, 0);
-            let read = loop {
-                match self.file.read(&mut self.buffer[start..]) {
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    other => break other,
-                }
-            };
-            let read = read.inspect_err(|_| self.buffer.truncate(start))?;
-            self.buffer.truncate(start + read);
-            if read == 0 {
-                self.eof = true;
-            }
+        if self.eof || self.buffer.len() >= want {
+            return Ok(());
+        }
+        let missing = want - self.buffer.len();
+        self.buffer.reserve(missing);
+        // `read_to_end` reads into the spare capacity without zeroing it
+        // first (a `resize` zeroed every block before reading over it).
+        let read = (&mut self.file)
+            .take(missing as u64)
+            .read_to_end(&mut self.buffer)?;
+        if read < missing {
+            self.eof = true;
         }
         Ok(())
     }
@@ -718,15 +737,27 @@ impl Blocks {
         if let Err(error) = self.fill(self.block_bytes) {
             return Err(io_err(error));
         }
-        let end = loop {
+        // The block's end and the cuts its pieces are parsed in, from one
+        // scan of the quotes and line breaks.
+        let (end, bounds) = loop {
             if self.eof {
-                break self.buffer.len();
+                let end = self.buffer.len();
+                let parts = piece_count(end);
+                break (end, record_boundaries(&self.buffer, self.delimiter, parts));
             }
-            match last_record_end(&self.buffer, self.delimiter) {
-                Some(end) => break end,
+            let parts = piece_count(self.buffer.len());
+            let spacing = self.buffer.len() / parts;
+            match record_cuts(&self.buffer, self.delimiter, spacing) {
+                (cuts, Some(end)) => {
+                    let mut starts: Vec<usize> = std::iter::once(0)
+                        .chain(cuts.into_iter().filter(|&cut| cut < end))
+                        .collect();
+                    starts.push(end);
+                    break (end, starts.windows(2).map(|w| (w[0], w[1])).collect());
+                }
                 // One record longer than a block (a huge quoted note, or
                 // quotes that never close): read on, until it ends.
-                None => {
+                (_, None) => {
                     let more = self.buffer.len() + self.block_bytes;
                     if let Err(error) = self.fill(more) {
                         return Err(io_err(error));
@@ -753,7 +784,7 @@ impl Blocks {
             had_bad_bytes: false,
             encoding: "UTF-8",
         };
-        let (_, pieces) = parse_pieces(&context, text, self.next_line, piece_count(text.len()));
+        let pieces = parse_pieces_at(&context, text, self.next_line, &bounds);
         let mut parsed = Vec::with_capacity(pieces.len());
         for piece in pieces {
             match piece {
@@ -771,37 +802,6 @@ impl Blocks {
             columns,
         }))
     }
-}
-
-/// The end of the last whole record in `bytes` (just past its line break),
-/// following the quoting rules of [`record_boundaries`]; `bytes` starts at
-/// a record boundary. `None` when no line break is outside quotes.
-fn last_record_end(bytes: &[u8], delimiter: u8) -> Option<usize> {
-    let mut last = None;
-    let mut pos = 0;
-    while let Some(offset) = memchr::memchr2(b'"', b'\n', &bytes[pos..]) {
-        let at = pos + offset;
-        pos = at + 1;
-        if bytes[at] == b'\n' {
-            last = Some(pos);
-            continue;
-        }
-        let opens_field = at == 0 || bytes[at - 1] == delimiter || bytes[at - 1] == b'\n';
-        if !opens_field {
-            continue;
-        }
-        loop {
-            match memchr::memchr(b'"', &bytes[pos..]) {
-                Some(q) if bytes.get(pos + q + 1) == Some(&b'"') => pos += q + 2,
-                Some(q) => {
-                    pos += q + 1;
-                    break;
-                }
-                None => return last,
-            }
-        }
-    }
-    last
 }
 
 #[cfg(test)]
