@@ -85,7 +85,7 @@ fn is_clean(raw: &str) -> bool {
     true
 }
 
-/// The ASCII case of [`is_clean`], byte by byte (most cells are ASCII).
+/// The ASCII case of [`is_clean`] (most cells are ASCII).
 fn is_clean_ascii(bytes: &[u8]) -> bool {
     let Some((&first, &last)) = bytes.first().zip(bytes.last()) else {
         return true;
@@ -93,6 +93,17 @@ fn is_clean_ascii(bytes: &[u8]) -> bool {
     if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
         return false;
     }
+    // Without a byte below 0x0E there is no tab, CR or line break, and two
+    // spaces in a row are the only flaw left: both are looked for eight
+    // bytes at a time (long notes and descriptions are most of the bytes).
+    if has_control_byte(bytes) {
+        return is_clean_ascii_bytewise(bytes);
+    }
+    !has_two_spaces(bytes)
+}
+
+/// [`is_clean_ascii`] past its first test, a byte at a time.
+fn is_clean_ascii_bytewise(bytes: &[u8]) -> bool {
     let mut previous = b'x';
     for &b in bytes {
         match b {
@@ -106,9 +117,69 @@ fn is_clean_ascii(bytes: &[u8]) -> bool {
     true
 }
 
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const LOWS: u64 = u64::from_le_bytes([0x7F; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// Whether an ASCII value holds a byte below 0x0E.
+fn has_control_byte(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        // Non-zero exactly when some byte (all below 0x80) is below 0x0E.
+        if word.wrapping_sub(ONES * 0x0E) & !word & HIGHS != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b < 0x0E)
+}
+
+/// Whether two spaces stand side by side: words eight bytes wide taken
+/// seven bytes apart, so every pair of neighbours lies inside one word.
+fn has_two_spaces(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        let x = word_at(bytes, at) ^ (ONES * u64::from(b' '));
+        // 0x80 in exactly the bytes that were spaces (no borrow between
+        // bytes, unlike the shorter zero-byte test).
+        let spaces = !(((x & LOWS) + LOWS) | x | LOWS);
+        if spaces & (spaces >> 8) != 0 {
+            return true;
+        }
+        at += 7;
+    }
+    bytes[at.min(bytes.len())..]
+        .windows(2)
+        .any(|pair| pair == b"  ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::clean;
+
+    proptest::proptest! {
+        /// The word-at-a-time tests answer what the byte loop answers, on
+        /// ASCII text rich in spaces, breaks and control bytes.
+        #[test]
+        fn ascii_cleanliness_is_judged_as_byte_by_byte(
+            text in proptest::prop_oneof![
+                "[a \\n\\t\\r\\x0b\\x0c\\x01\\x0e\\x7f]{0,40}",
+                "[ab ]{0,40}",
+            ],
+        ) {
+            let bytes = text.as_bytes();
+            let bytewise = match bytes.first().zip(bytes.last()) {
+                None => true,
+                Some((first, last)) if first.is_ascii_whitespace() || last.is_ascii_whitespace() => false,
+                Some(_) => super::is_clean_ascii_bytewise(bytes),
+            };
+            proptest::prop_assert_eq!(super::is_clean_ascii(bytes), bytewise);
+        }
+    }
 
     #[test]
     fn cleans_whitespace_and_normalizes() {
