@@ -83,7 +83,12 @@ where
     }
     let temp = builder.tempfile_in(dir).map_err(io_err)?;
     {
-        let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
+        let file = EarlyWriteback {
+            file: temp.as_file(),
+            written: 0,
+            started: 0,
+        };
+        let mut writer = BufWriter::with_capacity(1 << 20, file);
         fill(&mut writer).map_err(io_err)?;
         writer.flush().map_err(io_err)?;
     }
@@ -91,6 +96,53 @@ where
     temp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
 }
+
+/// A temp file's writer that asks the kernel to start writing each
+/// `WRITEBACK_BYTES` to disk as soon as they are written, so the `fsync`
+/// before the rename waits for the last stretch only: it waited 0.38 s for
+/// the whole 750 MB output of a 5.9 s `normalize`, with both cores idle.
+struct EarlyWriteback<'f> {
+    file: &'f std::fs::File,
+    written: u64,
+    /// Bytes whose writeback was started.
+    started: u64,
+}
+
+const WRITEBACK_BYTES: u64 = 32 << 20;
+
+impl Write for EarlyWriteback<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let wrote = self.file.write(buf)?;
+        self.written += wrote as u64;
+        if self.written - self.started >= WRITEBACK_BYTES {
+            start_writeback(self.file, self.started, self.written - self.started);
+            self.started = self.written;
+        }
+        Ok(wrote)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &std::fs::File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
+        return;
+    };
+    // SAFETY: a system call on a descriptor the `File` keeps open, with no
+    // pointers. It only starts writeback of the range, without waiting;
+    // its failure (a file system without it) changes nothing, since the
+    // `fsync` after the last write is what makes the file durable.
+    unsafe {
+        libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &std::fs::File, _offset: u64, _len: u64) {}
 
 /// Temp files carry the writer's process id (`.tidyrec-PID-XXXXXX.tmp`), so
 /// a later run can tell the leftovers of a killed process from the temp
