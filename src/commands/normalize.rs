@@ -175,6 +175,7 @@ pub fn run(args: &NormalizeArgs, log: &Log, progress: &dyn Progress) -> Result<S
             strategy: "whole",
             budget,
             blocks: 1,
+            passes: 1,
             peak: crate::spill::peak_resident(),
         },
         timings: [
@@ -230,12 +231,18 @@ fn finish_streamed(
         strategy: "blocks",
         budget,
         blocks: scan.blocks,
+        passes: streamed.passes,
         peak: crate::spill::peak_resident(),
     };
     if log.is_verbose() {
         let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
+        let passes = match streamed.passes {
+            1 => "once (roles from the first block, whose day/month orders the whole file confirmed)",
+            2 => "twice",
+            _ => "three times (the day/month orders of the first block changed further on: read twice)",
+        };
         log.detail(&format!(
-            "memory: read `{}` in {} blocks, twice (roles and date evidence in {:.2}s, then normalize and write in {:.2}s), budget {:.1} GiB; peak {:.2} GiB",
+            "memory: read `{}` in {} blocks, {passes}: roles and date evidence in {:.2}s, normalize and write in {:.2}s; budget {:.1} GiB; peak {:.2} GiB",
             input_path.display(),
             memory.blocks,
             scan.time.as_secs_f64(),

@@ -46,7 +46,7 @@ where
     // A device or a pipe (`-o /dev/null`, a FIFO a loader reads from) is
     // written to as it is: renaming a temp file over it would replace the
     // device with a regular file for every program on the machine.
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+    if is_device(path) {
         let file = std::fs::OpenOptions::new()
             .write(true)
             .open(path)
@@ -143,6 +143,17 @@ fn start_writeback(file: &std::fs::File, offset: u64, len: u64) {
 
 #[cfg(not(target_os = "linux"))]
 fn start_writeback(_file: &std::fs::File, _offset: u64, _len: u64) {}
+
+/// Whether [`atomic`] writes `path` in place (standard output, a device, a
+/// pipe) rather than through a temp file renamed over it: what is written
+/// there cannot be taken back.
+pub fn written_in_place(path: &Path) -> bool {
+    path == Path::new("-") || is_device(path)
+}
+
+fn is_device(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
 
 /// Temp files carry the writer's process id (`.tidyrec-PID-XXXXXX.tmp`), so
 /// a later run can tell the leftovers of a killed process from the temp

@@ -510,14 +510,22 @@ fn date_orders(
     (0..column.len())
         .map(|row| {
             let country = country_of(row);
-            match evidence.get(&country) {
-                Some((true, false)) => date::Order::DayFirst,
-                Some((false, true)) => date::Order::MonthFirst,
-                _ if country.is_some_and(month_first_country) => date::Order::MonthFirst,
-                _ => date::Order::DayFirst,
-            }
+            order_for(evidence.get(&country), country)
         })
         .collect()
+}
+
+/// The day/month order of a date column's rows of `country`, from what the
+/// column proves for that country (`(day first proven, month first
+/// proven)`): a proof of one order alone wins, otherwise the country's
+/// convention.
+pub(crate) fn order_for(proofs: Option<&(bool, bool)>, country: Option<&str>) -> date::Order {
+    match proofs {
+        Some((true, false)) => date::Order::DayFirst,
+        Some((false, true)) => date::Order::MonthFirst,
+        _ if country.is_some_and(month_first_country) => date::Order::MonthFirst,
+        _ => date::Order::DayFirst,
+    }
 }
 
 fn normalize_range(

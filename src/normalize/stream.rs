@@ -1,6 +1,6 @@
-//! The normalize stage over a file too large to hold: two passes over a
-//! CSV/TSV input, block by block, in memory that grows with a block of rows,
-//! not with the file.
+//! The normalize stage over a file too large to hold: one or two passes
+//! over a CSV/TSV input, block by block, in memory that grows with a block
+//! of rows, not with the file.
 //!
 //! 1. **Scan**: the samples role inference reads (the first
 //!    [`SAMPLE`](crate::schema::SAMPLE) filled values of each column) and the
@@ -12,12 +12,21 @@
 //!    the file's evidence, its rows written to the output (and audit) as they
 //!    come.
 //!
+//! When the first block settles every role, [`run`] stops the scan there
+//! and writes in the same pass, ordering dates by the first block's
+//! evidence while it gathers every block's; if the whole file's evidence
+//! gives any country of any date column another order, that output is
+//! dropped before it replaces anything and the file is read in two passes.
+//!
 //! Guarantees: the output, audit, roles and counts are byte for byte those of
 //! [`super::run`] on the whole file. Files the block reader cannot read
 //! exactly as the whole-file reader does (not UTF-8, broken quotes, rows set
-//! aside) are refused in the scan with [`StreamError::NotStreamable`], before
-//! anything is written, so the caller can read them whole; a file that
-//! changes between the passes is an error, never a mixed output.
+//! aside) are refused with [`StreamError::NotStreamable`] before any output
+//! is committed (in the scan, or while the one pass writes to its temp
+//! file), so the caller can read them whole; a file that changes between
+//! the passes is an error, never a mixed output. One pass is tried only
+//! when its output and audit are files replaced whole (not standard output,
+//! a pipe or a device), so a dropped pass leaves nothing behind.
 
 use super::{ColumnStats, DateEvidence, Plan};
 use crate::config::RuleFile;
@@ -84,8 +93,13 @@ pub struct Streamed {
     pub scan: Scan,
     pub rows: usize,
     pub stats: Vec<ColumnStats>,
-    /// Time of the second pass (normalize and write).
+    /// Time of the pass that normalized and wrote.
     pub write_time: std::time::Duration,
+    /// Times the file was read: 1 (the first block settled the roles and
+    /// the whole file confirmed its day/month orders), 2 (scan, then
+    /// normalize), or 3 (a pass dropped because a later block proved
+    /// another order, then two).
+    pub passes: u8,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -211,6 +225,39 @@ pub fn scan(
     ids: &[usize],
     progress: &dyn Progress,
 ) -> Result<Scan, StreamError> {
+    scan_from(
+        input,
+        read_options,
+        settings,
+        block_bytes,
+        ids,
+        progress,
+        false,
+    )
+    .map(|(scan, _)| scan)
+}
+
+/// A file's first blocks, read whole, and its reader, positioned after
+/// them: what [`scan_from`] hands back when the first block settles every
+/// role.
+struct Head {
+    blocks: Blocks,
+    held: Vec<Table>,
+}
+
+/// [`scan`], or with `head`, a scan that stops after the first block when
+/// that block settles every role (or is the whole file): the plan then
+/// carries the first block's date evidence, and the [`Head`] the blocks
+/// read so far and the reader. Otherwise the whole file is scanned.
+fn scan_from(
+    input: &Path,
+    read_options: &ReadOptions,
+    settings: &Settings<'_>,
+    block_bytes: usize,
+    ids: &[usize],
+    progress: &dyn Progress,
+    head: bool,
+) -> Result<(Scan, Option<Head>), StreamError> {
     let scan_started = std::time::Instant::now();
     let mut blocks = open_blocks(input, read_options, block_bytes)?;
     let headers = blocks.headers.clone();
@@ -260,8 +307,10 @@ pub fn scan(
         })
         .collect();
     let mut reported = 0;
-    // Each block is scanned while the next is read and parsed.
-    let mut scan_block = |block: &Table| -> Vec<bool> {
+    // Each block is scanned while the next is read and parsed. Returns the
+    // columns later blocks need, and (when `check` asks) whether every
+    // column's role is settled.
+    let mut scan_block = |block: &Table, check: bool| -> (Vec<bool>, bool) {
         for tracker in &mut trackers {
             tracker.add(&block.columns[tracker.scan.column], rows_seen);
         }
@@ -334,24 +383,38 @@ pub fn scan(
         for &c in ids {
             needed[c] = true;
         }
-        needed
+        let all_settled = check && (0..samples.len()).all(|c| settled(c, &samples).is_some());
+        (needed, all_settled)
     };
+    let mut held = None;
     let mut next = blocks.next_block()?;
     while let Some(block) = next {
         block_count += 1;
+        let first = head && block_count == 1;
         // The block read meanwhile was cut with the needs known before this
-        // one: a superset of what is needed now (needs only shrink).
-        let (needed, following) = rayon::join(|| scan_block(&block), || blocks.next_block());
+        // one: a superset of what is needed now (needs only shrink). The
+        // second block is cut with none known: it is whole.
+        let ((needed, all_settled), following) =
+            rayon::join(|| scan_block(&block, first), || blocks.next_block());
+        let following = following?;
+        if first && (all_settled || following.is_none()) {
+            held = Some(
+                std::iter::once(block)
+                    .chain(following)
+                    .collect::<Vec<Table>>(),
+            );
+            break;
+        }
         blocks.keep_only(Some(needed));
         progress.advance(blocks.consumed() - reported);
         reported = blocks.consumed();
-        next = following?;
+        next = following;
     }
     progress.finish();
     let scanned = blocks.identity();
     let delimiter = blocks.delimiter;
     let renamed_headers = std::mem::take(&mut blocks.renamed_headers);
-    drop(blocks);
+    let head = held.map(|held| Head { blocks, held });
 
     let sample_table = Table {
         headers: headers.clone(),
@@ -376,20 +439,33 @@ pub fn scan(
     plan.file_evidence = Some(variants.swap_remove(variant).1);
     drop(sample_table);
 
-    Ok(Scan {
-        headers,
-        roles,
-        plan,
-        delimiter,
-        renamed_headers,
-        blocks: block_count,
-        ids: trackers.into_iter().map(|t| t.scan).collect(),
-        file: scanned,
-        time: scan_started.elapsed(),
-    })
+    Ok((
+        Scan {
+            headers,
+            roles,
+            plan,
+            delimiter,
+            renamed_headers,
+            blocks: block_count,
+            ids: trackers.into_iter().map(|t| t.scan).collect(),
+            file: scanned,
+            time: scan_started.elapsed(),
+        },
+        head,
+    ))
 }
 
 /// Normalizes `input` into `sinks` in blocks of about `block_bytes`.
+///
+/// Where the first block settles every column's role, the file is read
+/// once: the first block's day/month evidence orders the dates as the
+/// blocks are written, the evidence of every block is gathered on the way,
+/// and at the end the orders it gives for every country of every date
+/// column are compared with the first block's. Equal (nearly always: a
+/// country's dates prove their order early, or never), the output is what
+/// two passes write; different (a later row proves another order for rows
+/// already written), that output is dropped unwritten and the file is read
+/// twice, as before.
 pub fn run(
     input: &Path,
     read_options: &ReadOptions,
@@ -403,14 +479,104 @@ pub fn run(
             "Parquet output is written whole",
         ));
     }
-    let scan = scan(input, read_options, settings, block_bytes, &[], progress)?;
+    // One pass may have to be taken back: only into files replaced whole.
+    let may_retry =
+        !write::written_in_place(sinks.output) && !sinks.audit.is_some_and(write::written_in_place);
+    let (scan, head) = scan_from(
+        input,
+        read_options,
+        settings,
+        block_bytes,
+        &[],
+        progress,
+        may_retry,
+    )?;
+    let (scan, passes) = match head {
+        None => (scan, 2),
+        Some(head) => {
+            let once = write_pass(
+                input,
+                read_options,
+                settings,
+                sinks,
+                block_bytes,
+                progress,
+                scan,
+                Some(head),
+                1,
+            )?;
+            if let Some(streamed) = once {
+                return Ok(streamed);
+            }
+            let scan = scan_from(
+                input,
+                read_options,
+                settings,
+                block_bytes,
+                &[],
+                progress,
+                false,
+            )?;
+            (scan.0, 3)
+        }
+    };
+    write_pass(
+        input,
+        read_options,
+        settings,
+        sinks,
+        block_bytes,
+        progress,
+        scan,
+        None,
+        passes,
+    )?
+    .ok_or_else(|| StreamError::Failed(anyhow::anyhow!("a second pass has no orders to check")))
+}
+
+/// Normalizes and writes every block with `scan`'s plan: the blocks of
+/// `head` and the rest of its reader (one pass, whose date orders are
+/// checked at the end: `None` when they differ, nothing written), or
+/// without a head, the file opened again (the second
+/// of two passes). `passes`: what the run will have read, for the report.
+#[allow(clippy::too_many_arguments)]
+fn write_pass(
+    input: &Path,
+    read_options: &ReadOptions,
+    settings: &Settings<'_>,
+    sinks: &Sinks<'_>,
+    block_bytes: usize,
+    progress: &dyn Progress,
+    mut scan: Scan,
+    head: Option<Head>,
+    passes: u8,
+) -> Result<Option<Streamed>, StreamError> {
     let write_started = std::time::Instant::now();
     let headers = &scan.headers;
     let id_column = scan.roles.iter().position(|r| r.role == Role::Id);
     let delimiter = write::csv_delimiter(sinks.output);
     let mut rows = 0usize;
+    let mut blocks = 0usize;
     let mut stats: Vec<ColumnStats> = Vec::new();
     let mut failure: Option<StreamError> = None;
+    let mut orders_changed = false;
+    // Read once: the evidence of every block, to check the first block's.
+    let checked: Vec<usize> = match &head {
+        Some(_) => (0..headers.len())
+            .filter(|&c| {
+                let column = &scan.plan.columns[c];
+                matches!(column.role, Role::Date | Role::Datetime)
+                    && column.date_order.or(scan.plan.date_order).is_none()
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let first_evidence: Vec<DateEvidence> = scan.plan.file_evidence.clone().unwrap_or_default();
+    let mut whole_evidence = first_evidence.clone();
+    let country_column = scan.plan.country_column;
+    let placeholders = &settings.rules.normalize.placeholders;
+    let mut head = head;
+    let plan = &scan.plan;
     let mut pass = |out: &mut (dyn Write + Send),
                     mut audit: Option<csv::Writer<&mut (dyn Write + Send)>>|
      -> std::io::Result<()> {
@@ -422,38 +588,66 @@ pub fn run(
             audit.write_record(super::AUDIT_HEADER)?;
         }
         let collect_findings = audit.is_some();
-        let visited = for_each_block(
-            input,
-            read_options,
-            block_bytes,
-            &scan,
-            Some(collect_findings),
-            progress,
-            |block, outcome, first_row| {
-                let outcome = outcome.expect("normalized");
-                write::csv_rows(out, &outcome.table, delimiter, sinks.csv)?;
-                if let Some(audit) = &mut audit {
-                    let guarded = CsvOptions::default();
-                    let rows = super::audit_rows(
-                        &block,
-                        &outcome.table,
-                        &outcome.findings,
-                        id_column,
-                        first_row,
-                    );
-                    for row in rows {
-                        audit.write_record(
-                            row.iter()
-                                .map(|v| write::guard(v, guarded).as_bytes().to_vec()),
-                        )?;
-                    }
+        let visit = |block: Table, outcome: Option<super::Outcome>, first_row: usize| {
+            let outcome = outcome.expect("normalized");
+            write::csv_rows(out, &outcome.table, delimiter, sinks.csv)?;
+            if let Some(audit) = &mut audit {
+                let guarded = CsvOptions::default();
+                let rows = super::audit_rows(
+                    &block,
+                    &outcome.table,
+                    &outcome.findings,
+                    id_column,
+                    first_row,
+                );
+                for row in rows {
+                    audit.write_record(
+                        row.iter()
+                            .map(|v| write::guard(v, guarded).as_bytes().to_vec()),
+                    )?;
                 }
-                rows += block.row_count();
-                super::add_stats(&mut stats, outcome.stats);
-                Ok(())
-            },
-        );
+            }
+            if !checked.is_empty() {
+                let countries = country_column
+                    .map(|k| super::row_countries(&block.columns[k], placeholders))
+                    .unwrap_or_default();
+                for &c in &checked {
+                    let more = super::gather_evidence(
+                        &block.columns[c],
+                        &countries,
+                        settings.default_region,
+                    );
+                    super::merge_evidence(&mut whole_evidence[c], more);
+                }
+            }
+            rows += block.row_count();
+            blocks += 1;
+            super::add_stats(&mut stats, outcome.stats);
+            Ok(())
+        };
+        let visited = match head.take() {
+            Some(head) => {
+                let source = Source {
+                    blocks: head.blocks,
+                    held: head.held,
+                };
+                stream_blocks(source, plan, Some(collect_findings), progress, visit)
+            }
+            None => for_each_block(
+                input,
+                read_options,
+                block_bytes,
+                &scan,
+                Some(collect_findings),
+                progress,
+                visit,
+            ),
+        };
         visited.map_err(|error| error.into_io(&mut failure))?;
+        if !same_orders(&checked, &first_evidence, &whole_evidence) {
+            orders_changed = true;
+            return Err(std::io::Error::other("the day/month orders changed"));
+        }
         if let Some(mut audit) = audit {
             audit.flush()?;
         }
@@ -476,16 +670,38 @@ pub fn run(
     if let Some(failure) = failure {
         return Err(failure);
     }
+    if orders_changed {
+        return Ok(None);
+    }
     written.map_err(anyhow::Error::from)?;
     if stats.is_empty() {
         stats = vec![ColumnStats::default(); headers.len()];
     }
     super::finish_stats(&mut stats);
-    Ok(Streamed {
+    if passes == 1 {
+        // Read once: the blocks are those of the one pass, and the plan
+        // carries the whole file's evidence (the same orders).
+        scan.blocks = blocks;
+        scan.plan.file_evidence = Some(whole_evidence);
+    }
+    Ok(Some(Streamed {
         scan,
         rows,
         stats,
         write_time: write_started.elapsed(),
+        passes,
+    }))
+}
+
+/// Whether the day/month orders `whole` gives every country of the date
+/// columns `checked` are those `first` gave.
+fn same_orders(checked: &[usize], first: &[DateEvidence], whole: &[DateEvidence]) -> bool {
+    checked.iter().all(|&c| {
+        let (first, whole) = (&first[c], &whole[c]);
+        first.keys().chain(whole.keys()).all(|country| {
+            super::order_for(first.get(country), *country)
+                == super::order_for(whole.get(country), *country)
+        })
     })
 }
 
@@ -501,23 +717,56 @@ pub fn for_each_block(
     scan: &Scan,
     normalize: Option<bool>,
     progress: &dyn Progress,
-    mut visit: impl FnMut(Table, Option<super::Outcome>, usize) -> std::io::Result<()> + Send,
+    visit: impl FnMut(Table, Option<super::Outcome>, usize) -> std::io::Result<()> + Send,
 ) -> Result<usize, StreamError> {
-    let mut blocks = open_blocks(input, read_options, block_bytes)?;
+    let blocks = open_blocks(input, read_options, block_bytes)?;
     if blocks.headers != scan.headers || blocks.identity() != scan.file {
         return Err(StreamError::Failed(changed(input)));
     }
-    progress.start("normalize", blocks.file_len());
+    let source = Source {
+        blocks,
+        held: Vec::new(),
+    };
+    // The scan read every block: one the reader now refuses is a change.
+    stream_blocks(source, &scan.plan, normalize, progress, visit).map_err(|error| match error {
+        StreamError::NotStreamable(_) => StreamError::Failed(changed(input)),
+        other => other,
+    })
+}
+
+/// Blocks handed out in file order: those already read first, then the
+/// reader's.
+struct Source {
+    blocks: Blocks,
+    held: Vec<Table>,
+}
+
+impl Source {
+    fn next_block(&mut self) -> Result<Option<Table>, BlockError> {
+        if self.held.is_empty() {
+            self.blocks.next_block()
+        } else {
+            Ok(Some(self.held.remove(0)))
+        }
+    }
+}
+
+/// [`for_each_block`] over `source`; a block the reader refuses is
+/// [`StreamError::NotStreamable`].
+fn stream_blocks(
+    mut source: Source,
+    plan: &Plan,
+    normalize: Option<bool>,
+    progress: &dyn Progress,
+    mut visit: impl FnMut(Table, Option<super::Outcome>, usize) -> std::io::Result<()> + Send,
+) -> Result<usize, StreamError> {
+    progress.start("normalize", source.blocks.file_len());
     let mut reported = 0;
     let mut rows = 0usize;
     let mut pending: Option<(Table, Option<super::Outcome>)> = None;
-    let mut next = blocks.next_block();
+    let mut next = source.next_block();
     loop {
-        let current = match next {
-            Ok(block) => block,
-            Err(BlockError::NotStreamable(_)) => return Err(StreamError::Failed(changed(input))),
-            Err(error) => return Err(error.into()),
-        };
+        let current = next?;
         let previous = pending.take();
         let finished = current.is_none() && previous.is_none();
         let (visited, (outcome, following)) = rayon::join(
@@ -533,15 +782,15 @@ pub fn for_each_block(
             },
             || match &current {
                 Some(block) => rayon::join(
-                    || normalize.map(|findings| super::run_block(block, &scan.plan, findings)),
-                    || blocks.next_block(),
+                    || normalize.map(|findings| super::run_block(block, plan, findings)),
+                    || source.next_block(),
                 ),
                 None => (None, Ok(None)),
             },
         );
         visited.map_err(StreamError::Visit)?;
-        progress.advance(blocks.consumed() - reported);
-        reported = blocks.consumed();
+        progress.advance(source.blocks.consumed() - reported);
+        reported = source.blocks.consumed();
         if finished {
             break;
         }

@@ -30,6 +30,8 @@ pub struct Memory {
     pub strategy: &'static str,
     pub budget: u64,
     pub blocks: usize,
+    /// Times the input was read (1 when held whole).
+    pub passes: u8,
     /// Peak resident memory of the process (Linux `VmHWM`).
     pub peak: Option<u64>,
 }
@@ -86,6 +88,7 @@ pub fn json(summary: &Summary<'_>) -> Value {
             "strategy": summary.memory.strategy,
             "budget_bytes": summary.memory.budget,
             "blocks": summary.memory.blocks,
+            "passes": summary.memory.passes,
             "peak_resident_bytes": summary.memory.peak,
         },
         "timings": timings,
