@@ -100,30 +100,40 @@ fn parse_pieces(
     parts: usize,
 ) -> (Vec<(usize, usize)>, Vec<ParsedPiece>) {
     let bounds = record_boundaries(body.as_bytes(), context.delimiter, parts);
-    let pieces = parse_pieces_at(context, body, first_line, &bounds);
+    let (pieces, _) = parse_pieces_at(context, body, first_line, &bounds);
     (bounds, pieces)
 }
 
-/// Parses `body` in the pieces `bounds` (whole records each) in parallel.
+/// Parses `body` in the pieces `bounds` (whole records each) in parallel;
+/// also returns the line breaks of `body`. Each piece's line breaks are
+/// counted once, in parallel: they give both the line each piece starts
+/// on and the size of its columns.
 fn parse_pieces_at(
     context: &ChunkContext<'_>,
     body: &str,
     first_line: u64,
     bounds: &[(usize, usize)],
-) -> Vec<ParsedPiece> {
+) -> (Vec<ParsedPiece>, u64) {
+    let breaks: Vec<u64> = bounds
+        .par_iter()
+        .map(|&(start, end)| {
+            memchr::memchr_iter(b'\n', &body.as_bytes()[start..end]).count() as u64
+        })
+        .collect();
     let mut lines_before = Vec::with_capacity(bounds.len());
     let mut line = first_line;
-    let mut previous = 0;
-    for &(start, _) in bounds {
-        line += memchr::memchr_iter(b'\n', &body.as_bytes()[previous..start]).count() as u64;
+    for &count in &breaks {
         lines_before.push(line);
-        previous = start;
+        line += count;
     }
-    bounds
+    let pieces = bounds
         .par_iter()
-        .zip(lines_before.par_iter())
-        .map(|(&(start, end), &first_line)| parse_chunk(context, &body[start..end], first_line))
-        .collect()
+        .zip(lines_before.par_iter().zip(&breaks))
+        .map(|(&(start, end), (&first_line, &count))| {
+            parse_chunk_sized(context, &body[start..end], first_line, count as usize + 1)
+        })
+        .collect();
+    (pieces, line - first_line)
 }
 
 /// How many pieces a body of `len` bytes is parsed in.
@@ -293,8 +303,18 @@ fn parse_chunk(
     text: &str,
     first_line: u64,
 ) -> Result<Chunk, ReadError> {
-    let width = context.width;
     let rows_estimate = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    parse_chunk_sized(context, text, first_line, rows_estimate)
+}
+
+/// [`parse_chunk`] of a text of at most `rows_estimate` records.
+fn parse_chunk_sized(
+    context: &ChunkContext<'_>,
+    text: &str,
+    first_line: u64,
+    rows_estimate: usize,
+) -> Result<Chunk, ReadError> {
+    let width = context.width;
     if !context.had_bad_bytes {
         if let Some(columns) = super::well_formed::split(
             text.as_bytes(),
@@ -784,7 +804,7 @@ impl Blocks {
             had_bad_bytes: false,
             encoding: "UTF-8",
         };
-        let pieces = parse_pieces_at(&context, text, self.next_line, &bounds);
+        let (pieces, line_breaks) = parse_pieces_at(&context, text, self.next_line, &bounds);
         let mut parsed = Vec::with_capacity(pieces.len());
         for piece in pieces {
             match piece {
@@ -794,7 +814,7 @@ impl Blocks {
             }
         }
         let (columns, _) = join_pieces(self.headers.len(), parsed);
-        self.next_line += memchr::memchr_iter(b'\n', &self.buffer[..end]).count() as u64;
+        self.next_line += line_breaks;
         self.buffer.drain(..end);
         self.consumed += end as u64;
         Ok(Some(Table {
