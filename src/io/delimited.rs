@@ -343,12 +343,7 @@ fn parse_chunk_with_csv(
 ) -> Result<Chunk, ReadError> {
     let width = context.width;
     let kept = |c: usize| context.keep.is_none_or(|keep| keep[c]);
-    let mut columns: Vec<ColumnBuilder> = (0..width)
-        .map(|c| match kept(c) {
-            true => ColumnBuilder::with_capacity(rows_estimate, text.len() / width.max(1)),
-            false => ColumnBuilder::with_capacity(0, 0),
-        })
-        .collect();
+    let mut columns = super::well_formed::builders(width, context.keep, rows_estimate, text.len());
     let mut rejects = Vec::new();
     let mut damaged = false;
     // Where the current reader starts: byte offset in `text` and file line.

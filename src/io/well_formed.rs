@@ -40,13 +40,7 @@ pub fn split(
         return None;
     }
     let kept = |c: usize| keep.is_none_or(|keep| keep[c]);
-    let bytes_per_column = text.len() / width;
-    let mut columns: Vec<ColumnBuilder> = (0..width)
-        .map(|c| match kept(c) {
-            true => ColumnBuilder::with_capacity(rows_estimate, bytes_per_column),
-            false => ColumnBuilder::with_capacity(0, 0),
-        })
-        .collect();
+    let mut columns = builders(width, keep, rows_estimate, text.len());
     let mut unescaped: Vec<u8> = Vec::new();
     let end = text.len();
     let mut pos = 0;
@@ -141,4 +135,22 @@ pub fn split(
         }
     }
     Some(columns)
+}
+
+/// One builder per column of a piece of `bytes` bytes and at most
+/// `rows` records, sized for its share; the columns `keep` leaves out get
+/// empty ones.
+pub fn builders(
+    width: usize,
+    keep: Option<&[bool]>,
+    rows: usize,
+    bytes: usize,
+) -> Vec<ColumnBuilder> {
+    let share = bytes / width.max(1);
+    (0..width)
+        .map(|c| match keep.is_none_or(|keep| keep[c]) {
+            true => ColumnBuilder::with_capacity(rows, share),
+            false => ColumnBuilder::with_capacity(0, 0),
+        })
+        .collect()
 }

@@ -351,17 +351,14 @@ fn scan_from(
         }
         if !date_columns.is_empty() {
             for (variant, found) in &mut variants {
-                let countries = variant
-                    .map(|k| super::row_countries(&block.columns[k], placeholders))
-                    .unwrap_or_default();
-                for &c in &date_columns {
-                    let more = super::gather_evidence(
-                        &block.columns[c],
-                        &countries,
-                        settings.default_region,
-                    );
-                    super::merge_evidence(&mut found[c], more);
-                }
+                add_evidence(
+                    found,
+                    block,
+                    &date_columns,
+                    *variant,
+                    placeholders,
+                    settings,
+                );
             }
         }
         // The columns later blocks still need: samples not complete, and
@@ -608,17 +605,14 @@ fn write_pass(
                 }
             }
             if !checked.is_empty() {
-                let countries = country_column
-                    .map(|k| super::row_countries(&block.columns[k], placeholders))
-                    .unwrap_or_default();
-                for &c in &checked {
-                    let more = super::gather_evidence(
-                        &block.columns[c],
-                        &countries,
-                        settings.default_region,
-                    );
-                    super::merge_evidence(&mut whole_evidence[c], more);
-                }
+                add_evidence(
+                    &mut whole_evidence,
+                    &block,
+                    &checked,
+                    country_column,
+                    placeholders,
+                    settings,
+                );
             }
             rows += block.row_count();
             blocks += 1;
@@ -691,6 +685,27 @@ fn write_pass(
         write_time: write_started.elapsed(),
         passes,
     }))
+}
+
+/// Adds what `block` proves of the day/month order of its `columns`, by
+/// each row's country (read from `country_column`), to `found` (one entry
+/// per column of the file). The scan and the one pass gather evidence
+/// with this one function, so the orders they compare are reckoned alike.
+fn add_evidence(
+    found: &mut [DateEvidence],
+    block: &Table,
+    columns: &[usize],
+    country_column: Option<usize>,
+    placeholders: &[String],
+    settings: &Settings<'_>,
+) {
+    let countries = country_column
+        .map(|k| super::row_countries(&block.columns[k], placeholders))
+        .unwrap_or_default();
+    for &c in columns {
+        let more = super::gather_evidence(&block.columns[c], &countries, settings.default_region);
+        super::merge_evidence(&mut found[c], more);
+    }
 }
 
 /// Whether the day/month orders `whole` gives every country of the date
