@@ -488,47 +488,41 @@ pub fn run(
         progress,
         may_retry,
     )?;
+    let pass = |scan, head, passes| {
+        write_pass(
+            input,
+            read_options,
+            settings,
+            sinks,
+            block_bytes,
+            progress,
+            scan,
+            head,
+            passes,
+        )
+    };
     let (scan, passes) = match head {
         None => (scan, 2),
-        Some(head) => {
-            let once = write_pass(
-                input,
-                read_options,
-                settings,
-                sinks,
-                block_bytes,
-                progress,
-                scan,
-                Some(head),
-                1,
-            )?;
-            if let Some(streamed) = once {
-                return Ok(streamed);
+        Some(head) => match pass(scan, Some(head), 1)? {
+            Some(streamed) => return Ok(streamed),
+            // A later block proved another order: scan the whole file.
+            None => {
+                let whole = scan_from(
+                    input,
+                    read_options,
+                    settings,
+                    block_bytes,
+                    &[],
+                    progress,
+                    false,
+                )?;
+                (whole.0, 3)
             }
-            let scan = scan_from(
-                input,
-                read_options,
-                settings,
-                block_bytes,
-                &[],
-                progress,
-                false,
-            )?;
-            (scan.0, 3)
-        }
+        },
     };
-    write_pass(
-        input,
-        read_options,
-        settings,
-        sinks,
-        block_bytes,
-        progress,
-        scan,
-        None,
-        passes,
-    )?
-    .ok_or_else(|| StreamError::Failed(anyhow::anyhow!("a second pass has no orders to check")))
+    // Without a head there are no orders to check: the pass always writes.
+    pass(scan, None, passes)?
+        .ok_or_else(|| StreamError::Failed(anyhow::anyhow!("a second pass has no orders to check")))
 }
 
 /// Normalizes and writes every block with `scan`'s plan: the blocks of
@@ -673,10 +667,8 @@ fn write_pass(
     }
     super::finish_stats(&mut stats);
     if passes == 1 {
-        // Read once: the blocks are those of the one pass, and the plan
-        // carries the whole file's evidence (the same orders).
+        // Read once: the blocks are those of the one pass.
         scan.blocks = blocks;
-        scan.plan.file_evidence = Some(whole_evidence);
     }
     Ok(Some(Streamed {
         scan,
