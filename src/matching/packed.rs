@@ -7,7 +7,7 @@
 //! at 1.5M records). Values longer than 65,535 bytes are stored as empty
 //! (missing): no name, e-mail or phone is that long.
 
-use crate::table::Column;
+use crate::table::{prefetch, Column};
 use rayon::prelude::*;
 
 /// Fields in record order; the index into [`Record::fields`].
@@ -134,20 +134,6 @@ impl Packed {
         }
         Record { fields }
     }
-}
-
-/// A cache prefetch hint; it never faults and changes no result.
-#[inline(always)]
-fn prefetch(address: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is only a hint: it reads nothing into the program
-    // and cannot fault, whatever the address (here always a valid one).
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch(address as *const i8, _MM_HINT_T0);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = address;
 }
 
 #[cfg(test)]

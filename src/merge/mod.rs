@@ -28,6 +28,7 @@ pub use vote::{canonical, well_formed, Choice};
 use crate::schema::Role;
 use crate::table::{Column, Table};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// One golden field's origin.
 pub struct Lineage {
@@ -68,6 +69,54 @@ pub struct Voters<'a> {
     roles: &'a [Role],
     groups: Vec<Vec<usize>>,
     in_file: Vec<Option<vote::Frequencies>>,
+    fills: Fills,
+}
+
+/// The columns [`derive`] fills from or into, found once per file: a
+/// single record whose cells there leave nothing to fill (nearly all of
+/// them) is decided without looking at its other cells.
+struct Fills {
+    names: Option<(usize, usize)>,
+    full_names: Vec<usize>,
+    countries: Vec<usize>,
+    phones: Vec<usize>,
+}
+
+impl Fills {
+    fn new(roles: &[Role]) -> Self {
+        let all = |role: Role| (0..roles.len()).filter(|&c| roles[c] == role).collect();
+        let first = |role: Role| roles.iter().position(|&r| r == role);
+        Fills {
+            names: first(Role::FirstName).zip(first(Role::LastName)),
+            full_names: all(Role::FullName),
+            countries: all(Role::Country),
+            phones: all(Role::Phone),
+        }
+    }
+
+    /// Whether [`derive`] may fill something in `row`'s own record (every
+    /// case it fills in, and perhaps a few it then does not).
+    fn possible(&self, table: &Table, row: usize) -> bool {
+        let blank = |c: usize| is_blank(table.columns[c].get(row));
+        let names = self.names.is_some_and(|(first, last)| {
+            let (first, last) = (blank(first), blank(last));
+            (first && last && self.full_names.iter().any(|&c| !blank(c)))
+                || (!first && !last && self.full_names.iter().any(|&c| blank(c)))
+        });
+        names
+            || (self.countries.iter().any(|&c| blank(c)) && self.phones.iter().any(|&c| !blank(c)))
+    }
+}
+
+/// `value.trim().is_empty()`, answered from the first byte for the usual
+/// value that starts with a printable ASCII character (every byte from
+/// `!` to `~` is outside Unicode's `White_Space`).
+fn is_blank(value: &str) -> bool {
+    match value.as_bytes().first() {
+        None => true,
+        Some(&b) if b > b' ' && b < 0x7f => false,
+        Some(_) => value.trim().is_empty(),
+    }
 }
 
 impl<'a> Voters<'a> {
@@ -85,6 +134,7 @@ impl<'a> Voters<'a> {
             roles,
             groups: vote::coherent_groups(roles),
             in_file,
+            fills: Fills::new(roles),
         }
     }
 
@@ -98,23 +148,29 @@ impl<'a> Voters<'a> {
     /// fields are filled (as they would be were it merged), so a golden row
     /// does not change when a later run re-merges it with itself.
     fn single(&self, table: &Table, only: usize) -> Decision {
+        if !self.fills.possible(table, only) {
+            return Decision::Single(Vec::new());
+        }
+        Decision::Single(self.single_fills(table, only))
+    }
+
+    /// The fills of [`Voters::single`], worked out on every column.
+    fn single_fills(&self, table: &Table, only: usize) -> Vec<(usize, String)> {
         let mut single = vec![Choice::Member(only); table.columns.len()];
         for (c, choice) in single.iter_mut().enumerate() {
-            if table.columns[c].get(only).trim().is_empty() {
+            if is_blank(table.columns[c].get(only)) {
                 *choice = Choice::Empty;
             }
         }
         derive(table, self.roles, &mut single);
-        Decision::Single(
-            single
-                .into_iter()
-                .enumerate()
-                .filter_map(|(c, choice)| match choice {
-                    Choice::Derived(value) => Some((c, value)),
-                    _ => None,
-                })
-                .collect(),
-        )
+        single
+            .into_iter()
+            .enumerate()
+            .filter_map(|(c, choice)| match choice {
+                Choice::Derived(value) => Some((c, value)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Every column's choice for a cluster of two or more rows of `table`.
@@ -247,6 +303,10 @@ fn assemble(
     with_lineage: bool,
 ) -> Golden {
     let clusters = members.len();
+    // Each cluster's first row side by side: every column reads it, and
+    // reading it through `members` took one scattered allocation per
+    // cluster per column.
+    let firsts: Vec<usize> = members.iter().map(|rows| rows[0]).collect();
     // Each column laid out cluster by cluster (columns in parallel).
     let columns: Vec<Column> = table
         .columns
@@ -254,11 +314,11 @@ fn assemble(
         .enumerate()
         .map(|(c, column)| {
             let mut out = Column::with_capacity(clusters, column.byte_len());
-            for (rows, decision) in members.iter().zip(&choices) {
+            for (&first, decision) in firsts.iter().zip(&choices) {
                 match decision {
                     Decision::Single(derived) => match derived.iter().find(|(d, _)| *d == c) {
                         Some((_, value)) => out.push(value),
-                        None => out.push(column.get(rows[0])),
+                        None => out.push(column.get(first)),
                     },
                     Decision::Merged(choices) => match &choices[c] {
                         Choice::Empty => out.push(""),
@@ -327,8 +387,21 @@ fn gather(table: &Table, rows: &[usize]) -> Table {
         .columns
         .par_iter()
         .map(|column| {
-            let mut out = Column::with_capacity(rows.len(), rows.len() * 16);
-            for &r in rows {
+            // Room for cells of the column's average length (a wide note
+            // column grew its copy a dozen times from 16 bytes a cell).
+            let average = column.byte_len() / column.len().max(1);
+            let mut out = Column::with_capacity(rows.len(), rows.len() * (average + 1));
+            // The rows lie anywhere in the file: each cell's offset and then
+            // its text are asked for some rows ahead, so that the copy does
+            // not wait on memory for every cell.
+            const AHEAD: usize = 16;
+            for (i, &r) in rows.iter().enumerate() {
+                if let Some(&far) = rows.get(i + 2 * AHEAD) {
+                    column.prefetch_offset(far);
+                }
+                if let Some(&near) = rows.get(i + AHEAD) {
+                    column.prefetch_cell(near);
+                }
                 out.push(column.get(r));
             }
             out
@@ -359,7 +432,7 @@ fn identity_conflicts(
         let name = table.columns[first].get(r);
         let date = table.columns[birth].get(r).trim();
         (!name.trim().is_empty() && !date.is_empty())
-            .then(|| (vote::canonical(Role::FirstName, name), date))
+            .then(|| (vote::canonical(Role::FirstName, name).into_owned(), date))
     };
     members
         .par_iter()
@@ -413,7 +486,7 @@ fn decide(
         among
             .iter()
             .copied()
-            .filter(|&r| !value(c, r).trim().is_empty())
+            .filter(|&r| !is_blank(value(c, r)))
             .collect()
     };
     let mut choices = vec![Choice::Empty; table.columns.len()];
@@ -532,7 +605,7 @@ fn reversed_names(
     }
     let key = |c: usize, r: usize| vote::canonical(Role::LastName, table.columns[c].get(r));
     // Keys once per spelling (members mostly repeat one another's).
-    let mut keys: Vec<(String, String)> = Vec::with_capacity(rows.len());
+    let mut keys: Vec<(Cow<str>, Cow<str>)> = Vec::with_capacity(rows.len());
     for (i, &r) in rows.iter().enumerate() {
         let pair = match rows[..i].iter().position(|&o| spelled(o) == spelled(r)) {
             Some(earlier) => keys[earlier].clone(),
@@ -590,7 +663,7 @@ fn derive(table: &Table, roles: &[Role], choices: &mut [Choice]) {
             Choice::Derived(v) => Some(v.clone()),
             Choice::Empty => None,
         }
-        .filter(|v| !v.trim().is_empty())
+        .filter(|v| !is_blank(v))
     };
     let first_of = |role: Role| roles.iter().position(|&r| r == role);
     if let (Some(first), Some(last)) = (first_of(Role::FirstName), first_of(Role::LastName)) {
@@ -650,7 +723,7 @@ fn pick(
     let filled: Vec<usize> = rows
         .iter()
         .copied()
-        .filter(|&r| !column.get(r).trim().is_empty())
+        .filter(|&r| !is_blank(column.get(r)))
         .collect();
     if filled.is_empty() {
         return None;
@@ -758,6 +831,88 @@ mod tests {
         assert_eq!(pick(&c, &[0, 1], Survivorship::MostFrequent, None), Some(1));
         let c = column(&["Ann", "Amy"]);
         assert_eq!(pick(&c, &[0, 1], Survivorship::MostFrequent, None), Some(0));
+    }
+
+    #[test]
+    fn blank_is_trimmed_empty() {
+        for value in [
+            "",
+            " ",
+            "\t",
+            "\x0b",
+            "\x0c",
+            "\r\n",
+            "\u{a0}",
+            "\u{3000} ",
+            "\u{2028}",
+            "\u{85}",
+            "x",
+            " x",
+            "\u{a0}x",
+            "~",
+            "!",
+            "\x7f",
+            "é",
+            "\u{200b}",
+            "\0",
+        ] {
+            assert_eq!(is_blank(value), value.trim().is_empty(), "{value:?}");
+        }
+    }
+
+    /// A single record skips the fills only where working them out on
+    /// every column finds none: every pattern of blank and filled cells of
+    /// the columns fills read or write.
+    #[test]
+    fn a_single_record_skips_only_fills_that_find_nothing() {
+        let headers = [
+            "first_name",
+            "last_name",
+            "full_name",
+            "country",
+            "phone",
+            "notes",
+        ];
+        let roles = [
+            Role::FirstName,
+            Role::LastName,
+            Role::FullName,
+            Role::Country,
+            Role::Phone,
+            Role::Text,
+        ];
+        let filled = ["Ann", "Lee", "Ann Lee", "GB", "+447406656376", "x"];
+        let blanks = ["", " ", "\u{a0}"];
+        let mut rows: Vec<Vec<&str>> = Vec::new();
+        for pattern in 0..(1u32 << 5) {
+            for blank in blanks {
+                rows.push(
+                    (0..headers.len())
+                        .map(|c| {
+                            if pattern & (1 << c) != 0 {
+                                blank
+                            } else {
+                                filled[c]
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        let slices: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let table = Table::from_rows(&headers, &slices);
+        let rules = vec![Survivorship::MostFrequent; headers.len()];
+        let voters = Voters::new(&rules, None, &roles, vec![None; headers.len()]);
+        let mut skipped = 0;
+        for row in 0..rows.len() {
+            let Decision::Single(fast) = voters.single(&table, row) else {
+                unreachable!()
+            };
+            let full = voters.single_fills(&table, row);
+            assert_eq!(fast, full, "{:?}", rows[row]);
+            skipped += usize::from(!voters.fills.possible(&table, row));
+        }
+        assert!(skipped > 0 && skipped < rows.len());
     }
 
     #[test]

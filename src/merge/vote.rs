@@ -36,6 +36,7 @@ use crate::matching::nicknames;
 use crate::normalize::{date, email, name, phone};
 use crate::schema::Role;
 use crate::table::Table;
+use std::borrow::Cow;
 
 /// Where one golden field comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +63,30 @@ pub fn well_formed(role: Role, value: &str) -> bool {
 
 /// The key variants share: `Horst-Günter` and `Horst Gunter`, `Ms. Erica`
 /// and `Erica`, `John.Smith@gmail.com` and `johnsmith+crm@googlemail.com`.
-pub fn canonical(role: Role, value: &str) -> String {
+///
+/// Borrowed where the key is the value itself, trimmed (phones, dates,
+/// free text): those are most of the fields a cluster's members spell
+/// differently, and a long note copied once per member was the vote's
+/// largest allocation.
+pub fn canonical(role: Role, value: &str) -> Cow<'_, str> {
+    match role {
+        // `+447406656376` and `+447406656376;ext=435` are one number.
+        Role::Phone => Cow::Borrowed(value.split(";ext=").next().unwrap_or("").trim()),
+        Role::Email
+        | Role::FirstName
+        | Role::Street
+        | Role::LastName
+        | Role::FullName
+        | Role::Company
+        | Role::City
+        | Role::Region
+        | Role::PostalCode => Cow::Owned(canonical_owned(role, value)),
+        _ => Cow::Borrowed(value.trim()),
+    }
+}
+
+/// [`canonical`] of the roles whose key is built, not borrowed.
+fn canonical_owned(role: Role, value: &str) -> String {
     match role {
         Role::Email => email_key(value),
         Role::FirstName => {
@@ -77,8 +101,6 @@ pub fn canonical(role: Role, value: &str) -> String {
             let folded = fold_name(untitled.as_deref().unwrap_or(value));
             folded.replace(' ', "")
         }
-        // `+447406656376` and `+447406656376;ext=435` are one number.
-        Role::Phone => value.split(";ext=").next().unwrap_or("").trim().to_string(),
         Role::PostalCode => value
             .chars()
             .filter(char::is_ascii_alphanumeric)
@@ -166,7 +188,7 @@ pub fn vote(
     };
     // Each row's canonical key, computed once per spelling (it folds and
     // strips titles; members mostly repeat one another's spellings).
-    let mut keyed: Vec<(usize, String)> = Vec::with_capacity(pool.len());
+    let mut keyed: Vec<(usize, Cow<str>)> = Vec::with_capacity(pool.len());
     for (i, &r) in pool.iter().enumerate() {
         let value = values.get(r);
         let key = match pool[..i].iter().position(|&o| values.get(o) == value) {
@@ -179,10 +201,10 @@ pub fn vote(
         keyed
             .iter()
             .find(|(row, _)| *row == r)
-            .map_or("", |(_, key)| key.as_str())
+            .map_or("", |(_, key)| key.as_ref())
     };
     // Groups of variants, in order of first appearance.
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<(Cow<str>, Vec<usize>)> = Vec::new();
     for (r, key) in &keyed {
         match groups.iter_mut().find(|(k, _)| k == key) {
             Some((_, rows)) => rows.push(*r),
@@ -298,7 +320,7 @@ pub fn variant(role: Role, a: &str, b: &str) -> bool {
 /// common in the file), and a first-name nickname that stands for several
 /// names (`Nick`) into the group of a name present (`Nicholas`).
 fn merge_variant_groups(
-    groups: &mut Vec<(String, Vec<usize>)>,
+    groups: &mut Vec<(Cow<str>, Vec<usize>)>,
     role: Role,
     values: &crate::table::Column,
     common: &dyn Fn(&[usize]) -> u64,
@@ -315,7 +337,7 @@ fn merge_variant_groups(
                 .flat_map(|&r| nicknames::heads(&fold_name(values.get(r)).replace(' ', "")))
                 .copied()
                 .collect();
-            let into = (0..groups.len()).find(|&h| h != k && heads.contains(&groups[h].0.as_str()));
+            let into = (0..groups.len()).find(|&h| h != k && heads.contains(&&*groups[h].0));
             match into {
                 Some(h) => {
                     let rows = std::mem::take(&mut groups[k].1);
