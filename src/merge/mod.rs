@@ -904,12 +904,12 @@ mod tests {
         let rules = vec![Survivorship::MostFrequent; headers.len()];
         let voters = Voters::new(&rules, None, &roles, vec![None; headers.len()]);
         let mut skipped = 0;
-        for row in 0..rows.len() {
+        for (row, cells) in rows.iter().enumerate() {
             let Decision::Single(fast) = voters.single(&table, row) else {
                 unreachable!()
             };
             let full = voters.single_fills(&table, row);
-            assert_eq!(fast, full, "{:?}", rows[row]);
+            assert_eq!(fast, full, "{:?}", cells);
             skipped += usize::from(!voters.fills.possible(&table, row));
         }
         assert!(skipped > 0 && skipped < rows.len());
