@@ -114,6 +114,12 @@ impl Column {
         self.ends.extend(other.ends.iter().map(|end| base + end));
     }
 
+    /// Room for `rows` more cells of `bytes` more text.
+    pub fn reserve(&mut self, rows: usize, bytes: usize) {
+        self.data.reserve(bytes);
+        self.ends.reserve(rows);
+    }
+
     /// Total bytes of text held, used to size output buffers.
     pub fn byte_len(&self) -> usize {
         self.data.len()

@@ -159,9 +159,84 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<ReadOutcome, ReadError
             if format == Format::Tsv && options.delimiter.is_none() {
                 options.delimiter = Some(b'\t');
             }
+            let large = path != Path::new("-")
+                && std::fs::metadata(path).is_ok_and(|m| m.len() > READ_IN_BLOCKS_FROM);
+            if large {
+                if let Some(read) = read_in_blocks(path, &options, READ_BLOCK_BYTES) {
+                    return Ok(read);
+                }
+            }
             delimited::read_owned(path, read_bytes(path)?, &options)
         }
     }
+}
+
+/// Delimited files larger than this are read block by block
+/// ([`read_in_blocks`]).
+const READ_IN_BLOCKS_FROM: u64 = 64 << 20;
+
+/// The block size of [`read_in_blocks`].
+const READ_BLOCK_BYTES: usize = 32 << 20;
+
+/// A large delimited file read as [`Blocks`], each block's columns appended
+/// to the table while the next block is read and parsed: reading the file
+/// overlaps parsing (the whole-file reader read all of it before parsing
+/// any, one core waiting on the other), and the file's bytes are never
+/// held whole. The table is the one the whole-file reader returns
+/// ([`Blocks`] promises it, and gives up on anything it would read
+/// differently); `None` when it gives up, so the caller reads the file
+/// whole and gets the whole-file answer, errors included.
+fn read_in_blocks(path: &Path, options: &ReadOptions, block_bytes: usize) -> Option<ReadOutcome> {
+    use rayon::prelude::*;
+    // Any error is the whole-file reader's to report: it decodes the whole
+    // file before it reads the header, so its first error may be another.
+    let Ok(Some(mut blocks)) = Blocks::open(path, options, block_bytes) else {
+        return None;
+    };
+    let mut columns: Vec<crate::table::Column> = vec![Default::default(); blocks.headers.len()];
+    let mut next = blocks.next_block();
+    let mut first = true;
+    loop {
+        let block = match next {
+            Ok(Some(block)) => block,
+            Ok(None) => break,
+            Err(_) => return None,
+        };
+        if std::mem::take(&mut first) {
+            // Each column sized once for the whole file, from the first
+            // block's share of it (a tenth over): grown by doubling, the
+            // columns were copied a dozen times and left the freed copies'
+            // pages behind.
+            let share = blocks.file_len() as f64 / blocks.consumed().max(1) as f64 * 1.1;
+            let scale = |n: usize| (n as f64 * share) as usize;
+            for (column, part) in columns.iter_mut().zip(&block.columns) {
+                column.reserve(scale(part.len()), scale(part.byte_len()));
+            }
+        }
+        let ((), following) = rayon::join(
+            || {
+                columns
+                    .par_iter_mut()
+                    .zip(&block.columns)
+                    .for_each(|(column, part)| column.append(part));
+            },
+            || blocks.next_block(),
+        );
+        next = following;
+    }
+    let delimiter = blocks.delimiter;
+    Some(ReadOutcome {
+        table: Table {
+            headers: std::mem::take(&mut blocks.headers),
+            columns,
+        },
+        rejects: Vec::new(),
+        format: if delimiter == b'\t' { "tsv" } else { "csv" },
+        encoding: Some("UTF-8"),
+        encoding_guessed: false,
+        delimiter: Some(delimiter),
+        renamed_headers: std::mem::take(&mut blocks.renamed_headers),
+    })
 }
 
 pub use delimited::{BlockError, Blocks};
@@ -288,4 +363,116 @@ pub(crate) fn check_headers(
         seen.insert(headers[index].clone(), index);
     }
     Ok(renamed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn whole(path: &Path, options: &ReadOptions) -> Result<ReadOutcome, ReadError> {
+        delimited::read_owned(path, std::fs::read(path).unwrap(), options)
+    }
+
+    /// Read in blocks of a few KiB, a file gives the whole-file reader's
+    /// table and description, or gives up where that reader answers
+    /// otherwise (an error, rows set aside).
+    #[test]
+    fn blocks_read_what_the_whole_file_reader_reads_or_give_up() {
+        let dir = std::env::temp_dir().join(format!("tidyrec-read-blocks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = |name: &str| dir.join(name);
+        let people = file("people.csv");
+        tidyrec_gen::people::generate(
+            3_000,
+            5,
+            people.to_str().unwrap(),
+            file("truth.csv").to_str().unwrap(),
+            None,
+        )
+        .unwrap();
+        let generated = std::fs::read_to_string(&people).unwrap();
+        let quoted: String = (0..4_000)
+            .map(|i| format!("{i},\"line one\r\nline \"\"two\"\"\",Zoë {i}\r\n"))
+            .collect();
+        let tabbed: String = (0..4_000).map(|i| format!("{i}\tx{i}\t\n")).collect();
+        let late = |tail: &str| -> Vec<u8> {
+            let mut bytes = generated.clone().into_bytes();
+            bytes.extend_from_slice(tail.as_bytes());
+            bytes
+        };
+        let mut latin1 = late("");
+        latin1.extend_from_slice(b"C9,Ren\xe9,,,,,,,,,,,,,,,,,,\n");
+        let cases: Vec<(&str, Vec<u8>, bool)> = vec![
+            ("generated.csv", generated.clone().into_bytes(), true),
+            (
+                "bom-crlf.csv",
+                [
+                    b"\xEF\xBB\xBFid,note,name\r\n".as_slice(),
+                    quoted.as_bytes(),
+                ]
+                .concat(),
+                true,
+            ),
+            (
+                "tabs.tsv",
+                [b"id\tcode\tempty\n".as_slice(), tabbed.as_bytes()].concat(),
+                true,
+            ),
+            ("header-only.csv", b"id,name\n".to_vec(), true),
+            ("ragged-late.csv", late("C1,too,few\n"), false),
+            ("latin1-late.csv", latin1, false),
+        ];
+        for (name, bytes, streams) in cases {
+            let path = file(name);
+            std::fs::write(&path, &bytes).unwrap();
+            for lenient in [false, true] {
+                let mut options = ReadOptions {
+                    lenient,
+                    ..ReadOptions::default()
+                };
+                if name.ends_with(".tsv") {
+                    options.delimiter = Some(b'\t');
+                }
+                let blocks = read_in_blocks(&path, &options, 4096);
+                let expected = whole(&path, &options);
+                match blocks {
+                    Some(read) => {
+                        let expected = expected.unwrap();
+                        assert!(streams, "{name} read in blocks");
+                        assert_eq!(read.table, expected.table, "{name}");
+                        assert!(expected.rejects.is_empty(), "{name}");
+                        assert_eq!(
+                            (read.format, read.encoding, read.encoding_guessed),
+                            (
+                                expected.format,
+                                expected.encoding,
+                                expected.encoding_guessed
+                            ),
+                            "{name}"
+                        );
+                        assert_eq!(read.delimiter, expected.delimiter, "{name}");
+                        assert_eq!(read.renamed_headers, expected.renamed_headers, "{name}");
+                    }
+                    None => assert!(
+                        !streams && expected.is_err_or_set_aside(),
+                        "{name} (lenient {lenient}) gave up"
+                    ),
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    trait Answered {
+        fn is_err_or_set_aside(&self) -> bool;
+    }
+
+    impl Answered for Result<ReadOutcome, ReadError> {
+        fn is_err_or_set_aside(&self) -> bool {
+            match self {
+                Err(_) => true,
+                Ok(read) => !read.rejects.is_empty() || read.encoding != Some("UTF-8"),
+            }
+        }
+    }
 }
