@@ -308,28 +308,23 @@ fn assemble(
     // cluster per column.
     let firsts: Vec<usize> = members.iter().map(|rows| rows[0]).collect();
     // Each column laid out cluster by cluster (columns in parallel).
-    let columns: Vec<Column> = table
-        .columns
-        .par_iter()
-        .enumerate()
-        .map(|(c, column)| {
-            let mut out = Column::with_capacity(clusters, column.byte_len());
-            for (&first, decision) in firsts.iter().zip(&choices) {
-                match decision {
-                    Decision::Single(derived) => match derived.iter().find(|(d, _)| *d == c) {
-                        Some((_, value)) => out.push(value),
-                        None => out.push(column.get(first)),
-                    },
-                    Decision::Merged(choices) => match &choices[c] {
-                        Choice::Empty => out.push(""),
-                        Choice::Member(r) => out.push(column.get(*r)),
-                        Choice::Derived(value) => out.push(value),
-                    },
-                }
+    let columns: Vec<Column> = crate::table::par_map_columns(&table.columns, |c, column| {
+        let mut out = Column::with_capacity(clusters, column.byte_len());
+        for (&first, decision) in firsts.iter().zip(&choices) {
+            match decision {
+                Decision::Single(derived) => match derived.iter().find(|(d, _)| *d == c) {
+                    Some((_, value)) => out.push(value),
+                    None => out.push(column.get(first)),
+                },
+                Decision::Merged(choices) => match &choices[c] {
+                    Choice::Empty => out.push(""),
+                    Choice::Member(r) => out.push(column.get(*r)),
+                    Choice::Derived(value) => out.push(value),
+                },
             }
-            out
-        })
-        .collect();
+        }
+        out
+    });
     // One entry per field of every merged cluster (56 bytes each: 1.9 GB at
     // 10M records): built only when it will be written.
     let mut lineage = Vec::new();
@@ -383,30 +378,26 @@ pub(crate) const GATHER_CLUSTERS: usize = 1 << 16;
 
 /// The rows `rows` of `table`, in that order (columns in parallel).
 fn gather(table: &Table, rows: &[usize]) -> Table {
-    let columns = table
-        .columns
-        .par_iter()
-        .map(|column| {
-            // Room for cells of the column's average length (a wide note
-            // column grew its copy a dozen times from 16 bytes a cell).
-            let average = column.byte_len() / column.len().max(1);
-            let mut out = Column::with_capacity(rows.len(), rows.len() * (average + 1));
-            // The rows lie anywhere in the file: each cell's offset and then
-            // its text are asked for some rows ahead, so that the copy does
-            // not wait on memory for every cell.
-            const AHEAD: usize = 16;
-            for (i, &r) in rows.iter().enumerate() {
-                if let Some(&far) = rows.get(i + 2 * AHEAD) {
-                    column.prefetch_offset(far);
-                }
-                if let Some(&near) = rows.get(i + AHEAD) {
-                    column.prefetch_cell(near);
-                }
-                out.push(column.get(r));
+    let columns = crate::table::par_map_columns(&table.columns, |_, column| {
+        // Room for cells of the column's average length (a wide note
+        // column grew its copy a dozen times from 16 bytes a cell).
+        let average = column.byte_len() / column.len().max(1);
+        let mut out = Column::with_capacity(rows.len(), rows.len() * (average + 1));
+        // The rows lie anywhere in the file: each cell's offset and then
+        // its text are asked for some rows ahead, so that the copy does
+        // not wait on memory for every cell.
+        const AHEAD: usize = 16;
+        for (i, &r) in rows.iter().enumerate() {
+            if let Some(&far) = rows.get(i + 2 * AHEAD) {
+                column.prefetch_offset(far);
             }
-            out
-        })
-        .collect();
+            if let Some(&near) = rows.get(i + AHEAD) {
+                column.prefetch_cell(near);
+            }
+            out.push(column.get(r));
+        }
+        out
+    });
     Table {
         headers: table.headers.clone(),
         columns,
