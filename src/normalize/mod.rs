@@ -303,7 +303,8 @@ fn run_columns(
     progress.start("normalize", (enabled.len() * rows) as u64);
     let mut joined: Vec<Option<Joined>> = (0..columns.len()).map(|_| None).collect();
     let mut unrecognised_by_column: Vec<Vec<(String, usize)>> = vec![Vec::new(); columns.len()];
-    for batch in enabled.chunks((BATCH_CHUNKS / chunks).max(1)) {
+    // Normalizes one batch of columns: their chunk tasks in parallel.
+    let normalize_batch = |columns: &[Cow<'_, Column>], batch: &[usize]| -> Vec<Piece> {
         let orders: Vec<Option<Vec<date::Order>>> = batch
             .par_iter()
             .map(|&c| {
@@ -315,7 +316,7 @@ fn run_columns(
         let tasks: Vec<(usize, usize)> = (0..batch.len())
             .flat_map(|b| (0..chunks).map(move |k| (b, k)))
             .collect();
-        let pieces: Vec<Piece> = tasks
+        tasks
             .par_iter()
             .map(|&(b, k)| {
                 let c = batch[b];
@@ -332,22 +333,40 @@ fn run_columns(
                 progress.advance(range.len() as u64);
                 piece
             })
-            .collect();
-        let batch_joined: Vec<Joined> = pieces
-            .par_chunks(chunks)
-            .map(|column_pieces| join_pieces(column_pieces, rows))
-            .collect();
-        drop(pieces);
-        for (&c, column) in batch.iter().zip(batch_joined) {
-            if plan.columns[c].role == Role::Country && column.1.rejected > 0 {
-                unrecognised_by_column[c] = unrecognised(&columns[c], &column.3);
-            }
-            joined[c] = Some(column);
-            // An owned column as read is not needed any more.
-            if let Cow::Owned(source) = &mut columns[c] {
-                *source = Column::default();
+            .collect()
+    };
+    // A batch's pieces are joined while the next batch is normalized: a
+    // batch is often one column, whose join (a copy of the column) kept
+    // one core busy and the other idle.
+    let batches: Vec<&[usize]> = enabled.chunks((BATCH_CHUNKS / chunks).max(1)).collect();
+    let mut previous: Option<(&[usize], Vec<Piece>)> = None;
+    for k in 0..=batches.len() {
+        let current = batches.get(k).copied();
+        let (finished, pieces) = rayon::join(
+            || {
+                previous.take().map(|(batch, pieces)| {
+                    let batch_joined: Vec<Joined> = pieces
+                        .par_chunks(chunks)
+                        .map(|column_pieces| join_pieces(column_pieces, rows))
+                        .collect();
+                    (batch, batch_joined)
+                })
+            },
+            || current.map(|batch| normalize_batch(&columns, batch)),
+        );
+        if let Some((batch, batch_joined)) = finished {
+            for (&c, column) in batch.iter().zip(batch_joined) {
+                if plan.columns[c].role == Role::Country && column.1.rejected > 0 {
+                    unrecognised_by_column[c] = unrecognised(&columns[c], &column.3);
+                }
+                joined[c] = Some(column);
+                // An owned column as read is not needed any more.
+                if let Cow::Owned(source) = &mut columns[c] {
+                    *source = Column::default();
+                }
             }
         }
+        previous = current.zip(pieces);
     }
     progress.finish();
 
