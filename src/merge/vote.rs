@@ -72,20 +72,19 @@ pub fn canonical(role: Role, value: &str) -> Cow<'_, str> {
     match role {
         // `+447406656376` and `+447406656376;ext=435` are one number.
         Role::Phone => Cow::Borrowed(value.split(";ext=").next().unwrap_or("").trim()),
-        Role::Email
-        | Role::FirstName
-        | Role::Street
-        | Role::LastName
-        | Role::FullName
-        | Role::Company
-        | Role::City
-        | Role::Region
-        | Role::PostalCode => Cow::Owned(canonical_owned(role, value)),
-        _ => Cow::Borrowed(value.trim()),
+        Role::Id
+        | Role::Country
+        | Role::Date
+        | Role::Datetime
+        | Role::Boolean
+        | Role::Money
+        | Role::Text => Cow::Borrowed(value.trim()),
+        _ => Cow::Owned(canonical_owned(role, value)),
     }
 }
 
-/// [`canonical`] of the roles whose key is built, not borrowed.
+/// [`canonical`] of the roles whose key is built (any other role: its
+/// trimmed value).
 fn canonical_owned(role: Role, value: &str) -> String {
     match role {
         Role::Email => email_key(value),
