@@ -105,7 +105,9 @@ pub struct Deduped {
     pub matches: matching::Outcome,
     /// The features, when pairs were kept (they explain each pair).
     pub features: Option<features::Features>,
-    pub golden: merge::Golden,
+    /// Each cluster's golden row as decided, read from `table` (see
+    /// [`GoldenRows`] to write them, [`golden_table`] to lay them out).
+    pub golden: merge::Decided,
     /// Each column's survivorship rule.
     pub survivorship: Vec<Survivorship>,
     /// normalize, features (the matching phases are in `matches.stats`).
@@ -210,7 +212,7 @@ pub fn deduplicate(
     progress.start("merge", matches.clusters.count as u64);
     let recency = merge::recency_column(&table.headers, roles);
     let survivorship = merge::survivorship_rules(&table.headers, roles, rules, recency.is_some());
-    let golden = merge::merge(
+    let golden = merge::decide_clusters(
         &table,
         &matches.clusters.cluster_of,
         matches.clusters.count,
@@ -260,6 +262,103 @@ pub fn golden_table(golden: &mut merge::Golden, ids: &[String]) -> Table {
         .extend(GOLDEN_COLUMNS.iter().map(|s| s.to_string()));
     table.columns.extend([cluster_id, count, member_ids]);
     table
+}
+
+/// A dedupe run's golden records as rows a writer formats, each cell read
+/// where the decision left it (the normalized table, or a value built by
+/// the merge), followed by [`GOLDEN_COLUMNS`]: the same rows
+/// [`golden_table`] lays out, without copying the normalized table's
+/// cells into a second table first.
+pub struct GoldenRows<'a> {
+    decided: &'a merge::Decided,
+    table: &'a Table,
+    headers: Vec<String>,
+    /// `cluster_id`, `member_count`, `member_ids` of every golden row.
+    added: [Column; 3],
+    /// Average bytes of a row of `table`, to size write buffers.
+    row_bytes: usize,
+}
+
+impl<'a> GoldenRows<'a> {
+    /// `table` is the table the clusters were decided on; `ids` name its
+    /// rows.
+    pub fn new(decided: &'a merge::Decided, table: &'a Table, ids: &[String]) -> Self {
+        use rayon::prelude::*;
+        let mut headers = table.headers.clone();
+        headers.extend(GOLDEN_COLUMNS.iter().map(|s| s.to_string()));
+        let bytes: usize = table.columns.iter().map(Column::byte_len).sum();
+        // The added columns, built a slice of clusters at a time in
+        // parallel and joined in order.
+        const SLICE: usize = 1 << 16;
+        let pieces: Vec<[Column; 3]> = decided
+            .members
+            .par_chunks(SLICE)
+            .enumerate()
+            .map(|(s, slice)| {
+                let mut cluster_id = Column::default();
+                let mut count = Column::default();
+                let mut member_ids = Column::default();
+                let mut joined = String::new();
+                for (k, members) in slice.iter().enumerate() {
+                    let cluster = decided.first_cluster as usize + s * SLICE + k;
+                    cluster_id.push(&cluster.to_string());
+                    count.push(&members.len().to_string());
+                    joined.clear();
+                    for (i, &r) in members.iter().enumerate() {
+                        if i > 0 {
+                            joined.push(';');
+                        }
+                        joined.push_str(&ids[r]);
+                    }
+                    member_ids.push(&joined);
+                }
+                [cluster_id, count, member_ids]
+            })
+            .collect();
+        let mut added: [Column; 3] = Default::default();
+        for piece in &pieces {
+            for (column, part) in added.iter_mut().zip(piece) {
+                column.append(part);
+            }
+        }
+        GoldenRows {
+            decided,
+            table,
+            headers,
+            added,
+            row_bytes: bytes / table.row_count().max(1) + table.columns.len() + 32,
+        }
+    }
+
+    /// The rows laid out as a table (what [`golden_table`] makes of a
+    /// [`merge::Golden`]).
+    pub fn to_table(&self) -> Table {
+        crate::io::write::Rows::as_table(self).into_owned()
+    }
+}
+
+impl crate::io::write::Rows for GoldenRows<'_> {
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    fn row_count(&self) -> usize {
+        self.decided.len()
+    }
+
+    #[inline]
+    fn cell(&self, k: usize, column: usize) -> &str {
+        let width = self.table.columns.len();
+        if column < width {
+            self.decided.cell(self.table, k, column)
+        } else {
+            self.added[column - width].get(k)
+        }
+    }
+
+    fn bytes_hint(&self, rows: std::ops::Range<usize>) -> usize {
+        rows.len() * self.row_bytes
+    }
 }
 
 #[cfg(test)]

@@ -165,7 +165,7 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         table,
         matches: outcome,
         features,
-        mut golden,
+        golden,
         survivorship,
         timings_before: [normalize_time, features_time],
         merge_time,
@@ -173,9 +173,6 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         set_aside_time,
     } = deduped;
     let records = table.row_count();
-    // The normalized table only serves the lineage and the review from
-    // here: without them, free it before the golden rows are written.
-    let table = (args.lineage.is_some() || settings.review_below.is_some()).then_some(table);
     let (threshold, max_block) = (settings.threshold, settings.max_block);
 
     let write_started = Instant::now();
@@ -185,10 +182,12 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
         bom: args.output.bom,
         allow_formulas: args.output.allow_formulas,
     };
-    let golden_rows = dedupe::golden_table(&mut golden, &ids);
+    // Golden rows are formatted from the normalized table and the merge's
+    // decisions, not from a golden copy of the table.
+    let golden_rows = dedupe::GoldenRows::new(&golden, &table, &ids);
     // The golden and clusters files are independent: write them side by side.
     let (golden_written, clusters_written) = rayon::join(
-        || write::table(output_path, &golden_rows, csv_options),
+        || write::rows(output_path, &golden_rows, csv_options),
         || match &args.clusters {
             Some(path) => write_clusters(path, id_header, &ids, &outcome),
             None => Ok(()),
@@ -197,12 +196,15 @@ pub fn run(args: &DedupeArgs, log: &Log, progress: &dyn Progress) -> Result<Stat
     golden_written?;
     clusters_written?;
     drop(golden_rows);
+    // The normalized table only serves the lineage and the review from
+    // here: without them, free it.
+    let table = (args.lineage.is_some() || settings.review_below.is_some()).then_some(table);
     if let (Some(path), Some(features)) = (&args.pairs, &features) {
         write_pairs(path, id_header, &ids, features, &outcome)?;
     }
     if let Some(path) = &args.lineage {
         if let Some(table) = &table {
-            write_lineage(path, table, &golden, &ids, &survivorship)?;
+            write_lineage(path, table, &golden.lineage, &ids, &survivorship)?;
         }
     }
     // Rows the reader could not use are not matched, but never lost.
@@ -328,7 +330,7 @@ fn report(
     id_header: &str,
     threshold: f64,
     outcome: &matching::Outcome,
-    golden: &merge::Golden,
+    golden: &merge::Decided,
     timings: &[(&'static str, std::time::Duration)],
     memory: serde_json::Value,
 ) -> serde_json::Value {
@@ -630,28 +632,28 @@ pub(crate) const LINEAGE_HEADER: [&str; 5] = ["cluster_id", "column", "value", "
 pub(crate) fn write_lineage(
     path: &Path,
     table: &Table,
-    golden: &merge::Golden,
+    lineage: &[merge::Lineage],
     ids: &[String],
     survivorship: &[Survivorship],
 ) -> Result<()> {
     write::records(
         path,
         &LINEAGE_HEADER,
-        lineage_rows(table, golden, ids, survivorship),
+        lineage_rows(table, lineage, ids, survivorship),
     )
     .with_context(|| format!("writing the lineage to `{}`", path.display()))
 }
 
-/// Each lineage entry of `golden` as a row of the lineage file (values
-/// guarded against formulas, as every CSV we write); `table` and `ids`
-/// are the rows `golden`'s lineage points into.
+/// Each lineage entry as a row of the lineage file (values guarded
+/// against formulas, as every CSV we write); `table` and `ids` are the
+/// rows the lineage points into.
 pub(crate) fn lineage_rows<'a>(
     table: &'a Table,
-    golden: &'a merge::Golden,
+    lineage: &'a [merge::Lineage],
     ids: &'a [String],
     survivorship: &'a [Survivorship],
 ) -> impl Iterator<Item = [String; 5]> + 'a {
-    golden.lineage.iter().map(move |l| {
+    lineage.iter().map(move |l| {
         let value = match (&l.derived, l.source_row) {
             (Some(derived), _) => derived.as_str(),
             (None, Some(r)) => table.columns[l.column].get(r),

@@ -117,7 +117,7 @@ pub fn run(args: &MergeArgs, log: &Log, progress: &dyn Progress) -> Result<Statu
     let roles = &records.roles;
     let recency = merge::recency_column(&table.headers, roles);
     let survivorship = merge::survivorship_rules(&table.headers, roles, &rules, recency.is_some());
-    let mut golden = merge::merge(
+    let golden = merge::decide_clusters(
         &table,
         &assigned.cluster_of,
         assigned.clusters,
@@ -128,11 +128,10 @@ pub fn run(args: &MergeArgs, log: &Log, progress: &dyn Progress) -> Result<Statu
     );
     let merge_time = merge_started.elapsed();
 
-    let golden_rows = crate::dedupe::golden_table(&mut golden, &records.ids);
-    write::table(output_path, &golden_rows, csv_options(args))?;
-    drop(golden_rows);
+    let golden_rows = crate::dedupe::GoldenRows::new(&golden, &table, &records.ids);
+    write::rows(output_path, &golden_rows, csv_options(args))?;
     if let Some(path) = &args.lineage {
-        super::dedupe::write_lineage(path, &table, &golden, &records.ids, &survivorship)?;
+        super::dedupe::write_lineage(path, &table, &golden.lineage, &records.ids, &survivorship)?;
     }
     super::write_rejects(&rejects_path, &rejects, records.ids.len(), log)?;
     conclude(
@@ -384,7 +383,9 @@ fn in_blocks(
             if let Some(writer) = &mut lineage {
                 // Guarded as `write::records` guards the whole-file lineage.
                 let options = write::CsvOptions::default();
-                for row in super::dedupe::lineage_rows(&batch.local, &golden, &ids, &survivorship) {
+                for row in
+                    super::dedupe::lineage_rows(&batch.local, &golden.lineage, &ids, &survivorship)
+                {
                     writer
                         .write_record(row.iter().map(|v| write::guard(v, options).into_owned()))?;
                 }

@@ -227,12 +227,77 @@ pub fn ensure_writable_format(output: &Path) -> Result<(), WriteError> {
     }
 }
 
+/// Rows a CSV writer can format: a [`Table`], or a view that decides each
+/// cell when it is written (the golden records of a dedupe run, which are
+/// mostly their input rows and so are not copied into a table first).
+pub trait Rows: Sync {
+    fn headers(&self) -> &[String];
+    fn row_count(&self) -> usize;
+    /// Cell `column` of `row`.
+    fn cell(&self, row: usize, column: usize) -> &str;
+    /// About how many bytes `rows` take (to size a block's buffer).
+    fn bytes_hint(&self, rows: std::ops::Range<usize>) -> usize;
+    /// The rows as a table (for Parquet, written whole): each column built
+    /// in parallel, unless the rows are one.
+    fn as_table(&self) -> std::borrow::Cow<'_, Table> {
+        let columns = (0..self.headers().len())
+            .into_par_iter()
+            .map(|c| {
+                let mut column = crate::table::Column::default();
+                for row in 0..self.row_count() {
+                    column.push(self.cell(row, c));
+                }
+                column
+            })
+            .collect();
+        std::borrow::Cow::Owned(Table {
+            headers: self.headers().to_vec(),
+            columns,
+        })
+    }
+}
+
+impl Rows for Table {
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+    fn row_count(&self) -> usize {
+        Table::row_count(self)
+    }
+    #[inline]
+    fn cell(&self, row: usize, column: usize) -> &str {
+        self.columns[column].get(row)
+    }
+    fn bytes_hint(&self, rows: std::ops::Range<usize>) -> usize {
+        rows.map(|row| {
+            self.columns
+                .iter()
+                .map(|c| c.get(row).len() + 1)
+                .sum::<usize>()
+        })
+        .sum()
+    }
+    fn as_table(&self) -> std::borrow::Cow<'_, Table> {
+        std::borrow::Cow::Borrowed(self)
+    }
+}
+
 /// Writes a table as CSV or Parquet, chosen by the extension of `path`.
 pub fn table(path: &Path, table: &Table, options: CsvOptions) -> Result<(), WriteError> {
+    rows(path, table, options)
+}
+
+/// Writes rows as CSV or Parquet, chosen by the extension of `path`.
+pub fn rows<R: Rows + ?Sized>(
+    path: &Path,
+    rows: &R,
+    options: CsvOptions,
+) -> Result<(), WriteError> {
     if super::Format::from_path(path) == super::Format::Parquet {
+        let table = rows.as_table();
         let mut failure = None;
         let result = atomic(path, |out| {
-            super::parquet::write(table, out).map_err(|message| {
+            super::parquet::write(&table, out).map_err(|message| {
                 failure = Some(message);
                 std::io::Error::other("parquet")
             })
@@ -250,11 +315,11 @@ pub fn table(path: &Path, table: &Table, options: CsvOptions) -> Result<(), Writ
         if options.bom {
             out.write_all(b"\xEF\xBB\xBF")?;
         }
-        if table.headers.is_empty() {
+        if rows.headers().is_empty() {
             return Ok(());
         }
-        csv_header(out, &table.headers, delimiter, options)?;
-        csv_rows(out, table, delimiter, options)
+        csv_header(out, rows.headers(), delimiter, options)?;
+        csv_rows(out, rows, delimiter, options)
     })
 }
 
@@ -283,9 +348,9 @@ pub fn csv_header(
 }
 
 /// Writes a table's rows as CSV records (no header).
-pub fn csv_rows(
+pub fn csv_rows<R: Rows + ?Sized>(
     out: &mut (dyn Write + Send),
-    table: &Table,
+    table: &R,
     delimiter: u8,
     options: CsvOptions,
 ) -> std::io::Result<()> {
@@ -329,38 +394,45 @@ fn write_buffers(
 /// cross many blocks and windows).
 const WRITE_BLOCK_ROWS: usize = if cfg!(test) { 7 } else { 16_384 };
 
-fn format_rows(
-    table: &Table,
+fn format_rows<R: Rows + ?Sized>(
+    table: &R,
     rows: std::ops::Range<usize>,
     delimiter: u8,
     options: CsvOptions,
 ) -> std::io::Result<Vec<u8>> {
-    let bytes: usize = rows
-        .clone()
-        .map(|row| {
-            table
-                .columns
-                .iter()
-                .map(|c| c.get(row).len() + 1)
-                .sum::<usize>()
-        })
-        .sum();
+    let bytes = table.bytes_hint(rows.clone());
     let mut out = Vec::with_capacity(bytes + bytes / 16);
-    let lone_column = table.columns.len() == 1;
-    for row in rows {
-        for (i, column) in table.columns.iter().enumerate() {
-            if i > 0 {
-                out.push(delimiter);
-            }
-            let value = guard(column.get(row), options);
-            // A record of one empty field would be a blank line: quote it.
-            if lone_column && value.is_empty() {
-                out.extend_from_slice(b"\"\"");
-            } else {
-                push_field(&mut out, value.as_bytes(), delimiter);
-            }
+    let width = table.headers().len();
+    let lone_column = width == 1;
+    // The cells of a few hundred rows are looked up column by column, then
+    // laid out row by row: a row's cells lie in as many places as there are
+    // columns, and reading them row by row waited on memory at each one.
+    const SPAN: usize = 256;
+    let mut cells: Vec<&str> = Vec::with_capacity(SPAN * width);
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + SPAN).min(rows.end);
+        let span = end - start;
+        cells.clear();
+        for c in 0..width {
+            cells.extend((start..end).map(|row| table.cell(row, c)));
         }
-        out.push(b'\n');
+        for i in 0..span {
+            for c in 0..width {
+                if c > 0 {
+                    out.push(delimiter);
+                }
+                let value = guard(cells[c * span + i], options);
+                // A record of one empty field would be a blank line: quote it.
+                if lone_column && value.is_empty() {
+                    out.extend_from_slice(b"\"\"");
+                } else {
+                    push_field(&mut out, value.as_bytes(), delimiter);
+                }
+            }
+            out.push(b'\n');
+        }
+        start = end;
     }
     Ok(out)
 }

@@ -201,6 +201,30 @@ pub fn merge(
     roles: &[Role],
     with_lineage: bool,
 ) -> Golden {
+    decide_clusters(
+        table,
+        cluster_of,
+        clusters,
+        rules,
+        recency,
+        roles,
+        with_lineage,
+    )
+    .into_golden(table)
+}
+
+/// What [`merge`] decides, before the golden table is laid out: a writer
+/// formats the golden records from it and `table` (see [`Decided::cell`])
+/// without a copy of the rows the golden records share with `table`.
+pub fn decide_clusters(
+    table: &Table,
+    cluster_of: &[u32],
+    clusters: usize,
+    rules: &[Survivorship],
+    recency: Option<usize>,
+    roles: &[Role],
+    with_lineage: bool,
+) -> Decided {
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); clusters];
     for (row, &c) in cluster_of.iter().enumerate() {
         members[c as usize - 1].push(row);
@@ -290,10 +314,11 @@ pub fn merge_gathered(
         first_cluster,
         with_lineage,
     )
+    .into_golden(local)
 }
 
-/// The golden table, lineage and identity conflicts from each cluster's
-/// decision (clusters numbered from `first_cluster`).
+/// Every cluster's decision, lineage and identity conflicts (clusters
+/// numbered from `first_cluster`).
 fn assemble(
     table: &Table,
     roles: &[Role],
@@ -301,30 +326,11 @@ fn assemble(
     choices: Vec<Decision>,
     first_cluster: u32,
     with_lineage: bool,
-) -> Golden {
-    let clusters = members.len();
-    // Each cluster's first row side by side: every column reads it, and
-    // reading it through `members` took one scattered allocation per
+) -> Decided {
+    // Each cluster's first row side by side: every golden column reads it,
+    // and reading it through `members` took one scattered allocation per
     // cluster per column.
     let firsts: Vec<usize> = members.iter().map(|rows| rows[0]).collect();
-    // Each column laid out cluster by cluster (columns in parallel).
-    let columns: Vec<Column> = crate::table::par_map_columns(&table.columns, |c, column| {
-        let mut out = Column::with_capacity(clusters, column.byte_len());
-        for (&first, decision) in firsts.iter().zip(&choices) {
-            match decision {
-                Decision::Single(derived) => match derived.iter().find(|(d, _)| *d == c) {
-                    Some((_, value)) => out.push(value),
-                    None => out.push(column.get(first)),
-                },
-                Decision::Merged(choices) => match &choices[c] {
-                    Choice::Empty => out.push(""),
-                    Choice::Member(r) => out.push(column.get(*r)),
-                    Choice::Derived(value) => out.push(value),
-                },
-            }
-        }
-        out
-    });
     // One entry per field of every merged cluster (56 bytes each: 1.9 GB at
     // 10M records): built only when it will be written.
     let mut lineage = Vec::new();
@@ -358,17 +364,94 @@ fn assemble(
             }
         }
     }
-    drop(choices);
     let conflicts = identity_conflicts(table, roles, &members, first_cluster);
-    Golden {
-        table: Table {
-            headers: table.headers.clone(),
-            columns,
-        },
+    Decided {
+        decisions: choices,
+        firsts,
+        rows: table.row_count(),
         members,
         first_cluster,
         lineage,
         conflicts,
+    }
+}
+
+/// Every cluster's golden row as decided, before it is laid out: each cell
+/// is read from the table the clusters were decided on (a member's value)
+/// or held here (a value built from other fields). Most golden rows are a
+/// single record's own row: a writer formats them from that table
+/// ([`Decided::cell`]) rather than from a copy of it.
+pub struct Decided {
+    decisions: Vec<Decision>,
+    /// Each cluster's first member row.
+    firsts: Vec<usize>,
+    /// Rows of the table the clusters were decided on.
+    rows: usize,
+    /// Member rows per golden row.
+    pub members: Vec<Vec<usize>>,
+    /// The number of the first golden row's cluster.
+    pub first_cluster: u32,
+    /// As [`Golden::lineage`].
+    pub lineage: Vec<Lineage>,
+    /// As [`Golden::conflicts`].
+    pub conflicts: Vec<u32>,
+}
+
+impl Decided {
+    /// Golden rows (clusters).
+    pub fn len(&self) -> usize {
+        self.decisions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.decisions.is_empty()
+    }
+
+    /// Column `column` of golden row `k`. `table` must be the table the
+    /// clusters were decided on (the golden rows read its cells).
+    #[inline]
+    pub fn cell<'a>(&'a self, table: &'a Table, k: usize, column: usize) -> &'a str {
+        debug_assert_eq!(table.row_count(), self.rows, "not the table decided on");
+        match &self.decisions[k] {
+            Decision::Single(derived) => match derived.iter().find(|(d, _)| *d == column) {
+                Some((_, value)) => value,
+                None => table.columns[column].get(self.firsts[k]),
+            },
+            Decision::Merged(choices) => match &choices[column] {
+                Choice::Empty => "",
+                Choice::Member(r) => table.columns[column].get(*r),
+                Choice::Derived(value) => value,
+            },
+        }
+    }
+
+    /// Golden row `k`'s first member row.
+    pub fn first_row(&self, k: usize) -> usize {
+        self.firsts[k]
+    }
+
+    /// The golden table laid out from `table`, the table the clusters were
+    /// decided on (columns in parallel, largest first).
+    pub fn into_golden(self, table: &Table) -> Golden {
+        assert_eq!(table.row_count(), self.rows, "not the table decided on");
+        let clusters = self.len();
+        let columns: Vec<Column> = crate::table::par_map_columns(&table.columns, |c, column| {
+            let mut out = Column::with_capacity(clusters, column.byte_len());
+            for k in 0..clusters {
+                out.push(self.cell(table, k, c));
+            }
+            out
+        });
+        Golden {
+            table: Table {
+                headers: table.headers.clone(),
+                columns,
+            },
+            members: self.members,
+            first_cluster: self.first_cluster,
+            lineage: self.lineage,
+            conflicts: self.conflicts,
+        }
     }
 }
 

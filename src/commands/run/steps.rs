@@ -636,7 +636,7 @@ pub(super) fn dedupe_in_memory(
             .unwrap_or(Path::new("."))
             .to_path_buf(),
     });
-    let mut deduped = match crate::dedupe::deduplicate(
+    let deduped = match crate::dedupe::deduplicate(
         cleaned,
         None,
         &roles,
@@ -652,7 +652,8 @@ pub(super) fn dedupe_in_memory(
     };
     let records = deduped.table.row_count();
     let entities = deduped.matches.clusters.count;
-    let golden_rows = crate::dedupe::golden_table(&mut deduped.golden, &ids);
+    let golden_rows =
+        crate::dedupe::GoldenRows::new(&deduped.golden, &deduped.table, &ids).to_table();
     write::table(golden_path, &golden_rows, write::CsvOptions::default())?;
     let clusters = &deduped.matches.clusters;
     write::records(
