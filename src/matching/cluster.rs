@@ -94,6 +94,7 @@ pub fn cluster(
         let (a, b) = (&links[x], &links[y]);
         b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1))
     });
+    let linked = LinkIndex::new(rows, links);
     let mut group_of: Vec<u32> = (0..rows as u32).collect();
     let mut groups = Groups::singletons(rows);
     let mut best: Vec<Option<f64>> = vec![None; rows];
@@ -162,7 +163,9 @@ pub fn cluster(
                     sum += if (x, y) == (a, b) || (y, x) == (a, b) {
                         p
                     } else {
-                        probability(x as usize, y as usize)
+                        linked
+                            .probability(links, x, y)
+                            .unwrap_or_else(|| probability(x as usize, y as usize))
                     };
                     n += 1.0;
                 }
@@ -206,6 +209,49 @@ pub fn cluster(
         refused_links,
         decision_effects: effects,
         refused_by_decisions,
+    }
+}
+
+/// The links of each record as the first of the pair, when `links` come
+/// sorted by pair (candidate pairs always do): a coherence check reads a
+/// linked pair's probability here instead of comparing and scoring the
+/// two records again (in the serial part of clustering, a random read of
+/// both records each). Only the pair as linked, `(x, y)` for a link
+/// `(x, y)`, is answered: the same probability scoring it gives, bit for
+/// bit (the link's probability was computed from the same comparison).
+struct LinkIndex {
+    /// Links of record `r` as the first record: `links[first[r]..first[r + 1]]`.
+    first: Vec<u32>,
+}
+
+impl LinkIndex {
+    fn new(rows: usize, links: &[(u32, u32, f64)]) -> LinkIndex {
+        let sorted = links.len() < u32::MAX as usize
+            && links
+                .windows(2)
+                .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1))
+            && links.iter().all(|l| (l.0 as usize) < rows);
+        if !sorted {
+            return LinkIndex { first: Vec::new() };
+        }
+        let mut first = vec![0u32; rows + 1];
+        for link in links {
+            first[link.0 as usize + 1] += 1;
+        }
+        for r in 0..rows {
+            first[r + 1] += first[r];
+        }
+        LinkIndex { first }
+    }
+
+    /// The probability of link `(x, y)`, if it is one.
+    fn probability(&self, links: &[(u32, u32, f64)], x: u32, y: u32) -> Option<f64> {
+        let x = x as usize;
+        let (start, end) = (*self.first.get(x)?, *self.first.get(x + 1)?);
+        let of_x = &links[start as usize..end as usize];
+        of_x.binary_search_by_key(&y, |l| l.1)
+            .ok()
+            .map(|i| of_x[i].2)
     }
 }
 
@@ -336,6 +382,39 @@ mod tests {
         assert_eq!(groups.members(4).collect::<Vec<_>>(), vec![4, 1, 2, 5]);
         assert_eq!(groups.size(4), 4);
         assert_eq!(groups.members(0).collect::<Vec<_>>(), vec![0]);
+    }
+
+    #[test]
+    fn linked_pairs_are_read_as_scoring_would_give_them() {
+        // Pairs of 60 records whose probability depends on the order of
+        // the two records (as a term frequency may): clustering with the
+        // links sorted (read from the index) and the same links unsorted
+        // (every pair scored) must agree on everything.
+        let probability = |a: usize, b: usize| {
+            let h = (a * 7919 + b * 104_729) % 1000;
+            h as f64 / 1000.0
+        };
+        let mut links: Vec<(u32, u32, f64)> = Vec::new();
+        for a in 0..60u32 {
+            for b in a + 1..60 {
+                if (a * 31 + b * 17) % 5 != 0 {
+                    links.push((a, b, probability(a as usize, b as usize)));
+                }
+            }
+        }
+        let index = LinkIndex::new(60, &links);
+        assert_eq!(index.probability(&links, 0, 1), Some(probability(0, 1)));
+        assert_eq!(index.probability(&links, 1, 0), None, "only as linked");
+        assert_eq!(index.probability(&links, 0, 5), None, "not a link");
+        let mut unsorted = links.clone();
+        unsorted.reverse();
+        assert!(LinkIndex::new(60, &unsorted).first.is_empty());
+        let sorted = cluster(60, 0, &links, 0.9, probability, &[], &Silent);
+        let scored = cluster(60, 0, &unsorted, 0.9, probability, &[], &Silent);
+        assert_eq!(sorted.cluster_of, scored.cluster_of);
+        assert_eq!(sorted.refused_links, scored.refused_links);
+        assert_eq!(sorted.best_probability, scored.best_probability);
+        assert!(sorted.refused_links > 0, "the checks ran");
     }
 
     #[test]

@@ -440,8 +440,13 @@ pub fn run(
         &links,
         settings.threshold,
         |a, b| {
-            let mut buffer = vec![0u8; width];
-            probability(scorer.score(a, b, &mut buffer, |_, _| {}))
+            // On the stack: called in the serial part of clustering.
+            let mut buffer = [0u8; 4 * Kind::COUNT];
+            let score = |levels: &mut [u8]| probability(scorer.score(a, b, levels, |_, _| {}));
+            match buffer.get_mut(..width) {
+                Some(levels) => score(levels),
+                None => score(&mut vec![0u8; width]),
+            }
         },
         &settings.decisions,
         progress,
