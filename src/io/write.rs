@@ -237,6 +237,11 @@ pub trait Rows: Sync {
     fn cell(&self, row: usize, column: usize) -> &str;
     /// About how many bytes `rows` take (to size a block's buffer).
     fn bytes_hint(&self, rows: std::ops::Range<usize>) -> usize;
+    /// Asks for cell `column` of `row` ahead of reading it: its offset
+    /// (`text` false), then its text (`text` true). Rows whose cells lie
+    /// scattered implement it; by default, nothing.
+    #[inline]
+    fn prefetch(&self, _row: usize, _column: usize, _text: bool) {}
     /// The rows as a table (for Parquet, written whole): each column built
     /// in parallel, unless the rows are one.
     fn as_table(&self) -> std::borrow::Cow<'_, Table> {
@@ -415,7 +420,16 @@ fn format_rows<R: Rows + ?Sized>(
         let span = end - start;
         cells.clear();
         for c in 0..width {
-            cells.extend((start..end).map(|row| table.cell(row, c)));
+            const AHEAD: usize = 8;
+            for row in start..end {
+                if row + 2 * AHEAD < end {
+                    table.prefetch(row + 2 * AHEAD, c, false);
+                }
+                if row + AHEAD < end {
+                    table.prefetch(row + AHEAD, c, true);
+                }
+                cells.push(table.cell(row, c));
+            }
         }
         for i in 0..span {
             for c in 0..width {

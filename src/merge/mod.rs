@@ -425,6 +425,25 @@ impl Decided {
         }
     }
 
+    /// Asks for the cell [`Decided::cell`] will read for golden row `k`,
+    /// column `column`: its offset, or (`text`) its text.
+    #[inline]
+    pub fn prefetch(&self, table: &Table, k: usize, column: usize, text: bool) {
+        let row = match &self.decisions[k] {
+            Decision::Single(_) => self.firsts[k],
+            Decision::Merged(choices) => match choices[column] {
+                Choice::Member(r) => r,
+                _ => return,
+            },
+        };
+        let column = &table.columns[column];
+        if text {
+            column.prefetch_cell(row);
+        } else {
+            column.prefetch_offset(row);
+        }
+    }
+
     /// Golden row `k`'s first member row.
     pub fn first_row(&self, k: usize) -> usize {
         self.firsts[k]
