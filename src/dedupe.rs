@@ -106,7 +106,7 @@ pub struct Deduped {
     /// The features, when pairs were kept (they explain each pair).
     pub features: Option<features::Features>,
     /// Each cluster's golden row as decided, read from `table` (see
-    /// [`GoldenRows`] to write them, [`golden_table`] to lay them out).
+    /// [`GoldenRows`] to write or lay them out).
     pub golden: merge::Decided,
     /// Each column's survivorship rule.
     pub survivorship: Vec<Survivorship>,
@@ -243,32 +243,10 @@ enum Held<'a> {
     Spilled(crate::spill::Spilled, &'a std::path::Path),
 }
 
-/// The golden rows plus `cluster_id`, `member_count`, `member_ids` (the
-/// merged table is moved out of `golden`, not copied); `ids` name the
-/// input rows.
-pub fn golden_table(golden: &mut merge::Golden, ids: &[String]) -> Table {
-    let mut table = std::mem::take(&mut golden.table);
-    let mut cluster_id = Column::default();
-    let mut count = Column::default();
-    let mut member_ids = Column::default();
-    for (k, members) in golden.members.iter().enumerate() {
-        cluster_id.push(&(golden.first_cluster as usize + k).to_string());
-        count.push(&members.len().to_string());
-        let joined: Vec<&str> = members.iter().map(|&r| ids[r].as_str()).collect();
-        member_ids.push(&joined.join(";"));
-    }
-    table
-        .headers
-        .extend(GOLDEN_COLUMNS.iter().map(|s| s.to_string()));
-    table.columns.extend([cluster_id, count, member_ids]);
-    table
-}
-
 /// A dedupe run's golden records as rows a writer formats, each cell read
 /// where the decision left it (the normalized table, or a value built by
-/// the merge), followed by [`GOLDEN_COLUMNS`]: the same rows
-/// [`golden_table`] lays out, without copying the normalized table's
-/// cells into a second table first.
+/// the merge), followed by [`GOLDEN_COLUMNS`], without copying the
+/// normalized table's cells into a second table first.
 pub struct GoldenRows<'a> {
     decided: &'a merge::Decided,
     table: &'a Table,
@@ -330,8 +308,8 @@ impl<'a> GoldenRows<'a> {
         }
     }
 
-    /// The rows laid out as a table (what [`golden_table`] makes of a
-    /// [`merge::Golden`]).
+    /// The rows laid out as a table (for a caller that keeps them, or
+    /// writes Parquet).
     pub fn to_table(&self) -> Table {
         crate::io::write::Rows::as_table(self).into_owned()
     }

@@ -372,7 +372,7 @@ fn in_blocks(
         let mut write_failure: Option<std::io::Error> = None;
         let merged = sorted.for_each_batch(&scan.headers, |batch| {
             let ids: Vec<String> = batch.ids.iter().map(str::to_string).collect();
-            let mut golden = merge::merge_gathered(
+            let mut golden = merge::decide_gathered(
                 &batch.local,
                 batch.members,
                 batch.first_cluster,
@@ -391,10 +391,12 @@ fn in_blocks(
                 }
             }
             conflicts.append(&mut golden.conflicts);
-            let table = crate::dedupe::golden_table(&mut golden, &ids);
+            let rows = crate::dedupe::GoldenRows::new(&golden, &batch.local, &ids);
             let written = match &mut sink {
-                Sink::Parquet(writer) => writer.write(&table).map_err(std::io::Error::other),
-                Sink::Csv(out) => write::csv_rows(*out, &table, delimiter, csv_options),
+                Sink::Parquet(writer) => writer
+                    .write(&rows.to_table())
+                    .map_err(std::io::Error::other),
+                Sink::Csv(out) => write::csv_rows(*out, &rows, delimiter, csv_options),
             };
             written.map_err(|error| {
                 write_failure = Some(error);

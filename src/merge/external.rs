@@ -7,7 +7,7 @@
 //! the runs are then read back together, smallest (cluster, row) first, so
 //! each cluster's records arrive together and in file order. Batches of
 //! whole clusters are laid out as a small table and decided by
-//! [`super::merge_gathered`], exactly as [`super::merge`] decides them in
+//! [`super::decide_gathered`], exactly as [`super::merge`] decides them in
 //! memory.
 //!
 //! Guarantees: clusters come out in number order, each cluster's rows in

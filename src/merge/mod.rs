@@ -46,7 +46,7 @@ pub struct Golden {
     /// Member rows per golden row.
     pub members: Vec<Vec<usize>>,
     /// The number of the first golden row's cluster (1 unless the clusters
-    /// were merged a batch at a time, see [`merge_gathered`]).
+    /// were merged a batch at a time, see [`decide_gathered`]).
     pub first_cluster: u32,
     /// For clusters of two or more records, every field's origin; for
     /// single records, the fields derived from their other fields. Empty
@@ -291,14 +291,14 @@ pub fn decide_clusters(
 /// in file order (`members` index `local`). What [`merge`] decides for the
 /// same clusters, for a caller that gathered them itself (the external
 /// merge, which reads them sorted by cluster from disk): the golden
-/// table, members and lineage rows index `local`.
-pub fn merge_gathered(
+/// rows (see [`Decided::cell`]), members and lineage rows index `local`.
+pub fn decide_gathered(
     local: &Table,
     members: Vec<Vec<usize>>,
     first_cluster: u32,
     voters: &Voters,
     with_lineage: bool,
-) -> Golden {
+) -> Decided {
     let choices: Vec<Decision> = members
         .par_iter()
         .map(|rows| match rows.as_slice() {
@@ -314,7 +314,6 @@ pub fn merge_gathered(
         first_cluster,
         with_lineage,
     )
-    .into_golden(local)
 }
 
 /// Every cluster's decision, lineage and identity conflicts (clusters
