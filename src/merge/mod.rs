@@ -443,11 +443,6 @@ impl Decided {
         }
     }
 
-    /// Golden row `k`'s first member row.
-    pub fn first_row(&self, k: usize) -> usize {
-        self.firsts[k]
-    }
-
     /// The golden table laid out from `table`, the table the clusters were
     /// decided on (columns in parallel, largest first).
     pub fn into_golden(self, table: &Table) -> Golden {
