@@ -264,8 +264,10 @@ pub const DIFFERENT_PEOPLE_WEIGHT: f64 = -10.0;
 ///   share a phone, an address or a name;
 /// - or their surnames clearly differ, their birth dates do not agree and no
 ///   e-mail or id number is shared: colleagues on one office line;
-/// - or their surnames are only somewhat alike and they share no e-mail,
-///   phone, id number or street address.
+/// - or their surnames are only somewhat alike (or differ) and they share
+///   no e-mail, phone, id number or street address, unless they were born
+///   the same day and their streets share words (a surname changed at one
+///   address).
 pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
     // Each kind's level looked up once (called for every candidate pair);
     // filled last to first so a kind listed twice reads its first field.
@@ -309,10 +311,15 @@ pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
     // A surname that is only somewhat alike, with no contact detail shared:
     // two people of one first name (and often one birth date) in one town,
     // which the name and place weights alone would add up to a match.
+    // Not when the birth date is the same and the street's words are shared
+    // (in any order, or another house number): a surname changed by
+    // marriage, or swapped into the first name, at one address.
+    let changed_surname_at_home = birth == Some(1) && level_of(Kind::Street) == Some(3);
     let surname_loose = matches!(
         level_of(Kind::LastName),
         Some(3 | compare::LAST_NAME_DIFFERENT)
-    ) && !shares_contact;
+    ) && !shares_contact
+        && !changed_surname_at_home;
     // First names clearly apart, no contact detail shared and the streets
     // not even sharing words: relatives or strangers of one surname born the
     // same day (twins, a coincidence in a big file), which the surname and
@@ -727,6 +734,14 @@ mod tests {
         // Other first name, same birth date, the street's words in another
         // order (FEBRL swaps address lines with the names).
         assert!(!different_people(&KINDS, &[6, 1, 1, 0, 0, 3]));
+        // New surname (marriage) or names swapped with one replaced, same
+        // birth date, the street's words shared, nothing else in common
+        // (FEBRL 3: keelin priest / keelni de wouytch, flynn weller /
+        // weller ebony, both at one house).
+        assert!(!different_people(&KINDS, &[2, 4, 1, 3, 3, 3]));
+        assert!(!different_people(&KINDS, &[6, 4, 1, 0, 0, 3]));
+        // The same with another street: still two people.
+        assert!(different_people(&KINDS, &[2, 4, 1, 3, 3, 4]));
     }
 
     /// An id number one typo apart vouches for a record whose first name

@@ -531,9 +531,11 @@ fn guard(sql: Sql, kinds: &[Kind]) -> Value {
         not(birth_agrees),
         not(strong_id),
     ]);
+    let changed_surname_at_home = all(vec![is(BirthDate, &[1]), is(Street, &[3])]);
     let surname_loose = all(vec![
         is(LastName, &[3, compare::LAST_NAME_DIFFERENT]),
         not(shares_contact.clone()),
+        not(changed_surname_at_home),
     ]);
     let street_unrelated = not(is(Street, &[1, 2, 3]));
     let first_apart = all(vec![first_differs, not(shares_contact), street_unrelated]);
