@@ -49,6 +49,42 @@ if [ -d "$febrl" ]; then
     records=$(($(wc -l < "$data/febrl$n.csv") - 1))
     row "FEBRL $n" "$records" "$data/febrl$n.csv" "$febrl/febrl$n.csv" rec_id true_id --id-column rec_id
   done
+  # FEBRL 4, a linkage set (each of A's 5,000 records has one duplicate in
+  # B): deduplicated as one file, then linked as the issue's workflow
+  # does (A deduplicated into a master, B linked against it; every
+  # record's entity from the crosswalk).
+  python3 - "$febrl" "$data" <<'PY'
+import csv, sys
+febrl, data = sys.argv[1:3]
+with open(f"{data}/febrl4ab.csv", "w", newline="") as out, \
+        open(f"{data}/febrl4ab-truth.csv", "w", newline="") as truth:
+    rows, truths = csv.writer(out), csv.writer(truth)
+    truths.writerow(["rec_id", "true_id"])
+    for part in "ab":
+        with open(f"{febrl}/febrl4{part}.csv", newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader)
+            t = header.index("true_id")
+            if part == "a":
+                rows.writerow(header[:t] + header[t + 1:])
+            with open(f"{data}/febrl4{part}.csv", "w", newline="") as single:
+                one = csv.writer(single)
+                one.writerow(header[:t] + header[t + 1:])
+                for r in reader:
+                    rows.writerow(r[:t] + r[t + 1:])
+                    one.writerow(r[:t] + r[t + 1:])
+                    truths.writerow([r[0], r[t]])
+PY
+  row "FEBRL 4 (A and B as one file)" 10000 "$data/febrl4ab.csv" "$data/febrl4ab-truth.csv" rec_id true_id --id-column rec_id
+  start=$(date +%s.%N)
+  "$BIN/tidyrec" --threads 2 --quiet dedupe "$data/febrl4a.csv" -o "$data/accuracy-master.csv" --id-column rec_id
+  /usr/bin/time -f "%M" -o "$data/accuracy-rss.txt" \
+    "$BIN/tidyrec" --threads 2 --quiet link "$data/febrl4b.csv" --master "$data/accuracy-master.csv" \
+    -o "$data/accuracy-linked.csv" --crosswalk "$data/accuracy-crosswalk.csv" --id-column rec_id
+  end=$(date +%s.%N)
+  python3 scripts/pairwise_f1.py "$data/accuracy-crosswalk.csv" "$data/febrl4ab-truth.csv" rec_id true_id entity_id record_id | tail -1 \
+    | awk -v wall="$(echo "$end - $start" | bc -l)" -v rss="$(cat "$data/accuracy-rss.txt")" \
+      '{ printf "| FEBRL 4 (B linked to A, dedupe + link) | 10000 | %s | %s | %s | %.1f s | %d MiB |\n", $2, $4, $6, wall, rss / 1024 }'
 fi
 for size in "${sizes[@]}"; do
   rows=${size%%:*}

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Pairwise precision / recall / F1 of a tidyrec clusters file against truth.
 
-    scripts/pairwise_f1.py CLUSTERS.csv TRUTH.csv ID_COLUMN TRUTH_COLUMN
+    scripts/pairwise_f1.py CLUSTERS.csv TRUTH.csv ID_COLUMN TRUTH_COLUMN [CLUSTER_COLUMN [CLUSTERS_ID_COLUMN]]
 
-CLUSTERS.csv: tidyrec `--clusters` output (ID_COLUMN, cluster_id, ...).
+CLUSTERS.csv: tidyrec `--clusters` output (ID_COLUMN, cluster_id, ...), or
+any file giving each record a cluster: a `link --crosswalk` is scored with
+`entity_id record_id` as the last two arguments.
 TRUTH.csv: any CSV with ID_COLUMN and TRUTH_COLUMN (the entity of each record).
 Pairs are all record pairs within a cluster (predicted) or an entity (true),
 counted per (cluster, entity) cell rather than listed (10M records in a
@@ -21,6 +23,8 @@ def pairs_within(sizes):
 
 def main():
     clusters_path, truth_path, id_col, truth_col = sys.argv[1:5]
+    cluster_col = sys.argv[5] if len(sys.argv) > 5 else "cluster_id"
+    clusters_id_col = sys.argv[6] if len(sys.argv) > 6 else id_col
     # Counted, not listed: the pairs two partitions share are the pairs
     # inside each (cluster, entity) cell, so 10M records need a few
     # counters instead of sets of 8.5M id pairs.
@@ -32,9 +36,9 @@ def main():
     cells = Counter()
     with open(clusters_path, newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            cluster = row["cluster_id"]
+            cluster = row[cluster_col]
             cluster_sizes[cluster] += 1
-            entity = truth.get(row[id_col])
+            entity = truth.get(row[clusters_id_col])
             if entity is not None:
                 cells[(cluster, entity)] += 1
     predicted = pairs_within(cluster_sizes.values())

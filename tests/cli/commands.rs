@@ -725,6 +725,77 @@ fn dedupe_reaches_high_f1_on_febrl1_without_configuration() {
     );
 }
 
+/// FEBRL 4, a linkage set nobody here wrote: each of A's 5,000 records
+/// has one corrupted duplicate in B. A deduplicated into a master, B
+/// linked against it: no B record may join another person's entity, and
+/// at least 99 % must find their own (measured: 4,980 of 5,000, none
+/// wrong; `benches/accuracy.sh`).
+#[test]
+fn link_finds_febrl4_duplicates_and_attaches_none_to_the_wrong_person() {
+    let w = Workdir::new();
+    let (headers, rows_a) = febrl_file_without_truth(&w, "febrl4a");
+    let (_, rows_b) = febrl_file_without_truth(&w, "febrl4b");
+    let truth_col = headers.iter().position(|h| h == "true_id").unwrap();
+    let out = w.run(&[
+        "dedupe",
+        "febrl4a.csv",
+        "-o",
+        "master.csv",
+        "--id-column",
+        "rec_id",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let out = w.run(&[
+        "link",
+        "febrl4b.csv",
+        "--master",
+        "master.csv",
+        "-o",
+        "linked.csv",
+        "--crosswalk",
+        "crosswalk.csv",
+        "--id-column",
+        "rec_id",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let truth: std::collections::HashMap<&str, &str> = rows_a
+        .iter()
+        .chain(&rows_b)
+        .map(|r| (r[0].as_str(), r[truth_col].as_str()))
+        .collect();
+    let (headers, crosswalk) = records(&w.path("crosswalk.csv"));
+    let record = column(&headers, &crosswalk, "record_id");
+    let entity = column(&headers, &crosswalk, "entity_id");
+    assert_eq!(record.len(), 10_000, "every record of A and B, once");
+    // The entity each true person's A record is in.
+    let entity_of_person: std::collections::HashMap<&str, &str> = record
+        .iter()
+        .zip(&entity)
+        .filter(|(id, _)| id.ends_with("-org"))
+        .map(|(id, e)| (truth[*id], *e))
+        .collect();
+    assert_eq!(entity_of_person.len(), 5_000, "A's records stay apart");
+    let entities_of_a: std::collections::HashSet<&str> =
+        entity_of_person.values().copied().collect();
+    assert_eq!(entities_of_a.len(), 5_000, "one entity per A record");
+    let (mut found, mut wrong) = (0, 0);
+    for (id, e) in record.iter().zip(&entity) {
+        if id.ends_with("-org") {
+            continue;
+        }
+        if entity_of_person[truth[*id]] == *e {
+            found += 1;
+        } else if entities_of_a.contains(e) {
+            wrong += 1;
+        }
+    }
+    assert_eq!(wrong, 0, "B records attached to another person's entity");
+    assert!(
+        found >= 4_950,
+        "{found} of 5000 B records found their A record"
+    );
+}
+
 #[test]
 fn dedupe_is_identical_across_thread_counts_and_with_a_saved_model() {
     let w = Workdir::new();

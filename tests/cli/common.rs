@@ -80,9 +80,16 @@ pub fn stderr_of(output: &std::process::Output) -> String {
 /// FEBRL 1 without its truth column, written into `w` as `febrl1.csv`;
 /// returns the fixture's header and rows (truth included, for scoring).
 pub fn febrl_without_truth(w: &Workdir) -> (Vec<String>, Vec<Vec<String>>) {
-    let (headers, rows) = records(&fixture("febrl/febrl1.csv"));
+    febrl_file_without_truth(w, "febrl1")
+}
+
+/// The FEBRL fixture `name` (`febrl1`, `febrl4a`, `febrl4b`) without its
+/// truth column, written into `w` as `NAME.csv`; returns the fixture's
+/// header and rows (truth included, for scoring).
+pub fn febrl_file_without_truth(w: &Workdir, name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let (headers, rows) = records(&fixture(&format!("febrl/{name}.csv")));
     let truth = headers.iter().position(|h| h == "true_id").unwrap();
-    let mut writer = csv::Writer::from_path(w.path("febrl1.csv")).unwrap();
+    let mut writer = csv::Writer::from_path(w.path(&format!("{name}.csv"))).unwrap();
     let keep = |r: &Vec<String>| -> Vec<String> {
         let mut r = r.clone();
         r.remove(truth);
