@@ -639,6 +639,32 @@ mod tests {
             proptest::prop_assert_eq!(same_bytes(&a, &other), a == other);
         }
 
+        /// Longer values one or two random edits apart (unrelated random
+        /// values are almost never within one edit).
+        #[test]
+        fn one_edit_check_agrees_with_strsim_on_long_values(
+            a in "[abc]{0,40}",
+            edits in proptest::collection::vec((0usize..4, 0usize..41, "[abcd]"), 1..3),
+        ) {
+            let mut b: Vec<char> = a.chars().collect();
+            for (kind, at, c) in edits {
+                let c = c.chars().next().unwrap();
+                let at = at.min(b.len());
+                match kind {
+                    0 if at < b.len() => b[at] = c,
+                    1 => b.insert(at, c),
+                    2 if at < b.len() => { b.remove(at); }
+                    3 if at + 1 < b.len() => b.swap(at, at + 1),
+                    _ => {}
+                }
+            }
+            let b: String = b.into_iter().collect();
+            proptest::prop_assert_eq!(
+                within_one_edit(&a, &b),
+                strsim::damerau_levenshtein(&a, &b) <= 1
+            );
+        }
+
         #[test]
         fn one_edit_check_agrees_with_strsim(a in "[abc]{0,6}", b in "[abc]{0,6}") {
             proptest::prop_assert_eq!(
