@@ -360,6 +360,7 @@ fn report(
         "refused_links": outcome.stats.refused_links,
         "identity_conflicts": golden.conflicts,
         "model": outcome.model,
+        "guards": outcome.stats.guard_calibration.as_ref().map(|c| c.report()),
         "memory": memory,
         "timings_ms": timings.iter().map(|(k, d)| (k.to_string(), d.as_millis() as u64)).collect::<BTreeMap<_, _>>(),
     })
@@ -412,6 +413,9 @@ fn log_outcome(
     let output_path = &args.output.output;
     if log.is_verbose() {
         log.detail(&format!("matching on: {}", outcome.stats.fields.join(", ")));
+        if let Some(calibration) = &outcome.stats.guard_calibration {
+            log.detail(&calibration.describe());
+        }
         for rule in &outcome.stats.blocking {
             let mut notes = Vec::new();
             if rule.neighbourhood_blocks > 0 {

@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod compare;
 pub mod features;
 pub mod given_names;
+pub mod guards;
 pub mod model;
 pub mod nicknames;
 pub mod packed;
@@ -115,6 +116,10 @@ pub struct Stats {
     pub candidate_pairs: u64,
     pub matched_pairs: u64,
     pub refused_links: u64,
+    /// What the file said about each guard clause (a model trained here;
+    /// `None` with a saved model).
+    #[serde(skip)]
+    pub guard_calibration: Option<guards::Calibration>,
     #[serde(skip)]
     pub timings: Vec<(&'static str, Duration)>,
 }
@@ -208,7 +213,22 @@ impl Scorer<'_> {
 
     /// The match weight of already compared `levels` (`a` is one of the two
     /// records, for the term frequency of an exactly shared value).
-    pub fn weigh(&self, a: usize, levels: &[u8], mut explain: impl FnMut(usize, f64)) -> f64 {
+    pub fn weigh(&self, a: usize, levels: &[u8], explain: impl FnMut(usize, f64)) -> f64 {
+        let weight = self.weigh_unguarded(a, levels, explain);
+        if guard_clauses(self.kinds, levels) & self.model.guards.active() != 0 {
+            weight.min(DIFFERENT_PEOPLE_WEIGHT)
+        } else {
+            weight
+        }
+    }
+
+    /// [`Scorer::weigh`] before the guards: the fields' evidence alone.
+    pub fn weigh_unguarded(
+        &self,
+        a: usize,
+        levels: &[u8],
+        mut explain: impl FnMut(usize, f64),
+    ) -> f64 {
         let mut weight = match self.level_weights {
             Some(table) => table.prior,
             None => self.model.prior_weight(),
@@ -239,9 +259,6 @@ impl Scorer<'_> {
             explain(field, w);
             weight += w;
         }
-        if different_people(self.kinds, levels) {
-            weight = weight.min(DIFFERENT_PEOPLE_WEIGHT);
-        }
         weight
     }
 }
@@ -269,6 +286,12 @@ pub const DIFFERENT_PEOPLE_WEIGHT: f64 = -10.0;
 ///   the same day and their streets share words (a surname changed at one
 ///   address).
 pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
+    guard_clauses(kinds, levels) != 0
+}
+
+/// The clauses of [`different_people`] that hold for a pair, as
+/// [`guards::GuardSet`] bits (0: none, the pair may be one person).
+pub fn guard_clauses(kinds: &[Kind], levels: &[u8]) -> u8 {
     // Each kind's level looked up once (called for every candidate pair);
     // filled last to first so a kind listed twice reads its first field.
     let mut by_kind = [None::<u8>; Kind::COUNT];
@@ -328,7 +351,14 @@ pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
     // duplicates swap address lines along with names.)
     let street_unrelated = !matches!(level_of(Kind::Street), Some(1..=3));
     let first_apart = first_differs && !shares_contact && street_unrelated;
-    household || namesake || birth_apart || surname_apart || surname_loose || first_apart
+    use guards::GuardSet as G;
+    let bit = |holds: bool, clause: u8| if holds { clause } else { 0 };
+    bit(household, G::HOUSEHOLD)
+        | bit(namesake, G::NAMESAKE)
+        | bit(birth_apart, G::BIRTH_APART)
+        | bit(surname_apart, G::SURNAME_APART)
+        | bit(surname_loose, G::SURNAME_LOOSE)
+        | bit(first_apart, G::FIRST_APART)
 }
 
 pub fn run(
@@ -367,7 +397,7 @@ pub fn run(
     timings.push(("compare", compare_started.elapsed()));
 
     let train_started = Instant::now();
-    let model = match &settings.model {
+    let mut model = match &settings.model {
         Some(model) => model.clone(),
         None => train(
             features,
@@ -385,6 +415,22 @@ pub fn run(
     let score_started = Instant::now();
     let by_row = tf_by_row(features, &kinds, &model, &tf);
     let level_weights = LevelWeights::of(&model);
+    // A model trained here asks the file which guards it needs; a saved
+    // model keeps the guards it was saved with.
+    let guard_calibration = settings.model.is_none().then(|| {
+        let unguarded = Scorer {
+            features,
+            kinds: &kinds,
+            model: &model,
+            tf: &tf,
+            tf_by_row: Some(&by_row),
+            level_weights: Some(&level_weights),
+        };
+        calibrate_guards(&unguarded, &pairs, &levels, settings.threshold)
+    });
+    if let Some(calibration) = &guard_calibration {
+        model.guards = calibration.guards();
+    }
     let scorer = Scorer {
         features,
         kinds: &kinds,
@@ -470,6 +516,7 @@ pub fn run(
         candidate_pairs,
         matched_pairs,
         refused_links: clusters.refused_links as u64,
+        guard_calibration,
         timings,
     };
     Ok(Outcome {
@@ -487,6 +534,32 @@ pub fn run(
 
 /// The pairs of `links` a steward should see: all but those above the
 /// threshold whose records ended in one cluster.
+/// Counts, over the candidate pairs whose fields alone reach `threshold`,
+/// what [`guards::Calibration`] needs (in parallel; sums, so the same for
+/// any thread count).
+fn calibrate_guards(
+    unguarded: &Scorer,
+    pairs: &[(u32, u32)],
+    levels: &[u8],
+    threshold: f64,
+) -> guards::Calibration {
+    let width = unguarded.kinds.len().max(1);
+    pairs
+        .par_iter()
+        .zip(levels.par_chunks(width))
+        .fold(
+            guards::Calibration::default,
+            |mut counts, (&(a, _), pair_levels)| {
+                let weight = unguarded.weigh_unguarded(a as usize, pair_levels, |_, _| {});
+                if probability(weight) >= threshold {
+                    counts.add(unguarded.kinds, pair_levels);
+                }
+                counts
+            },
+        )
+        .reduce(guards::Calibration::default, |a, b| a.merge(&b))
+}
+
 fn review_pairs(
     links: &[(u32, u32, f64)],
     clusters: &cluster::Clusters,

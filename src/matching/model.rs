@@ -46,6 +46,14 @@ pub struct Model {
     /// Prior probability that two records drawn at random are a match.
     pub lambda: f64,
     pub fields: Vec<FieldModel>,
+    /// The different-people guard clauses this file showed it does not
+    /// need (`super::guards`); absent: every clause in force.
+    #[serde(
+        default,
+        rename = "relaxed_guards",
+        skip_serializing_if = "super::guards::GuardSet::is_all"
+    )]
+    pub guards: super::guards::GuardSet,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -432,6 +440,7 @@ fn assemble(kinds: &[Kind], m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64) -> Mode
     Model {
         version: MODEL_VERSION,
         lambda,
+        guards: Default::default(),
         fields: kinds
             .iter()
             .zip(m.iter().zip(u))

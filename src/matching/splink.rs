@@ -78,7 +78,7 @@ pub fn settings(model: &Model, id_column: &str, dialect: Dialect) -> Result<Valu
         .zip(&kinds)
         .map(|(field, &kind)| comparison(sql, kind, field))
         .collect();
-    comparisons.push(guard(sql, &kinds));
+    comparisons.push(guard(sql, &kinds, model.guards));
     Ok(json!({
         "link_type": "dedupe_only",
         "unique_id_column_name": id_column,
@@ -472,8 +472,9 @@ fn level_expression(sql: Sql, kind: Kind) -> String {
 }
 
 /// `different_people` over the level expressions: the pairs tidyrec never
-/// joins, as a level with a decisive negative weight.
-fn guard(sql: Sql, kinds: &[Kind]) -> Value {
+/// joins, as a level with a decisive negative weight. Only the clauses the
+/// model keeps in force (`guards`: those its file did not relax).
+fn guard(sql: Sql, kinds: &[Kind], guards: super::guards::GuardSet) -> Value {
     let level = |kind: Kind| kinds.contains(&kind).then(|| level_expression(sql, kind));
     let is = |kind: Kind, values: &[u8]| -> String {
         match level(kind) {
@@ -539,14 +540,24 @@ fn guard(sql: Sql, kinds: &[Kind]) -> Value {
     ]);
     let street_unrelated = not(is(Street, &[1, 2, 3]));
     let first_apart = all(vec![first_differs, not(shares_contact), street_unrelated]);
-    let different = any(vec![
-        household,
-        namesake,
-        birth_apart,
-        surname_apart,
-        surname_loose,
-        first_apart,
-    ]);
+    use super::guards::GuardSet as G;
+    let in_force: Vec<String> = [
+        (G::HOUSEHOLD, household),
+        (G::NAMESAKE, namesake),
+        (G::BIRTH_APART, birth_apart),
+        (G::SURNAME_APART, surname_apart),
+        (G::SURNAME_LOOSE, surname_loose),
+        (G::FIRST_APART, first_apart),
+    ]
+    .into_iter()
+    .filter(|(clause, _)| guards.active() & clause != 0)
+    .map(|(_, sql)| sql)
+    .collect();
+    let different = if in_force.is_empty() {
+        "FALSE".to_string()
+    } else {
+        any(in_force)
+    };
     json!({
         "output_column_name": "tidyrec_guard",
         "comparison_description": "tidyrec: different people (household, namesake, colleagues), however much else they share",
@@ -673,6 +684,7 @@ mod tests {
             version: crate::matching::model::MODEL_VERSION,
             lambda: 0.01,
             fields: Vec::new(),
+            guards: Default::default(),
         };
         assert_eq!(
             settings(&model, "id", Dialect::Athena),
@@ -680,6 +692,35 @@ mod tests {
         );
         assert!(settings(&model, "id", Dialect::DuckDb).is_ok());
         assert!(settings(&model, "id", Dialect::Spark).is_ok());
+    }
+
+    /// The guard level carries only the clauses the model keeps in force.
+    #[test]
+    fn relaxed_guard_clauses_leave_the_guard_level() {
+        use crate::matching::guards::GuardSet;
+        let kinds = [
+            Kind::FirstName,
+            Kind::LastName,
+            Kind::BirthDate,
+            Kind::Email,
+        ];
+        let condition = |guards: GuardSet| {
+            guard(Sql(Dialect::DuckDb), &kinds, guards)["comparison_levels"][0]["sql_condition"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let all = condition(GuardSet::all());
+        let none: GuardSet =
+            serde_json::from_value(json!(GuardSet::CLAUSES.map(|(_, n)| n))).unwrap();
+        assert_eq!(condition(none), "FALSE");
+        let household_only: GuardSet = serde_json::from_value(json!(GuardSet::CLAUSES[1..]
+            .iter()
+            .map(|(_, n)| *n)
+            .collect::<Vec<_>>()))
+        .unwrap();
+        let household = condition(household_only);
+        assert!(household.len() < all.len() && household != "FALSE");
     }
 
     #[test]
