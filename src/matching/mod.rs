@@ -285,6 +285,10 @@ pub const DIFFERENT_PEOPLE_WEIGHT: f64 = -10.0;
 ///   no e-mail, phone, id number or street address, unless they were born
 ///   the same day and their streets share words (a surname changed at one
 ///   address).
+///
+/// A file can relax any clause whose pattern its own duplicates explain
+/// (`guards`); scoring applies the model's [`guards::GuardSet`], this
+/// function every clause.
 pub fn different_people(kinds: &[Kind], levels: &[u8]) -> bool {
     guard_clauses(kinds, levels) != 0
 }
