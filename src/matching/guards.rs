@@ -141,31 +141,17 @@ pub struct Calibration {
 }
 
 impl Calibration {
-    /// Counts one pair whose unguarded weight reached the threshold.
-    pub fn add(&mut self, kinds: &[Kind], levels: &[u8]) {
-        if confirmed(kinds, levels) {
-            self.confirmed += 1;
-            let pattern = pattern_without_ids(kinds, levels);
-            for (i, (bit, _)) in GuardSet::CLAUSES.iter().enumerate() {
-                self.confirmed_with_pattern[i] += u64::from(pattern & bit != 0);
-            }
-        } else {
-            self.unconfirmed += 1;
-            let fired = super::guard_clauses(kinds, levels);
-            for (i, (bit, _)) in GuardSet::CLAUSES.iter().enumerate() {
-                self.unconfirmed_fired[i] += u64::from(fired & bit != 0);
-            }
+    /// Counts one pair whose unguarded weight reached the threshold, by
+    /// its [`tag`].
+    pub fn add(&mut self, tag: u8) {
+        let (count, per_clause) = match tag & CONFIRMED != 0 {
+            true => (&mut self.confirmed, &mut self.confirmed_with_pattern),
+            false => (&mut self.unconfirmed, &mut self.unconfirmed_fired),
+        };
+        *count += 1;
+        for (i, (bit, _)) in GuardSet::CLAUSES.iter().enumerate() {
+            per_clause[i] += u64::from(tag & bit != 0);
         }
-    }
-
-    pub fn merge(mut self, other: &Calibration) -> Calibration {
-        self.confirmed += other.confirmed;
-        self.unconfirmed += other.unconfirmed;
-        for i in 0..6 {
-            self.confirmed_with_pattern[i] += other.confirmed_with_pattern[i];
-            self.unconfirmed_fired[i] += other.unconfirmed_fired[i];
-        }
-        self
     }
 
     /// Clause `i`'s expected firings among unconfirmed pairs were they all
@@ -245,6 +231,26 @@ impl Calibration {
             list(relaxed)
         )
     }
+}
+
+/// The [`tag`] bit of a pair confirmed by an e-mail or id number.
+pub const CONFIRMED: u8 = 0x80;
+
+/// What one pair tells the calibration and the guards, in a byte: for a
+/// pair confirmed by an e-mail or an id number (which trips no clause),
+/// [`CONFIRMED`] and the clauses its other fields carry; for any other
+/// pair, the clauses it trips ([`super::guard_clauses`]).
+pub fn tag(kinds: &[Kind], levels: &[u8]) -> u8 {
+    if confirmed(kinds, levels) {
+        CONFIRMED | pattern_without_ids(kinds, levels)
+    } else {
+        super::guard_clauses(kinds, levels)
+    }
+}
+
+/// Whether a pair of this [`tag`] is refused by a clause in force.
+pub fn fires(tag: u8, guards: GuardSet) -> bool {
+    tag & CONFIRMED == 0 && tag & guards.active() != 0
 }
 
 /// An e-mail shared exactly, or an id number within one typo: what every

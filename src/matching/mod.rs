@@ -419,22 +419,110 @@ pub fn run(
     let score_started = Instant::now();
     let by_row = tf_by_row(features, &kinds, &model, &tf);
     let level_weights = LevelWeights::of(&model);
-    // A model trained here asks the file which guards it needs; a saved
-    // model keeps the guards it was saved with.
+    // Every pair is weighed once by its fields alone and tagged with the
+    // guard clauses it trips; a model trained here then asks the file which
+    // clauses it needs (a saved model keeps those it was saved with), and
+    // only then are the guards applied and the links chosen.
+    let unguarded = Scorer {
+        features,
+        kinds: &kinds,
+        model: &model,
+        tf: &tf,
+        tf_by_row: Some(&by_row),
+        level_weights: Some(&level_weights),
+    };
+    let observe = |(&(a, _), pair_levels): (&(u32, u32), &[u8])| {
+        (
+            unguarded.weigh_unguarded(a as usize, pair_levels, |_, _| {}),
+            guards::tag(&kinds, pair_levels),
+        )
+    };
+    // Only links above the threshold take part in clustering; a weight per
+    // candidate is kept only when asked for (it is 8 bytes a pair). A
+    // guard only lowers a weight, so a pair below the floor before the
+    // guards is below it after.
+    let floor = settings
+        .review_below
+        .map_or(settings.threshold, |below| below.min(settings.threshold));
+    // Scored in slices so the bar moves; each slice in parallel, joined in
+    // order (the result is the same for any thread count).
+    const SLICE: usize = 1 << 20;
+    progress.start("score", pairs.len() as u64);
+    // With `keep_pairs` every pair's weight and tag, else only the pairs
+    // that may become links.
+    let mut weights: Vec<f64> = Vec::new();
+    let mut tags: Vec<u8> = Vec::new();
+    let mut possible_links: Vec<(u32, u32, f64)> = Vec::new();
+    for (slice, slice_levels) in pairs.chunks(SLICE).zip(levels.chunks(SLICE * width.max(1))) {
+        let pair_levels = || slice.par_iter().zip(slice_levels.par_chunks(width.max(1)));
+        if settings.keep_pairs {
+            let observed: Vec<(f64, u8)> = pair_levels().map(observe).collect();
+            weights.extend(observed.iter().map(|o| o.0));
+            tags.extend(observed.iter().map(|o| o.1));
+        } else {
+            let slice_candidates: Vec<((u32, u32, f64), u8)> = pair_levels()
+                .filter_map(|pair| {
+                    let (weight, tag) = observe(pair);
+                    let (a, b) = *pair.0;
+                    (probability(weight) >= floor).then_some(((a, b, weight), tag))
+                })
+                .collect();
+            possible_links.extend(slice_candidates.iter().map(|c| c.0));
+            tags.extend(slice_candidates.iter().map(|c| c.1));
+        }
+        progress.advance(slice.len() as u64);
+    }
+    progress.finish();
     let guard_calibration = settings.model.is_none().then(|| {
-        let unguarded = Scorer {
-            features,
-            kinds: &kinds,
-            model: &model,
-            tf: &tf,
-            tf_by_row: Some(&by_row),
-            level_weights: Some(&level_weights),
+        let mut calibration = guards::Calibration::default();
+        let mut count = |weight: f64, tag: u8| {
+            if probability(weight) >= settings.threshold {
+                calibration.add(tag);
+            }
         };
-        calibrate_guards(&unguarded, &pairs, &levels, settings.threshold)
+        if settings.keep_pairs {
+            weights
+                .iter()
+                .zip(&tags)
+                .for_each(|(&w, &tag)| count(w, tag));
+        } else {
+            possible_links
+                .iter()
+                .zip(&tags)
+                .for_each(|(l, &tag)| count(l.2, tag));
+        }
+        calibration
     });
     if let Some(calibration) = &guard_calibration {
         model.guards = calibration.guards();
     }
+    let guarded = |weight: f64, tag: u8| match guards::fires(tag, model.guards) {
+        true => weight.min(DIFFERENT_PEOPLE_WEIGHT),
+        false => weight,
+    };
+    let links: Vec<(u32, u32, f64)> = if settings.keep_pairs {
+        for (weight, &tag) in weights.iter_mut().zip(&tags) {
+            *weight = guarded(*weight, tag);
+        }
+        pairs
+            .iter()
+            .zip(&weights)
+            .filter_map(|(&(a, b), &weight)| {
+                let p = probability(weight);
+                (p >= floor).then_some((a, b, p))
+            })
+            .collect()
+    } else {
+        possible_links
+            .iter()
+            .zip(&tags)
+            .filter_map(|(&(a, b, weight), &tag)| {
+                let p = probability(guarded(weight, tag));
+                (p >= floor).then_some((a, b, p))
+            })
+            .collect()
+    };
+    drop((possible_links, tags));
     let scorer = Scorer {
         features,
         kinds: &kinds,
@@ -443,44 +531,6 @@ pub fn run(
         tf_by_row: Some(&by_row),
         level_weights: Some(&level_weights),
     };
-    let weigh = |(&(a, _), pair_levels): (&(u32, u32), &[u8])| {
-        scorer.weigh(a as usize, pair_levels, |_, _| {})
-    };
-    // Only links above the threshold take part in clustering; a weight per
-    // candidate is kept only when asked for (it is 8 bytes a pair).
-    let floor = settings
-        .review_below
-        .map_or(settings.threshold, |below| below.min(settings.threshold));
-    let link = |(&(a, b), weight): (&(u32, u32), f64)| {
-        let p = probability(weight);
-        (p >= floor).then_some((a, b, p))
-    };
-    // Scored in slices so the bar moves; each slice in parallel, joined in
-    // order (the result is the same for any thread count).
-    const SLICE: usize = 1 << 20;
-    progress.start("score", pairs.len() as u64);
-    let mut weights: Vec<f64> = Vec::new();
-    let mut links: Vec<(u32, u32, f64)> = Vec::new();
-    for (slice, slice_levels) in pairs.chunks(SLICE).zip(levels.chunks(SLICE * width.max(1))) {
-        let pair_levels = || slice.par_iter().zip(slice_levels.par_chunks(width.max(1)));
-        if settings.keep_pairs {
-            let slice_weights: Vec<f64> = pair_levels().map(weigh).collect();
-            links.extend(
-                slice
-                    .iter()
-                    .zip(slice_weights.iter().copied())
-                    .filter_map(link),
-            );
-            weights.extend(slice_weights);
-        } else {
-            let slice_links: Vec<(u32, u32, f64)> = pair_levels()
-                .filter_map(|pair| link((pair.0, weigh(pair))))
-                .collect();
-            links.extend(slice_links);
-        }
-        progress.advance(slice.len() as u64);
-    }
-    progress.finish();
     let candidate_pairs = pairs.len() as u64;
     let (pairs, levels) = if settings.keep_pairs {
         (pairs, levels)
@@ -538,32 +588,6 @@ pub fn run(
 
 /// The pairs of `links` a steward should see: all but those above the
 /// threshold whose records ended in one cluster.
-/// Counts, over the candidate pairs whose fields alone reach `threshold`,
-/// what [`guards::Calibration`] needs (in parallel; sums, so the same for
-/// any thread count).
-fn calibrate_guards(
-    unguarded: &Scorer,
-    pairs: &[(u32, u32)],
-    levels: &[u8],
-    threshold: f64,
-) -> guards::Calibration {
-    let width = unguarded.kinds.len().max(1);
-    pairs
-        .par_iter()
-        .zip(levels.par_chunks(width))
-        .fold(
-            guards::Calibration::default,
-            |mut counts, (&(a, _), pair_levels)| {
-                let weight = unguarded.weigh_unguarded(a as usize, pair_levels, |_, _| {});
-                if probability(weight) >= threshold {
-                    counts.add(unguarded.kinds, pair_levels);
-                }
-                counts
-            },
-        )
-        .reduce(guards::Calibration::default, |a, b| a.merge(&b))
-}
-
 fn review_pairs(
     links: &[(u32, u32, f64)],
     clusters: &cluster::Clusters,
