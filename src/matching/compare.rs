@@ -334,8 +334,9 @@ fn close(a: &str, b: &str) -> bool {
     same(a, b) || (a.chars().count() >= 4 && b.chars().count() >= 4 && within_one_edit(a, b))
 }
 
-/// Levels of two folded first names, with their nickname-resolved forms and
-/// genders ([`super::given_names::gender`]). Two spellings that are close
+/// Levels of two folded first names, with their nickname-resolved forms
+/// ([`super::nicknames::heads_key`]: nicknames of one name when they share
+/// a head) and genders ([`super::given_names::gender`]). Two spellings that are close
 /// but belong to known given names of different genders (`Paul` / `Paula`,
 /// `John` / `Joan`) are two names, not a typo: "different".
 pub fn first_name(
@@ -351,7 +352,7 @@ pub fn first_name(
     if same(a, b) {
         return 1;
     }
-    if same(canonical_a, canonical_b) {
+    if super::nicknames::share_a_head(canonical_a, canonical_b) {
         return 2;
     }
     if !gender_a.is_empty() && !gender_b.is_empty() && !same(gender_a, gender_b) {
@@ -360,13 +361,43 @@ pub fn first_name(
     let similarity = jaro_winkler_from(a, b, 0.8);
     if similarity >= 0.92 {
         3
-    } else if similarity >= 0.8 {
+    } else if similarity >= 0.8 || swapped_or_dropped_letter(a, b) {
         4
     } else if is_initial_of(a, b) || is_initial_of(b, a) {
         5
     } else {
         FIRST_NAME_DIFFERENT
     }
+}
+
+/// Two adjacent letters swapped or one letter dropped, the shorter keeping
+/// at least two (`mai` / `mia`, `yiu` / `yui`, `ma` / `mia`): a typing
+/// slip that Jaro–Winkler misses in names of two or three letters (its
+/// match window is then zero). One letter replaced is not one: in short
+/// names it is most often another name (`ava` / `eva`, `tom` / `tim`).
+fn swapped_or_dropped_letter(a: &str, b: &str) -> bool {
+    let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if x.len() <= y.len() {
+        (&x, &y)
+    } else {
+        (&y, &x)
+    };
+    if short.len() < 2 || long.len() > short.len() + 1 {
+        return false;
+    }
+    let first_diff = short
+        .iter()
+        .zip(long.iter())
+        .take_while(|(p, q)| p == q)
+        .count();
+    if short.len() < long.len() {
+        return short[first_diff..] == long[first_diff + 1..];
+    }
+    let i = first_diff;
+    i + 1 < short.len()
+        && short[i] == long[i + 1]
+        && short[i + 1] == long[i]
+        && short[i + 2..] == long[i + 2..]
 }
 
 /// `j` (or `j.`) is an initial of `john`.
@@ -685,6 +716,33 @@ mod tests {
         assert!(!close("harvey", "harold"));
     }
 
+    /// `swapped_or_dropped_letter` is a Damerau–Levenshtein distance of
+    /// one that is not a replaced letter (the condition the Splink export
+    /// writes), over every pair of short strings on a small alphabet.
+    #[test]
+    fn a_slip_is_one_swap_or_drop_by_damerau_levenshtein() {
+        let alphabet = ['a', 'b', 'é'];
+        let mut words = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+        }
+        words.sort();
+        words.dedup();
+        for a in &words {
+            for b in &words {
+                let (la, lb) = (a.chars().count(), b.chars().count());
+                let expected = la.min(lb) >= 2
+                    && strsim::damerau_levenshtein(a, b) == 1
+                    && (la != lb || strsim::levenshtein(a, b) == 2);
+                assert_eq!(swapped_or_dropped_letter(a, b), expected, "{a} / {b}");
+            }
+        }
+    }
+
     #[test]
     fn first_names() {
         let none = ("", "");
@@ -695,6 +753,19 @@ mod tests {
             3
         );
         assert_eq!(first_name("j", "john", "j", "john", none), 5);
+        // Short names: a swap or a dropped letter is a slip, one replaced
+        // letter another name.
+        assert_eq!(first_name("mai", "mia", "mai", "mary", none), 4);
+        assert_eq!(first_name("ma", "mia", "ma", "mary", none), 4);
+        assert_eq!(first_name("yui", "yiu", "yui", "yiu", none), 4);
+        assert_eq!(first_name("ava", "eva", "ava", "eva", none), 6);
+        assert_eq!(first_name("tom", "tim", "thomas", "timothy", none), 6);
+        assert_eq!(first_name("leo", "leo", "leo", "leo", none), 1);
+        // A nickname of several names is a nickname of each of them.
+        let nick = super::super::nicknames::heads_key("nick");
+        assert_eq!(first_name("nick", "nicholas", nick, "nicholas", none), 2);
+        assert_eq!(first_name("dominic", "nick", "dominic", nick, none), 2);
+        assert_ne!(first_name("nick", "nicole", nick, "nicole", none), 2);
         assert_eq!(first_name("mary", "peter", "mary", "peter", none), 6);
         assert_eq!(first_name("", "peter", "", "peter", none), MISSING);
     }

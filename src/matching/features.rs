@@ -105,7 +105,10 @@ fn is_birth_header(header: &str) -> bool {
 /// Per-record features, one column per feature (empty = unknown).
 pub struct Features {
     pub rows: usize,
-    /// Folded first name as written, and resolved through the nickname table.
+    /// Folded first name as written, and resolved through the nickname
+    /// table ([`nicknames::resolve`]: every name a nickname may stand
+    /// for, `|`-joined; a mistyped formal name as the name it is one typo
+    /// of).
     pub first: Column,
     pub first_canonical: Column,
     /// `m` / `f` when the first name is a known given name of one gender
@@ -189,7 +192,12 @@ impl Features {
             ),
         };
         let jobs: Vec<Box<dyn Fn() -> Column + Sync + Send + '_>> = vec![
-            Box::new(|| first.iter().map(nicknames::canonical).collect()),
+            Box::new(|| {
+                map_repeated(rows, Some(&first), |name| {
+                    let is_given_name = |word: &str| !given_names::gender(word, word).is_empty();
+                    nicknames::resolve(name, is_given_name).to_string()
+                })
+            }),
             Box::new(|| first_genders(rows, &first, column(sources.first.or(sources.full)))),
             Box::new(|| map_repeated(rows, Some(&last), phonetic)),
             Box::new(|| map_column(rows, column(sources.birth), |v| v.trim().to_string())),

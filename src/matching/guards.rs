@@ -146,7 +146,7 @@ impl Calibration {
     /// Counts one pair whose unguarded weight reached the threshold, by
     /// its [`tag`].
     pub fn add(&mut self, tag: u8) {
-        if tag == SHARED_EMAIL {
+        if tag & SHARED_EMAIL != 0 {
             return;
         }
         let (count, per_clause) = match tag & CONFIRMED != 0 {
@@ -240,15 +240,16 @@ impl Calibration {
 
 /// The [`tag`] bit of a pair confirmed by an id number.
 pub const CONFIRMED: u8 = 0x80;
-/// The [`tag`] of a pair sharing an e-mail but no id number: no clause
-/// fires on it, and it is not counted (a family's shared mailbox).
+/// The [`tag`] bit of a pair sharing an e-mail but no id number: it is not
+/// counted (a family's shared mailbox is not a confirmation), and only the
+/// household clause can fire on it.
 pub const SHARED_EMAIL: u8 = 0x40;
 
 /// What one pair tells the calibration and the guards, in a byte: for a
 /// pair confirmed by an id number within one typo (which trips no
 /// clause), [`CONFIRMED`] and the clauses its other fields carry; for a
-/// pair sharing only an e-mail, [`SHARED_EMAIL`]; for any other pair, the
-/// clauses it trips ([`super::guard_clauses`]).
+/// pair sharing only an e-mail, [`SHARED_EMAIL`] and the clauses it trips;
+/// for any other pair, the clauses it trips ([`super::guard_clauses`]).
 ///
 /// Only id numbers confirm: a shared e-mail is also a couple's family
 /// mailbox. Counted as confirmed, family mailboxes carried the household
@@ -268,7 +269,7 @@ pub fn tag(kinds: &[Kind], levels: &[u8]) -> u8 {
     if matches!(id, Some(1 | 2)) {
         CONFIRMED | pattern_without_ids(kinds, levels)
     } else if email == Some(1) {
-        SHARED_EMAIL
+        SHARED_EMAIL | super::guard_clauses(kinds, levels)
     } else {
         super::guard_clauses(kinds, levels)
     }
@@ -276,7 +277,7 @@ pub fn tag(kinds: &[Kind], levels: &[u8]) -> u8 {
 
 /// Whether a pair of this [`tag`] is refused by a clause in force.
 pub fn fires(tag: u8, guards: GuardSet) -> bool {
-    tag & (CONFIRMED | SHARED_EMAIL) == 0 && tag & guards.active() != 0
+    tag & CONFIRMED == 0 && tag & guards.active() != 0
 }
 
 /// The clauses a pair's names, birth dates and addresses carry, its e-mail
@@ -304,22 +305,27 @@ fn pattern_without_ids(kinds: &[Kind], levels: &[u8]) -> u8 {
 mod tests {
     use super::*;
 
-    /// A shared e-mail confirms nothing (a family mailbox) and is not
-    /// counted; an id number within one typo confirms, and the pair is
-    /// counted with the pattern its other fields carry.
+    /// A shared e-mail confirms nothing (a family mailbox: the household
+    /// clause still fires) and is not counted; an id number within one
+    /// typo confirms, and the pair is counted with the pattern its other
+    /// fields carry.
     #[test]
     fn only_id_numbers_confirm() {
         use Kind::*;
         let kinds = [FirstName, LastName, BirthDate, Email, Identifier];
-        // A couple: other first name and birth date, one mailbox.
-        let couple = tag(&kinds, &[6, 1, 5, 1, 0]);
-        assert_eq!(couple, SHARED_EMAIL);
-        assert!(!fires(couple, GuardSet::all()));
+        // A couple: other first name, no birth date, one mailbox.
+        let couple = tag(&kinds, &[6, 1, 0, 1, 0]);
+        assert_eq!(couple, SHARED_EMAIL | GuardSet::HOUSEHOLD);
+        assert!(fires(couple, GuardSet::all()), "the household clause");
+        assert!(!fires(
+            couple,
+            GuardSet(GuardSet::ALL & !GuardSet::HOUSEHOLD)
+        ));
         let mut counts = Calibration::default();
         counts.add(couple);
         assert_eq!((counts.confirmed, counts.unconfirmed), (0, 0));
-        // The same pair with one id number: confirmed, household pattern.
-        let confirmed = tag(&kinds, &[6, 1, 5, 3, 1]);
+        // With one id number: confirmed, household pattern.
+        let confirmed = tag(&kinds, &[6, 1, 0, 3, 1]);
         assert_ne!(confirmed & CONFIRMED, 0);
         assert_ne!(confirmed & GuardSet::HOUSEHOLD, 0);
         assert!(!fires(confirmed, GuardSet::all()));

@@ -308,10 +308,9 @@ pub fn guard_clauses(kinds: &[Kind], levels: &[u8]) -> u8 {
     let birth = level_of(Kind::BirthDate);
     let birth_agrees = matches!(birth, Some(1..=3));
     let birth_differs = birth == Some(compare::BIRTH_DATE_DIFFERENT);
-    let household = first_differs
-        && !birth_agrees
-        && !exact(Kind::Email)
-        && !matches!(level_of(Kind::Identifier), Some(1 | 2));
+    // (A shared e-mail does not spare it: couples share a family mailbox.)
+    let household =
+        first_differs && !birth_agrees && !matches!(level_of(Kind::Identifier), Some(1 | 2));
     let shares_contact = exact(Kind::Email)
         || exact(Kind::Phone)
         || matches!(level_of(Kind::Identifier), Some(1 | 2))
@@ -321,9 +320,10 @@ pub fn guard_clauses(kinds: &[Kind], levels: &[u8]) -> u8 {
         .into_iter()
         .any(|kind| level_of(kind) == Some(compare::level_names(kind).len() as u8 - 1));
     let namesake = birth != Some(1) && (birth_differs || contact_differs) && !shares_contact;
-    // An e-mail or an id number (even mistyped) can carry a match across a
-    // wrong birth date or a new surname; nothing else can.
-    let strong_id = exact(Kind::Email) || matches!(level_of(Kind::Identifier), Some(1 | 2));
+    // An id number (even mistyped) can carry a match across a wrong birth
+    // date or a new surname; nothing else can. Not an e-mail: couples share
+    // a family mailbox, parents and children one name.
+    let strong_id = matches!(level_of(Kind::Identifier), Some(1 | 2));
     // Birth dates clearly apart: two people who share a phone, an address or
     // a name, unless the names agree and nothing else contradicts them (a
     // year typed wrong).
@@ -800,6 +800,15 @@ mod tests {
         assert!(different_people(&KINDS, &[1, 1, 5, 3, 3, 4]));
         // Other surname, other birth date, shared phone.
         assert!(different_people(&KINDS, &[1, 4, 5, 3, 1, 4]));
+        // A couple with one family mailbox: other first name, birth date
+        // missing or apart, same e-mail and street.
+        assert!(different_people(&KINDS, &[6, 1, 0, 1, 3, 1]));
+        assert!(different_people(&KINDS, &[6, 1, 5, 1, 3, 1]));
+        // One first name, one mailbox, birth dates apart: a parent and a
+        // child of one name, or a couple of one first name.
+        assert!(different_people(&KINDS, &[1, 1, 5, 1, 3, 1]));
+        assert!(different_people(&KINDS, &[1, 3, 5, 1, 3, 4]));
+        assert!(different_people(&KINDS, &[1, 4, 5, 1, 1, 1]));
         // Same names and landline and street, birth dates and e-mails differ
         // (a mother and daughter of the same name).
         assert!(different_people(&KINDS, &[1, 1, 5, 3, 1, 1]));
@@ -822,14 +831,12 @@ mod tests {
     fn guards_leave_real_duplicates_alone() {
         // Nickname, same birth date, new e-mail, same phone.
         assert!(!different_people(&KINDS, &[2, 1, 1, 3, 1, 4]));
-        // Birth date missing, same e-mail.
-        assert!(!different_people(&KINDS, &[6, 1, 0, 1, 3, 1]));
+        // Birth date missing, same e-mail, a nickname.
+        assert!(!different_people(&KINDS, &[2, 1, 0, 1, 3, 1]));
         // Birth date mistyped in the year, names and street the same.
         assert!(!different_people(&KINDS, &[1, 1, 5, 0, 0, 1]));
         // New surname (marriage), same birth date and phone.
         assert!(!different_people(&KINDS, &[1, 4, 1, 3, 1, 4]));
-        // Birth date wrong, but the same e-mail.
-        assert!(!different_people(&KINDS, &[1, 3, 5, 1, 3, 4]));
         // Birth date one typo apart, new e-mail, same phone.
         assert!(!different_people(&KINDS, &[1, 1, 3, 3, 1, 4]));
         // Other first name, same birth date, the street's words in another

@@ -151,6 +151,16 @@ impl Sql {
         format!("damerau_levenshtein({a}, {b}) <= 1")
     }
 
+    /// Two adjacent letters swapped or one dropped, the shorter keeping two
+    /// (`compare::swapped_or_dropped_letter`): one Damerau–Levenshtein edit
+    /// that is not a replaced letter.
+    fn swapped_or_dropped_letter(self, a: &str, b: &str) -> String {
+        format!(
+            "(least(length({a}), length({b})) >= 2 AND damerau_levenshtein({a}, {b}) = 1 \
+             AND (length({a}) <> length({b}) OR levenshtein({a}, {b}) = 2))"
+        )
+    }
+
     /// Length in bytes (as `str::len`).
     fn bytes(self, a: &str) -> String {
         if self.spark() {
@@ -166,6 +176,25 @@ impl Sql {
             format!("({a} RLIKE '{pattern}')")
         } else {
             format!("regexp_matches({a}, '{pattern}')")
+        }
+    }
+
+    /// The `|`-separated canonical names of a first name
+    /// (`nicknames::heads_key`), as a list.
+    fn split_heads(self, a: &str) -> String {
+        if self.spark() {
+            format!("split({a}, '[|]')")
+        } else {
+            format!("string_split({a}, '|')")
+        }
+    }
+
+    /// Whether two lists have an element in common.
+    fn lists_meet(self, a: &str, b: &str) -> String {
+        if self.spark() {
+            format!("arrays_overlap({a}, {b})")
+        } else {
+            format!("list_has_any({a}, {b})")
         }
     }
 
@@ -228,14 +257,18 @@ fn level_conditions(sql: Sql, kind: Kind) -> Vec<String> {
                 format!("(coalesce({g_l}, '') = '' OR coalesce({g_r}, '') = '' OR {g_l} = {g_r})");
             vec![
                 format!("{f_l} = {f_r} AND NOT {swapped}"),
-                format!("{c_l} = {c_r} AND NOT {swapped}"),
+                format!(
+                    "({c_l} = {c_r} OR {}) AND NOT {swapped}",
+                    sql.lists_meet(&sql.split_heads(&c_l), &sql.split_heads(&c_r))
+                ),
                 format!(
                     "{swapped} OR ({same_or_unknown_gender} AND {} >= 0.92)",
                     sql.jaro_winkler(&f_l, &f_r)
                 ),
                 format!(
-                    "{same_or_unknown_gender} AND {} >= 0.8",
-                    sql.jaro_winkler(&f_l, &f_r)
+                    "{same_or_unknown_gender} AND ({} >= 0.8 OR {})",
+                    sql.jaro_winkler(&f_l, &f_r),
+                    sql.swapped_or_dropped_letter(&f_l, &f_r)
                 ),
                 format!("{} OR {}", initial(&f_l, &f_r), initial(&f_r, &f_l)),
             ]
@@ -502,7 +535,6 @@ fn guard(sql: Sql, kinds: &[Kind], guards: super::guards::GuardSet) -> Value {
     let household = all(vec![
         first_differs.clone(),
         not(birth_agrees.clone()),
-        not(exact(Email)),
         not(is(Identifier, &[1, 2])),
     ]);
     let shares_contact = any(vec![
@@ -520,7 +552,7 @@ fn guard(sql: Sql, kinds: &[Kind], guards: super::guards::GuardSet) -> Value {
         any(vec![birth_differs.clone(), contact_differs.clone()]),
         not(shares_contact.clone()),
     ]);
-    let strong_id = any(vec![exact(Email), is(Identifier, &[1, 2])]);
+    let strong_id = is(Identifier, &[1, 2]);
     let names_agree = all(vec![is(FirstName, &[1, 2]), is(LastName, &[1])]);
     let birth_apart = all(vec![
         birth_differs,
