@@ -91,8 +91,10 @@ for size in "${sizes[@]}"; do
   seed=${size##*:}
   people="$data/people-$rows-$seed.csv"
   truth="$data/people-$rows-$seed-truth.csv"
-  if [ ! -f "$people" ] || [ ! -f "$truth" ]; then
+  # Regenerated when the generator writes other records (its data version).
+  if [ ! -f "$people" ] || [ ! -f "$truth" ] || [ "$(cat "$people.gen" 2>/dev/null)" != "$("$BIN/tidyrec-gen" --version)" ]; then
     "$BIN/tidyrec-gen" --rows "$rows" --seed "$seed" --duplicates -o "$people" --truth "$truth"
+    "$BIN/tidyrec-gen" --version > "$people.gen"
   fi
   row "generated, seed $seed" "$rows" "$people" "$truth" "Customer ID" entity
 done

@@ -22,8 +22,10 @@ data="bench-data"
 mkdir -p "$data"
 people="$data/people-$rows-$seed.csv"
 truth="$data/people-$rows-$seed-truth.csv"
-if [ ! -f "$people" ]; then
+# Regenerated when the generator writes other records (its data version).
+if [ ! -f "$people" ] || [ "$(cat "$people.gen" 2>/dev/null)" != "$("$bin/tidyrec-gen" --version)" ]; then
   "$bin/tidyrec-gen" --rows "$rows" --seed "$seed" --duplicates -o "$people" --truth "$truth"
+  "$bin/tidyrec-gen" --version > "$people.gen"
 fi
 echo "input: $people ($rows records, $(du -h "$people" | cut -f1))"
 cat "$people" > /dev/null

@@ -25,8 +25,10 @@ cargo build --release --bins --quiet
 bin="$CARGO_TARGET_DIR/release"
 data="bench-data/link-$total-$batch_rows-$seed"
 mkdir -p "$data"
-if [ ! -f "$data/batch.csv" ]; then
+# Regenerated when the generator writes other records (its data version).
+if [ ! -f "$data/batch.csv" ] || [ "$(cat "$data/all.csv.gen" 2>/dev/null)" != "$("$bin/tidyrec-gen" --version)" ]; then
   "$bin/tidyrec-gen" --rows "$total" --seed "$seed" --duplicates -o "$data/all.csv" --truth "$data/truth.csv"
+  "$bin/tidyrec-gen" --version > "$data/all.csv.gen"
   python3 - "$data" "$batch_rows" "$seed" <<'PY'
 import random, sys
 data, batch_rows, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

@@ -16,8 +16,10 @@ if [ -z "$bin" ]; then
 fi
 data="$repo/bench-data/pipeline-$rows-$seed"
 mkdir -p "$data"
-if [ ! -f "$data/export.csv" ]; then
+# Regenerated when the generator writes other records (its data version).
+if [ ! -f "$data/export.csv" ] || [ "$(cat "$data/export.csv.gen" 2>/dev/null)" != "$("$bin/tidyrec-gen" --version)" ]; then
   "$bin/tidyrec-gen" --rows "$rows" --seed "$seed" --duplicates -o "$data/export.csv" --truth "$data/truth.csv"
+  "$bin/tidyrec-gen" --version > "$data/export.csv.gen"
 fi
 cat > "$data/pipeline.toml" <<TOML
 [pipeline]

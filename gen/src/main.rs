@@ -4,10 +4,15 @@
 use clap::Parser;
 use std::path::PathBuf;
 
+/// The version, with the data version: bumped whenever the same options
+/// write other records (benchmark scripts regenerate their cached files
+/// when it changes). 2: family mailboxes.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (data 2)");
+
 /// Writes a synthetic, messy, multi-locale CRM export and its ground truth
 /// (for benchmarks and accuracy checks; the same seed writes the same file).
 #[derive(Debug, Parser)]
-#[command(name = "tidyrec-gen", version)]
+#[command(name = "tidyrec-gen", version = VERSION)]
 struct Args {
     /// Records to write.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
@@ -23,6 +28,10 @@ struct Args {
     /// should say.
     #[arg(long, value_name = "FILE", requires = "duplicates")]
     golden_truth: Option<PathBuf>,
+    /// With --duplicates: percent of couples who share one e-mail (a
+    /// family mailbox).
+    #[arg(long, value_name = "PERCENT", default_value_t = 30, requires = "duplicates", value_parser = clap::value_parser!(u8).range(0..=100))]
+    family_mailboxes: u8,
     /// The export to write.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -36,12 +45,15 @@ fn main() -> std::process::ExitCode {
     let path = |p: &PathBuf| p.to_string_lossy().into_owned();
     let rows = args.rows as usize;
     let result = if args.duplicates {
-        tidyrec_gen::people::generate(
+        tidyrec_gen::people::generate_with(
             rows,
             args.seed,
             &path(&args.output),
             &path(&args.truth),
             args.golden_truth.as_ref().map(path).as_deref(),
+            &tidyrec_gen::people::Options {
+                family_mailboxes: args.family_mailboxes,
+            },
         )
     } else {
         tidyrec_gen::plain::generate(rows, args.seed, &path(&args.output), &path(&args.truth))

@@ -1,6 +1,7 @@
 //! Records of people (`--duplicates`): about 30 % of people appear 2–5
 //! times with typos, nicknames, swapped names, new e-mails, other phone
-//! spellings and moves; households share an address and landline.
+//! spellings and moves; households share an address and landline, and
+//! some couples one e-mail.
 
 use crate::locales::*;
 use crate::plain::HEADERS;
@@ -256,8 +257,10 @@ impl Person {
     }
 
     /// Someone living with `self`: same address and landline, often the
-    /// same family name; everything personal different.
-    fn partner(&self, rng: &mut Rng) -> Person {
+    /// same family name; everything personal different, but for the
+    /// e-mail in `family_mailboxes` percent of partners: a family mailbox
+    /// (drawn last, so every other value is the same whatever the share).
+    fn partner(&self, rng: &mut Rng, family_mailboxes: u8) -> Person {
         let (first, other_last) = name_pair(rng, self.locale);
         let last = if rng.chance(60) {
             self.last.clone()
@@ -265,7 +268,7 @@ impl Person {
             other_last
         };
         let email_local = email_local(rng, self.locale, &first, &last);
-        Person {
+        let mut partner = Person {
             locale: self.locale,
             domain: pick_str(rng, self.locale.domains),
             mobile: phone_nsn(rng, self.locale, true),
@@ -281,7 +284,12 @@ impl Person {
             first,
             last,
             email_local,
+        };
+        if rng.chance(u64::from(family_mailboxes)) {
+            partner.email_local = self.email_local.clone();
+            partner.domain = self.domain;
         }
+        partner
     }
 }
 
@@ -309,21 +317,59 @@ enum Entity {
     Partner(u64, u64),
 }
 
-fn person(entity: &Entity) -> Person {
+fn person(entity: &Entity, options: &Options) -> Person {
     match *entity {
         Entity::Alone(seed) => Person::new(&mut Rng::new(seed)),
         Entity::Partner(base, seed) => {
-            Person::new(&mut Rng::new(base)).partner(&mut Rng::new(seed))
+            Person::new(&mut Rng::new(base)).partner(&mut Rng::new(seed), options.family_mailboxes)
         }
     }
 }
 
+/// How the people are drawn, beyond their number and seed.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Percent of partners who share their partner's e-mail (a family
+    /// mailbox: one e-mail, two people).
+    pub family_mailboxes: u8,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            family_mailboxes: 30,
+        }
+    }
+}
+
+/// [`generate_with`] the default [`Options`].
 pub fn generate(
     rows: usize,
     seed: u64,
     output: &str,
     truth_path: &str,
     golden_truth: Option<&str>,
+) -> std::io::Result<()> {
+    generate_with(
+        rows,
+        seed,
+        output,
+        truth_path,
+        golden_truth,
+        &Options::default(),
+    )
+}
+
+/// Writes `rows` records of people (some several times) to `output`, each
+/// record's entity to `truth_path`, and each entity's true values to
+/// `golden_truth`.
+pub fn generate_with(
+    rows: usize,
+    seed: u64,
+    output: &str,
+    truth_path: &str,
+    golden_truth: Option<&str>,
+    options: &Options,
 ) -> std::io::Result<()> {
     let mut rng = Rng::new(seed);
     let mut entities: Vec<Entity> = Vec::new();
@@ -356,7 +402,7 @@ pub fn generate(
         .write_record(["Customer ID", "entity"])
         .map_err(std::io::Error::other)?;
     for (row, &(entity, copy)) in records.iter().enumerate() {
-        let person = person(&entities[entity as usize]);
+        let person = person(&entities[entity as usize], options);
         let mut r = Rng::new(
             seed ^ (u64::from(entity) << 8 | u64::from(copy)).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
@@ -370,13 +416,13 @@ pub fn generate(
     out.flush()?;
     truth.flush()?;
     if let Some(path) = golden_truth {
-        write_golden_truth(path, &entities)?;
+        write_golden_truth(path, &entities, options)?;
     }
     Ok(())
 }
 
 /// Each entity's true values, as a golden record should give them.
-fn write_golden_truth(path: &str, entities: &[Entity]) -> std::io::Result<()> {
+fn write_golden_truth(path: &str, entities: &[Entity], options: &Options) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(path)?));
     out.write_record([
         "entity",
@@ -392,7 +438,7 @@ fn write_golden_truth(path: &str, entities: &[Entity]) -> std::io::Result<()> {
     ])
     .map_err(std::io::Error::other)?;
     for (k, entity) in entities.iter().enumerate() {
-        let p = person(entity);
+        let p = person(entity, options);
         let cc = phonenumber::metadata::DATABASE
             .by_id(p.locale.code)
             .map(|m| m.country_code())
