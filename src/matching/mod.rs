@@ -325,11 +325,16 @@ pub fn guard_clauses(kinds: &[Kind], levels: &[u8]) -> u8 {
     // a family mailbox, parents and children one name.
     let strong_id = matches!(level_of(Kind::Identifier), Some(1 | 2));
     // Birth dates clearly apart: two people who share a phone, an address or
-    // a name, unless the names agree and nothing else contradicts them (a
-    // year typed wrong).
+    // a name, unless the names agree and nothing else contradicts them nor
+    // ties them to one household (a year typed wrong).
     let names_agree =
         matches!(level_of(Kind::FirstName), Some(1 | 2)) && level_of(Kind::LastName) == Some(1);
-    let birth_apart = birth_differs && !strong_id && (contact_differs || !names_agree);
+    // A shared mailbox or phone with one name and birth dates clearly apart
+    // is a parent and child of one name (Jr. / Sr.), not a year typed
+    // wrong.
+    let one_household = exact(Kind::Email) || exact(Kind::Phone);
+    let birth_apart =
+        birth_differs && !strong_id && (contact_differs || !names_agree || one_household);
     // Surnames clearly apart with no birth date to vouch for them: colleagues
     // sharing an office line, neighbours with one first name.
     let surname_apart = level_of(Kind::LastName) == Some(compare::LAST_NAME_DIFFERENT)
@@ -809,6 +814,10 @@ mod tests {
         assert!(different_people(&KINDS, &[1, 1, 5, 1, 3, 1]));
         assert!(different_people(&KINDS, &[1, 3, 5, 1, 3, 4]));
         assert!(different_people(&KINDS, &[1, 4, 5, 1, 1, 1]));
+        // One name, one mailbox and landline, birth dates apart: a parent
+        // and a child of one name (Jr. / Sr.).
+        assert!(different_people(&KINDS, &[1, 1, 5, 1, 1, 1]));
+        assert!(different_people(&KINDS, &[1, 1, 5, 0, 1, 1]));
         // Same names and landline and street, birth dates and e-mails differ
         // (a mother and daughter of the same name).
         assert!(different_people(&KINDS, &[1, 1, 5, 3, 1, 1]));

@@ -22,7 +22,7 @@ allison allie ally alison
 amanda mandy manda
 andrew andy drew andreas andre andrea andres andrei
 angela angie angelica
-anna ann anne annie hannah anita ana anya
+anna ann anne annie anita ana anya
 anthony tony antony antonio anton toni tono
 arthur art artie
 barbara barb babs barbie
@@ -50,7 +50,7 @@ dorothy dot dottie dolly
 douglas doug
 edward ed eddie ned ted teddy eduardo edouard
 eleanor ellie nell nellie elle leonora
-elizabeth liz lizzie beth betty betsy eliza libby lisa elisabeth elise elsa ella bettina isabel isabella isabelle bella izzy
+elizabeth liz lizzie beth betty betsy eliza libby lisa elisabeth elise elsa bettina
 emily em emmy emilie
 eugene gene
 evelyn eve evie
@@ -68,6 +68,7 @@ helen helena nell ellen lena
 henry hank harry hal enrique heinrich henri enrico quique
 herbert herb bert
 isaac ike
+isabella isabel isabelle bella izzy
 jacob jake jakob
 james jim jimmy jamie jas diego jaime
 jane janie jenny janet jan
@@ -92,7 +93,7 @@ margaret maggie meg peggy marge margie greta gretchen daisy madge margarita marg
 mark marc marcus marco markus
 martha marty mattie
 martin marty
-mary molly polly mae mamie maria marie mia maureen miriam
+mary molly polly mae mamie maria marie mia maureen
 matthew matt matty mathew matteo matthias mathieu
 michael mike mick mickey mikey micky miguel michel michele mikhail misha
 michelle shelly
@@ -405,6 +406,25 @@ mod tests {
         // Near two names of different keys: left alone.
         assert_eq!(resolve("gabriela", unknown), "gabriela");
         assert_eq!(resolve("chao jun", unknown), "chao jun");
+    }
+
+    /// Names that share a root but are given as names of their own
+    /// (Isabella and Elizabeth, Ella, Hannah and Anna, Miriam and Mary)
+    /// are two names: a mother and a daughter of one house are not one
+    /// person.
+    #[test]
+    fn names_given_in_their_own_right_are_not_nicknames() {
+        for (a, b) in [
+            ("isabella", "elizabeth"),
+            ("bella", "ella"),
+            ("ella", "elizabeth"),
+            ("hannah", "anna"),
+            ("miriam", "mary"),
+        ] {
+            assert!(!share_a_head(heads_key(a), heads_key(b)), "{a} / {b}");
+        }
+        assert!(share_a_head(heads_key("bella"), heads_key("isabella")));
+        assert!(share_a_head(heads_key("liz"), heads_key("elizabeth")));
     }
 
     #[test]

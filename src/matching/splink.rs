@@ -554,10 +554,11 @@ fn guard(sql: Sql, kinds: &[Kind], guards: super::guards::GuardSet) -> Value {
     ]);
     let strong_id = is(Identifier, &[1, 2]);
     let names_agree = all(vec![is(FirstName, &[1, 2]), is(LastName, &[1])]);
+    let one_household = any(vec![exact(Email), exact(Phone)]);
     let birth_apart = all(vec![
         birth_differs,
         not(strong_id.clone()),
-        any(vec![contact_differs, not(names_agree)]),
+        any(vec![contact_differs, not(names_agree), one_household]),
     ]);
     let surname_apart = all(vec![
         is(LastName, &[compare::LAST_NAME_DIFFERENT]),
