@@ -678,6 +678,202 @@ fn dedupe_keeps_household_members_with_close_names_of_different_genders_apart() 
     assert_eq!(c["D-1"], c["D-2"], "Paul / Pual is one person");
 }
 
+/// A couple's family mailbox and a father and son of one name are two
+/// people however much they share; a nickname of several names, a short
+/// name with two letters swapped and a mistyped formal name against its
+/// nickname are one person when their contacts agree.
+#[test]
+fn dedupe_keeps_families_sharing_a_mailbox_apart_and_merges_slips_and_nicknames() {
+    let w = Workdir::new();
+    let path = w.path("people.csv");
+    tidyrec_gen::people::generate(
+        3_000,
+        5,
+        &path.to_string_lossy(),
+        &w.path("truth.csv").to_string_lossy(),
+        None,
+    )
+    .unwrap();
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    let headers: Vec<String> = text
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    // (id, first, last, e-mail, mobile, landline, birth date, street)
+    let rows = [
+        // A couple, one family mailbox, one landline and address.
+        (
+            "F-1",
+            "Helen",
+            "Marsh",
+            "marsh.family@gmail.com",
+            "+44 7700 900201",
+            "020 7946 0101",
+            "1961-04-12",
+            "4 Elm Row",
+        ),
+        (
+            "F-2",
+            "George",
+            "Marsh",
+            "marsh.family@gmail.com",
+            "+44 7700 900202",
+            "020 7946 0101",
+            "1958-09-30",
+            "4 Elm Row",
+        ),
+        // The same couple without birth dates.
+        (
+            "F-3",
+            "Ruth",
+            "Penrose",
+            "penrose.home@gmail.com",
+            "",
+            "020 7946 0102",
+            "",
+            "8 Cliff Road",
+        ),
+        (
+            "F-4",
+            "Arthur",
+            "Penrose",
+            "penrose.home@gmail.com",
+            "",
+            "020 7946 0102",
+            "",
+            "8 Cliff Road",
+        ),
+        // Father and son of one name, one mailbox and landline.
+        (
+            "F-5",
+            "Robert",
+            "Keane",
+            "keane.house@gmail.com",
+            "",
+            "020 7946 0103",
+            "1951-02-17",
+            "2 Quay Street",
+        ),
+        (
+            "F-6",
+            "Robert",
+            "Keane",
+            "keane.house@gmail.com",
+            "",
+            "020 7946 0103",
+            "1983-11-05",
+            "2 Quay Street",
+        ),
+        // One person: Nick / Nicholas (Nick is also Dominic).
+        (
+            "D-1",
+            "Nicholas",
+            "Trevane",
+            "n.trevane@gmail.com",
+            "+44 7700 900301",
+            "",
+            "",
+            "11 Ash Walk",
+        ),
+        (
+            "D-2",
+            "Nick",
+            "Trevane",
+            "n.trevane@gmail.com",
+            "+44 7700 900301",
+            "",
+            "",
+            "11 Ash Walk",
+        ),
+        // One person: two letters swapped in a short name.
+        (
+            "D-3",
+            "Mia",
+            "Colquitt",
+            "mia.colquitt@gmail.com",
+            "+44 7700 900302",
+            "",
+            "",
+            "5 Bell Lane",
+        ),
+        (
+            "D-4",
+            "Mai",
+            "Colquitt",
+            "mia.colquitt@gmail.com",
+            "+44 7700 900302",
+            "",
+            "",
+            "5 Bell Lane",
+        ),
+        // One person: a mistyped formal name against its nickname.
+        (
+            "D-5",
+            "Eliabeth",
+            "Vosper",
+            "e.vosper@gmail.com",
+            "+44 7700 900303",
+            "",
+            "",
+            "3 Mill Hill",
+        ),
+        (
+            "D-6",
+            "Liz",
+            "Vosper",
+            "e.vosper@gmail.com",
+            "+44 7700 900303",
+            "",
+            "",
+            "3 Mill Hill",
+        ),
+    ];
+    for (id, first, last, email, mobile, phone, birth, street) in rows {
+        let line: Vec<&str> = headers
+            .iter()
+            .map(|h| match h.as_str() {
+                "Customer ID" => id,
+                "First Name" => first,
+                "Last Name" => last,
+                "Email" => email,
+                "Mobile" => mobile,
+                "Phone" => phone,
+                "Country" => "UK",
+                "Date of Birth" => birth,
+                "Street" => street,
+                "City" => "Truro",
+                "Postcode" => "TR1 2AA",
+                _ => "",
+            })
+            .collect();
+        text.push_str(&line.join(","));
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    let out = w.run(&[
+        "dedupe",
+        "people.csv",
+        "-o",
+        "golden.csv",
+        "--clusters",
+        "clusters.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let c = clusters_by_id(&w.path("clusters.csv"));
+    assert_ne!(c["F-1"], c["F-2"], "a couple's family mailbox");
+    assert_ne!(
+        c["F-3"], c["F-4"],
+        "a couple's family mailbox, no birth dates"
+    );
+    assert_ne!(c["F-5"], c["F-6"], "father and son of one name");
+    assert_eq!(c["D-1"], c["D-2"], "Nick / Nicholas");
+    assert_eq!(c["D-3"], c["D-4"], "Mia / Mai");
+    assert_eq!(c["D-5"], c["D-6"], "Eliabeth / Liz");
+}
+
 #[test]
 fn dedupe_reaches_high_f1_on_febrl1_without_configuration() {
     let w = Workdir::new();
