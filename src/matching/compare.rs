@@ -336,9 +336,9 @@ fn close(a: &str, b: &str) -> bool {
 
 /// Levels of two folded first names, with their nickname-resolved forms
 /// ([`super::nicknames::heads_key`]: nicknames of one name when they share
-/// a head) and genders ([`super::given_names::gender`]). Two spellings that are close
-/// but belong to known given names of different genders (`Paul` / `Paula`,
-/// `John` / `Joan`) are two names, not a typo: "different".
+/// a head) and genders ([`super::given_names::gender`]). Two spellings that
+/// are close but belong to known given names of different genders (`Paul`
+/// / `Paula`, `John` / `Joan`) are two names, not a typo: "different".
 pub fn first_name(
     a: &str,
     b: &str,
@@ -376,12 +376,17 @@ pub fn first_name(
 /// match window is then zero). One letter replaced is not one: in short
 /// names it is most often another name (`ava` / `eva`, `tom` / `tim`).
 fn swapped_or_dropped_letter(a: &str, b: &str) -> bool {
+    // Called for most pairs of different first names: bytes when both are
+    // ASCII (folded names mostly are), characters otherwise.
+    if a.is_ascii() && b.is_ascii() {
+        return swapped_or_dropped(a.as_bytes(), b.as_bytes());
+    }
     let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let (short, long) = if x.len() <= y.len() {
-        (&x, &y)
-    } else {
-        (&y, &x)
-    };
+    swapped_or_dropped(&x, &y)
+}
+
+fn swapped_or_dropped<T: PartialEq>(x: &[T], y: &[T]) -> bool {
+    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
     if short.len() < 2 || long.len() > short.len() + 1 {
         return false;
     }

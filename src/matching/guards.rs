@@ -241,8 +241,8 @@ impl Calibration {
 /// The [`tag`] bit of a pair confirmed by an id number.
 pub const CONFIRMED: u8 = 0x80;
 /// The [`tag`] bit of a pair sharing an e-mail but no id number: it is not
-/// counted (a family's shared mailbox is not a confirmation), and only the
-/// household clause can fire on it.
+/// counted (a family's shared mailbox is not a confirmation), and the
+/// clauses it trips fire as on any other pair.
 pub const SHARED_EMAIL: u8 = 0x40;
 
 /// What one pair tells the calibration and the guards, in a byte: for a

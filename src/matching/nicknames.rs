@@ -3,9 +3,9 @@
 //! so `Bob`, `Rob` and `Robert` compare as the same first name, and
 //! `Paco` as `Francisco`. Each line is a group whose first word is the
 //! canonical form; a nickname of several names (`Nick`, `Chris`, `Sam`)
-//! stands for each ([`heads_key`]). A formal name mistyped (`Eliabeth`)
-//! still resolves when one known name of the same length class is one
-//! edit away ([`resolve`]).
+//! stands for each ([`heads_key`]). A mistyped formal name of seven
+//! letters or more (`Eliabeth`) resolves to the known name one edit away
+//! when there is only one ([`resolve`]).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -135,7 +135,7 @@ walter walt wally
 william bill billy will willy liam wilhelm guillermo guglielmo willem memo
 winifred winnie
 zachary zach zack
-christian chris christiano cristian
+christian chris cristiano cristian
 concepcion concha conchita
 dolores lola lolita
 guadalupe lupe lupita
@@ -148,36 +148,24 @@ salvatore toto
 wolfgang wolf
 ";
 
-fn table() -> &'static HashMap<&'static str, &'static str> {
-    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut map = HashMap::new();
-        for line in GROUPS.lines() {
-            let mut words = line.split_whitespace();
-            let Some(canonical) = words.next() else {
-                continue;
-            };
-            map.entry(canonical).or_insert(canonical);
-            for word in words {
-                map.entry(word).or_insert(canonical);
-            }
-        }
-        map
-    })
-}
-
 /// The canonical given name for a folded first name; the name itself when
 /// the table does not know it (or it has several words, such as a
 /// transliterated Chinese given name, whose first syllable is not a name).
 pub fn canonical(folded: &str) -> &str {
-    table().get(folded).copied().unwrap_or(folded)
+    heads(folded).first().copied().unwrap_or(folded)
 }
 
-/// Every canonical name a folded first name may stand for: `nick` is both
-/// Dominic and Nicholas (the table's [`canonical`] keeps only the first).
+/// Every canonical name a folded first name may stand for, in the table's
+/// order: `nick` is both Dominic and Nicholas ([`canonical`] keeps the
+/// first).
 pub fn heads(folded: &str) -> &'static [&'static str] {
+    head_lists().get(folded).map_or(&[], Vec::as_slice)
+}
+
+/// Each known name's [`heads`].
+fn head_lists() -> &'static HashMap<&'static str, Vec<&'static str>> {
     static HEADS: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
-    let heads = HEADS.get_or_init(|| {
+    HEADS.get_or_init(|| {
         let mut map: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
         for line in GROUPS.lines() {
             let mut words = line.split_whitespace();
@@ -190,8 +178,7 @@ pub fn heads(folded: &str) -> &'static [&'static str] {
             }
         }
         map
-    });
-    heads.get(folded).map_or(&[], Vec::as_slice)
+    })
 }
 
 /// Every canonical name a folded first name may stand for, joined by `|`
@@ -260,16 +247,14 @@ pub fn resolve(folded: &str, is_given_name: impl Fn(&str) -> bool) -> &str {
 /// `Marty`).
 pub const TYPO_MIN_LETTERS: usize = 7;
 
+/// Each known name's [`heads_key`].
 fn keys() -> &'static HashMap<&'static str, String> {
     static KEYS: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let mut map = HashMap::new();
-        for line in GROUPS.lines() {
-            for word in line.split_whitespace() {
-                map.entry(word).or_insert_with(|| heads(word).join("|"));
-            }
-        }
-        map
+        head_lists()
+            .iter()
+            .map(|(&word, heads)| (word, heads.join("|")))
+            .collect()
     })
 }
 
@@ -324,7 +309,7 @@ pub fn is_diminutive(folded: &str) -> bool {
 
 /// Number of names the table knows (for the report and tests).
 pub fn known() -> usize {
-    table().len()
+    head_lists().len()
 }
 
 #[cfg(test)]
@@ -379,7 +364,7 @@ mod tests {
     /// when the names' [`heads`] meet.
     #[test]
     fn sharing_a_head_is_meeting_heads_for_every_pair_of_known_names() {
-        let words: Vec<&str> = table().keys().copied().collect();
+        let words: Vec<&str> = head_lists().keys().copied().collect();
         for a in &words {
             for b in &words {
                 let meet = heads(a).iter().any(|h| heads(b).contains(h));
