@@ -319,7 +319,12 @@ pub fn guard_clauses(kinds: &[Kind], levels: &[u8]) -> u8 {
     let contact_differs = [Kind::Email, Kind::Phone, Kind::Street, Kind::Identifier]
         .into_iter()
         .any(|kind| level_of(kind) == Some(compare::level_names(kind).len() as u8 - 1));
-    let namesake = birth != Some(1) && (birth_differs || contact_differs) && !shares_contact;
+    // Namesakes are told apart by their birth dates; a file without a
+    // birth-date column leaves one name at a new address to the weights
+    // (and the name's frequency), as a move or a namesake alike.
+    let namesake = birth.is_some_and(|level| level != 1)
+        && (birth_differs || contact_differs)
+        && !shares_contact;
     // An id number (even mistyped) can carry a match across a wrong birth
     // date or a new surname; nothing else can. Not an e-mail: couples share
     // a family mailbox, parents and children one name.
@@ -859,6 +864,18 @@ mod tests {
         assert!(!different_people(&KINDS, &[6, 4, 1, 0, 0, 3]));
         // The same with another street: still two people.
         assert!(different_people(&KINDS, &[2, 4, 1, 3, 3, 4]));
+    }
+
+    /// A file without a birth-date column cannot tell a namesake from a
+    /// move: one name at a new address with nothing shared is left to the
+    /// weights. With the column, a missing birth date keeps the clause.
+    #[test]
+    fn namesakes_need_a_birth_date_column() {
+        let without_birth = [FirstName, LastName, Email, Phone, Street];
+        assert!(!different_people(&without_birth, &[1, 1, 3, 0, 4]));
+        assert!(different_people(&KINDS, &[1, 1, 0, 3, 0, 4]));
+        // The household clause still reads a missing birth date.
+        assert!(different_people(&without_birth, &[6, 1, 3, 1, 1]));
     }
 
     /// An id number one typo apart vouches for a record whose first name

@@ -527,10 +527,11 @@ fn guard(sql: Sql, kinds: &[Kind], guards: super::guards::GuardSet) -> Value {
     let first_differs = is(FirstName, &[compare::FIRST_NAME_DIFFERENT]);
     let birth_agrees = is(BirthDate, &[1, 2, 3]);
     let birth_differs = is(BirthDate, &[compare::BIRTH_DATE_DIFFERENT]);
-    // `birth != Some(1)`: absent, or any level but exact.
+    // `birth.is_some_and(|level| level != 1)`: a birth-date column, and
+    // any level but exact.
     let birth_not_exact = match level(BirthDate) {
         Some(_) => not(is(BirthDate, &[1])),
-        None => "TRUE".to_string(),
+        None => "FALSE".to_string(),
     };
     let household = all(vec![
         first_differs.clone(),
