@@ -192,6 +192,29 @@ pub const FIRST_NAME_DIFFERENT: u8 = 6;
 pub const LAST_NAME_DIFFERENT: u8 = 4;
 pub const BIRTH_DATE_SAME_YEAR: u8 = 4;
 pub const BIRTH_DATE_DIFFERENT: u8 = 5;
+pub const STREET_DIFFERENT: u8 = 4;
+pub const POSTAL_DIFFERENT: u8 = 4;
+
+/// The street's and the postcode's positions among `kinds`, when both are
+/// compared: see [`counted_by_street`].
+pub fn move_fields(kinds: &[Kind]) -> Option<(usize, usize)> {
+    let position = |kind: Kind| kinds.iter().position(|&k| k == kind);
+    Some((position(Kind::Street)?, position(Kind::PostalCode)?))
+}
+
+/// Whether `field` is a different postcode under a different street: a
+/// move, which changes both together and which the street's weight already
+/// counts. It weighs 0 (in scoring, training and the prior alike). Counted
+/// as an independent field, one move weighed twice (−6 bits where the
+/// street's −3 say it) and a person who moved and changed e-mail fell below
+/// the threshold whatever their name and phone said. The levels stay as
+/// they are (both "different"), as do the postcode's other levels: another
+/// postcode under the same street, or one shared under another street,
+/// still count.
+pub fn counted_by_street(moves: Option<(usize, usize)>, levels: &[u8], field: usize) -> bool {
+    matches!(moves, Some((street, postal))
+        if field == postal && levels[postal] == POSTAL_DIFFERENT && levels[street] == STREET_DIFFERENT)
+}
 
 /// Names of the levels of a kind, index = level.
 pub fn level_names(kind: Kind) -> &'static [&'static str] {
@@ -657,6 +680,44 @@ pub fn code(a: &str, b: &str) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_levels_are_the_ones_their_names_say() {
+        let last = |kind: Kind| level_names(kind).len() as u8 - 1;
+        assert_eq!(STREET_DIFFERENT, last(Kind::Street));
+        assert_eq!(POSTAL_DIFFERENT, last(Kind::PostalCode));
+        assert_eq!(FIRST_NAME_DIFFERENT, last(Kind::FirstName));
+        assert_eq!(LAST_NAME_DIFFERENT, last(Kind::LastName));
+        assert_eq!(BIRTH_DATE_DIFFERENT, last(Kind::BirthDate));
+    }
+
+    #[test]
+    fn a_move_is_counted_once() {
+        let kinds = [Kind::Street, Kind::Email, Kind::PostalCode];
+        let moves = move_fields(&kinds);
+        assert_eq!(moves, Some((0, 2)));
+        // Street and postcode both different: the street counts the move.
+        let levels = [STREET_DIFFERENT, 3, POSTAL_DIFFERENT];
+        assert!(counted_by_street(moves, &levels, 2));
+        assert!(!counted_by_street(moves, &levels, 0));
+        assert!(!counted_by_street(moves, &levels, 1));
+        // Another postcode under the same (or a similar, or a missing)
+        // street, another street in the same postcode or town: both count.
+        for (street, postal) in [
+            (1, POSTAL_DIFFERENT),
+            (3, POSTAL_DIFFERENT),
+            (MISSING, POSTAL_DIFFERENT),
+            (STREET_DIFFERENT, 1),
+            (STREET_DIFFERENT, 3),
+            (STREET_DIFFERENT, MISSING),
+        ] {
+            let levels = [street, 3, postal];
+            assert!(!counted_by_street(moves, &levels, 2), "{street} {postal}");
+        }
+        // Without a street, a different postcode is the only word on a move.
+        assert_eq!(move_fields(&[Kind::Email, Kind::PostalCode]), None);
+        assert!(!counted_by_street(None, &[3, POSTAL_DIFFERENT], 1));
+    }
 
     proptest::proptest! {
         #[test]

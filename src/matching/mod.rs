@@ -233,8 +233,10 @@ impl Scorer<'_> {
             Some(table) => table.prior,
             None => self.model.prior_weight(),
         };
+        let moves = compare::move_fields(self.kinds);
         for (field, (&level, &kind)) in levels.iter().zip(self.kinds).enumerate() {
             let mut w = match self.level_weights {
+                _ if compare::counted_by_street(moves, levels, field) => 0.0,
                 Some(table) => table.fields[field][level as usize],
                 None => self.model.weight(field, level),
             };

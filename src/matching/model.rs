@@ -260,7 +260,7 @@ pub fn train(kinds: &[Kind], u: Vec<Vec<f64>>, patterns: &[(Vec<u8>, u64)]) -> M
         .iter()
         .map(|&k| initial_m(level_names(k).len()))
         .collect();
-    let (m, lambda, _) = em(&u, patterns, start);
+    let (m, lambda, _) = em(&u, patterns, start, compare::move_fields(kinds));
     assemble(kinds, &m, &u, lambda)
 }
 
@@ -284,6 +284,7 @@ pub fn train_by_rule(
     pair_space: f64,
 ) -> Model {
     let width = kinds.len();
+    let moves = compare::move_fields(kinds);
     let start: Vec<Vec<f64>> = kinds
         .iter()
         .map(|&k| initial_m(level_names(k).len()))
@@ -297,7 +298,7 @@ pub fn train_by_rule(
                 pair[f] = MISSING;
             }
         }
-        let (m, _, present) = em(&u, &patterns(&masked, width), start.clone());
+        let (m, _, present) = em(&u, &patterns(&masked, width), start.clone(), moves);
         for f in 0..width {
             if present[f] > 0.0 && !sample.excluded.contains(&f) {
                 estimates[f] += 1;
@@ -316,7 +317,7 @@ pub fn train_by_rule(
             }
         })
         .collect();
-    let lambda = fit_prior(&u, &m, all_patterns, pair_space);
+    let lambda = fit_prior(&u, &m, all_patterns, pair_space, moves);
     assemble(kinds, &m, &u, lambda)
 }
 
@@ -332,6 +333,7 @@ pub fn fit_prior(
     m: &[Vec<f64>],
     patterns: &[(Vec<u8>, u64)],
     pair_space: f64,
+    moves: Option<(usize, usize)>,
 ) -> f64 {
     // Each pattern's Bayes factor, ln(Π m/u), computed once.
     let evidence: Vec<(f64, f64)> = patterns
@@ -340,7 +342,9 @@ pub fn fit_prior(
             let ln_factor: f64 = pattern
                 .iter()
                 .enumerate()
-                .filter(|&(_, &level)| level != MISSING)
+                .filter(|&(f, &level)| {
+                    level != MISSING && !compare::counted_by_street(moves, pattern, f)
+                })
                 .map(|(f, &level)| (m[f][level as usize] / u[f][level as usize]).ln())
                 .sum();
             (ln_factor, *count as f64)
@@ -385,10 +389,14 @@ pub fn fit_prior(
 /// Expectation–maximisation over patterns; returns `m`, λ (the share of the
 /// patterns' pairs that match) and the weight of pairs in which each field
 /// was present.
+/// A move's postcode weighs nothing here as in scoring (`moves`:
+/// [`compare::counted_by_street`]) but is counted among the levels `m` is
+/// estimated from.
 fn em(
     u: &[Vec<f64>],
     patterns: &[(Vec<u8>, u64)],
     mut m: Vec<Vec<f64>>,
+    moves: Option<(usize, usize)>,
 ) -> (Vec<Vec<f64>>, f64, Vec<f64>) {
     let mut lambda: f64 = 0.1;
     let mut present_total = vec![0.0; m.len()];
@@ -399,7 +407,7 @@ fn em(
         for (pattern, count) in patterns {
             let mut log_odds = (lambda / (1.0 - lambda)).ln();
             for (f, &level) in pattern.iter().enumerate() {
-                if level != MISSING {
+                if level != MISSING && !compare::counted_by_street(moves, pattern, f) {
                     log_odds += (m[f][level as usize] / u[f][level as usize]).ln();
                 }
             }
@@ -567,7 +575,7 @@ mod tests {
             let post = |factor: f64| odds * factor / (1.0 + odds * factor);
             300.0 * post(0.9 / 1e-5) + 1_700.0 * post(0.1 / (1.0 - 1e-5))
         };
-        let lambda = fit_prior(&u, &m, &patterns, 499_500.0);
+        let lambda = fit_prior(&u, &m, &patterns, 499_500.0, None);
         // EM's fixed point: the expected matches among the proposed pairs
         // are λ times all pairs (the others are non-matches).
         let expected = expected_matches(lambda);
@@ -579,12 +587,12 @@ mod tests {
         assert!((expected - 295.0).abs() < 3.0, "{expected}");
         // The same pairs in a file with ten times the pairs: more of the
         // agreements are chance, and the prior is more than ten times smaller.
-        let larger = fit_prior(&u, &m, &patterns, 4_995_000.0);
+        let larger = fit_prior(&u, &m, &patterns, 4_995_000.0, None);
         assert!(larger < lambda / 10.0, "{larger} against {lambda}");
         // Agreements no more frequent than chance: no matches at all.
-        assert_eq!(fit_prior(&u, &m, &patterns, 49_950_000.0), MIN_PRIOR);
+        assert_eq!(fit_prior(&u, &m, &patterns, 49_950_000.0, None), MIN_PRIOR);
         // No candidates: the smallest prior, not a division by zero.
-        assert_eq!(fit_prior(&u, &m, &[], 499_500.0), MIN_PRIOR);
+        assert_eq!(fit_prior(&u, &m, &[], 499_500.0, None), MIN_PRIOR);
     }
 
     #[test]

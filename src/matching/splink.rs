@@ -76,7 +76,7 @@ pub fn settings(model: &Model, id_column: &str, dialect: Dialect) -> Result<Valu
         .fields
         .iter()
         .zip(&kinds)
-        .map(|(field, &kind)| comparison(sql, kind, field))
+        .map(|(field, &kind)| comparison(sql, kind, &kinds, field))
         .collect();
     comparisons.push(guard(sql, &kinds, model.guards));
     Ok(json!({
@@ -447,7 +447,7 @@ fn tf_column(kind: Kind) -> Option<&'static str> {
     })
 }
 
-fn comparison(sql: Sql, kind: Kind, field: &super::model::FieldModel) -> Value {
+fn comparison(sql: Sql, kind: Kind, kinds: &[Kind], field: &super::model::FieldModel) -> Value {
     let names = level_names(kind);
     let conditions = level_conditions(sql, kind);
     let mut levels = vec![json!({
@@ -457,14 +457,14 @@ fn comparison(sql: Sql, kind: Kind, field: &super::model::FieldModel) -> Value {
     })];
     let last = names.len() - 1;
     for (level, name) in names.iter().enumerate().skip(1) {
-        let sql = if level == last {
+        let condition = if level == last {
             "ELSE".to_string()
         } else {
             conditions[level - 1].clone()
         };
         let m = &field.levels[level];
         let mut entry = json!({
-            "sql_condition": sql,
+            "sql_condition": condition,
             "label_for_charts": format!("{} {name}", kind.name()),
             "m_probability": m.m,
             "u_probability": m.u,
@@ -484,6 +484,23 @@ fn comparison(sql: Sql, kind: Kind, field: &super::model::FieldModel) -> Value {
                 // counterpart; no value is that common in real files.)
                 entry["tf_minimum_u_value"] = json!(m.u * (-super::model::TF_MAX_BITS).exp2());
             }
+        }
+        if level == last && kind == Kind::PostalCode && kinds.contains(&Kind::Street) {
+            // A move (`compare::counted_by_street`): the postcode differs
+            // and so does the street, which counts it; here the postcode
+            // weighs nothing (m = u). Labelled as the level it is ours.
+            levels.push(json!({
+                "sql_condition": format!(
+                    "{} = {}",
+                    level_expression(sql, Kind::Street),
+                    compare::STREET_DIFFERENT
+                ),
+                "label_for_charts": format!("{} {name}", kind.name()),
+                "m_probability": m.u,
+                "u_probability": m.u,
+                "fix_m_probability": true,
+                "fix_u_probability": true,
+            }));
         }
         levels.push(entry);
     }
