@@ -3,6 +3,8 @@
 //! scoring every pair directly gives. Catches pairs and levels falling out
 //! of step, per-record term-frequency adjustments that differ from the
 //! per-pair lookup, and clustering that depends on anything but the scores.
+//! Also: the scorer's explanation of a move (street and postcode both
+//! different) weighs the street once.
 
 use super::*;
 use crate::progress::Silent;
@@ -109,4 +111,87 @@ proptest! {
         }, &[], &crate::progress::Silent);
         prop_assert_eq!(&outcome.clusters.cluster_of, &brute.cluster_of);
     }
+}
+
+/// A move (street and postcode both different) weighs the street's
+/// "different" once: the postcode adds nothing, in the scorer's explanation
+/// as in its total. Another postcode under the same street still counts.
+#[test]
+fn a_move_weighs_the_street_once() {
+    let headers = ["First Name", "Last Name", "Street", "Postcode"];
+    let roles = [
+        Role::FirstName,
+        Role::LastName,
+        Role::Street,
+        Role::PostalCode,
+    ];
+    let mut table = Table::new(headers.iter().map(|h| h.to_string()).collect());
+    const FIRST: [&str; 5] = ["anna", "ben", "carla", "dario", "eva"];
+    const LAST: [&str; 4] = ["berg", "costa", "dahl", "evans"];
+    const STREET: [&str; 3] = ["1 main st", "9 oak rd", "4 elm ave"];
+    const POSTAL: [&str; 3] = ["10115", "80331", "20095"];
+    for i in 0..60 {
+        let street = STREET[(i / 2) % 3];
+        let postal = POSTAL[(i / 2 + i % 2) % 3];
+        table.push_row([FIRST[i % 5], LAST[(i / 5) % 4], street, postal]);
+    }
+    // Rows 0 and 1: same person; moved (both differ), or another postcode
+    // under the same street.
+    table.push_row(["zoe", "quist", "1 main st", "10115"]);
+    table.push_row(["zoe", "quist", "9 oak rd", "80331"]);
+    table.push_row(["zoe", "quist", "1 main st", "20095"]);
+    let features = Features::compute(
+        &table,
+        &features::Sources::from_roles(&table.headers, &roles, &[]),
+    );
+    let settings = Settings {
+        threshold: 0.9,
+        max_block: 1000,
+        model: None,
+        blocking: None,
+        anchors: 0,
+        keep_pairs: false,
+        decisions: Vec::new(),
+        review_below: None,
+    };
+    let outcome = run(&features, &settings, &Silent).unwrap();
+    let kinds = &outcome.kinds;
+    let street = kinds.iter().position(|&k| k == Kind::Street).unwrap();
+    let postal = kinds.iter().position(|&k| k == Kind::PostalCode).unwrap();
+    let scorer = Scorer {
+        features: &features,
+        kinds,
+        model: &outcome.model,
+        tf: &outcome.tf,
+        tf_by_row: None,
+        level_weights: None,
+    };
+    let explained = |a: usize, b: usize| {
+        let mut levels = vec![0u8; kinds.len()];
+        let mut weights = vec![0.0; kinds.len()];
+        let total = scorer.weigh_unguarded(
+            a,
+            &{
+                compare::compare(&features, kinds, a, b, &mut levels);
+                levels.clone()
+            },
+            |field, w| weights[field] = w,
+        );
+        assert!((total - outcome.model.prior_weight() - weights.iter().sum::<f64>()).abs() < 1e-9);
+        (levels, weights)
+    };
+    let (moved, moved_weights) = explained(60, 61);
+    assert_eq!(moved[street], compare::STREET_DIFFERENT);
+    assert_eq!(moved[postal], compare::POSTAL_DIFFERENT, "the level stays");
+    assert_eq!(moved_weights[postal], 0.0);
+    assert_eq!(
+        moved_weights[street],
+        outcome.model.weight(street, compare::STREET_DIFFERENT)
+    );
+    let (same_street, same_street_weights) = explained(60, 62);
+    assert_eq!(same_street[street], 1);
+    assert_eq!(same_street[postal], compare::POSTAL_DIFFERENT);
+    let postal_different = outcome.model.weight(postal, compare::POSTAL_DIFFERENT);
+    assert_ne!(postal_different, 0.0, "a move would otherwise count it");
+    assert_eq!(same_street_weights[postal], postal_different);
 }
