@@ -11,9 +11,14 @@ times the other's (a name on one list only counts the other as 0):
 table to tell `Paul` from `Paula`: two known names of different genders
 are two people, not a typo of one.
 
+Every other name of the lists is written with `u`: a known given name of
+either gender. The matcher reads it to tell a typo from a name (`Yni` is
+no name, so one letter off `Yui` is a slip; `Ava` and `Ana` are both
+names).
+
 Writes:
-- src/matching/given_name_genders.tsv: `name<TAB>m|f`, lower case, sorted,
-  the table the matcher embeds;
+- src/matching/given_name_genders.tsv: `name<TAB>m|f|u`, lower case,
+  sorted, the table the matcher embeds;
 - fixtures/given_names/census1990.tsv: `name<TAB>male %<TAB>female %`,
   every name of both lists, the reference the tests check the table against.
 
@@ -49,6 +54,8 @@ def main():
             table.append((name, "m"))
         elif f >= DOMINANCE * m and f > 0:
             table.append((name, "f"))
+        else:
+            table.append((name, "u"))
     (ROOT / "src/matching/given_name_genders.tsv").write_text(
         "".join(f"{n}\t{g}\n" for n, g in table)
     )
@@ -61,7 +68,7 @@ def main():
     genders = [g for _, g in table]
     print(
         f"{len(every)} names, {genders.count('m')} male, {genders.count('f')} female, "
-        f"{len(every) - len(table)} left unknown"
+        f"{genders.count('u')} either"
     )
 
 

@@ -12,7 +12,7 @@
 # clustering (tidyrec's guarded clustering, Splink's connected components).
 # With PARITY_CHECK=1 it fails (exit 1) unless Splink finds every pair
 # tidyrec scores with the same levels, decisions and (unguarded) weights;
-# .ci/run runs it that way.
+# .ci/run runs it that way. DROP_COLUMN=NAME drops one input column first.
 set -euo pipefail
 rows="${1:-20000}"
 seed="${2:-7}"
@@ -43,6 +43,12 @@ PY
 else
   "$bin/tidyrec-gen" --rows "$rows" --seed "$seed" --duplicates -o gen.csv --truth truth.csv >/dev/null
   id="Customer ID"; entity="entity"
+fi
+# DROP_COLUMN="Date of Birth" checks the same file without that column (a
+# CRM export without birth dates: other guard clauses and levels at work).
+if [ -n "${DROP_COLUMN:-}" ]; then
+  python3 "$repo/scripts/drop_column.py" gen.csv gen-dropped.csv "$DROP_COLUMN"
+  mv gen-dropped.csv gen.csv
 fi
 # Splink runs the exported blocking rules. tidyrec compares every pair of a
 # file of at most 2M pairs (FEBRL 1) unless the rules are named: name them

@@ -114,6 +114,9 @@ pub struct Features {
     /// `m` / `f` when the first name is a known given name of one gender
     /// ([`super::given_names::gender`]), else empty.
     pub first_gender: Column,
+    /// `1` when one letter off the first name is another name rather than
+    /// a typo ([`super::given_names::known`]), else empty.
+    pub first_known: Column,
     pub last: Column,
     pub last_phonetic: Column,
     pub birth: Column,
@@ -162,6 +165,7 @@ impl Features {
                 &self.postal,
                 &self.identifier,
                 &self.company,
+                &self.first_known,
             ],
             self.rows,
         );
@@ -199,6 +203,7 @@ impl Features {
                 })
             }),
             Box::new(|| first_genders(rows, &first, column(sources.first.or(sources.full)))),
+            Box::new(|| first_known(rows, &first, column(sources.first.or(sources.full)))),
             Box::new(|| map_repeated(rows, Some(&last), phonetic)),
             Box::new(|| map_column(rows, column(sources.birth), |v| v.trim().to_string())),
             Box::new(|| map_first(rows, table, &sources.email, email_key)),
@@ -215,6 +220,7 @@ impl Features {
         let mut take = || done.remove(0);
         let first_canonical = take();
         let first_gender = take();
+        let first_known = take();
         let last_phonetic = take();
         let birth = take();
         let email = take();
@@ -254,6 +260,7 @@ impl Features {
             first,
             first_canonical,
             first_gender,
+            first_known,
             last,
             last_phonetic,
             birth,
@@ -293,6 +300,9 @@ impl Features {
             (sources.postal.is_some(), "postal_code", self.postal),
             (sources.identifier.is_some(), "identifier", self.identifier),
             (sources.company.is_some(), "company", self.company),
+            // Last: added after the others (the order is part of the
+            // contract).
+            (names, "first_name_known", self.first_known),
         ]
         .into_iter()
         .filter(|(present, _, _)| *present)
@@ -308,6 +318,22 @@ fn first_genders(rows: usize, first: &Column, raw: Option<&Column>) -> Column {
     for row in 0..rows {
         let raw = raw.map_or("", |column| column.get(row));
         out.push(given_names::gender(raw, first.get(row)));
+    }
+    out
+}
+
+/// Whether each record's folded first name is a name we know
+/// ([`given_names::known`]: `1`, else empty), read with the column it came
+/// from for its script.
+fn first_known(rows: usize, first: &Column, raw: Option<&Column>) -> Column {
+    let mut out = Column::with_capacity(rows, rows);
+    for row in 0..rows {
+        let raw = raw.map_or("", |column| column.get(row));
+        out.push(if given_names::known(raw, first.get(row)) {
+            "1"
+        } else {
+            ""
+        });
     }
     out
 }

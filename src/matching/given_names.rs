@@ -16,6 +16,11 @@
 //! describe Latin-script names; a transliterated Chinese `娟` is `juan`, not
 //! the Spanish man's name). Anything else is unknown, never guessed.
 //!
+//! The same lists say which names are names at all ([`known`], of any
+//! gender and length): one letter replaced in a short name is a typo when
+//! one side is no name we know (`Yni` / `Yui`), two names when both are
+//! (`Ava` / `Ana`).
+//!
 //! Known limit: the lists are US usage. A few names change gender across
 //! languages (`Adrien` is a French man's name, a US woman's; `Simone` an
 //! Italian man's): such a record compared with another language's spelling
@@ -49,7 +54,25 @@ pub fn gender(raw: &str, folded: &str) -> &'static str {
     if folded.len() < MIN_LETTERS || !is_latin(raw) {
         return "";
     }
-    table().get(folded).copied().unwrap_or("")
+    // `u`: on both lists without a majority, no gender.
+    table()
+        .get(folded)
+        .copied()
+        .filter(|&gender| gender != "u")
+        .unwrap_or_default()
+}
+
+/// Whether one letter off this folded first name (written as `raw`) is
+/// another name rather than a typing slip: it is a given name we know (on
+/// the census lists, of any gender and length, or in the nickname table),
+/// or it is not written in Latin script (a transliteration one letter off
+/// is another character, not a slip of the finger). `Ava` / `Ana` are two
+/// names; `Yni` is none, so `Yni` / `Yui` is a typo.
+pub fn known(raw: &str, folded: &str) -> bool {
+    !folded.is_empty()
+        && (!is_latin(raw)
+            || table().contains_key(folded)
+            || !super::nicknames::heads(folded).is_empty())
 }
 
 /// Only Latin letters (with their accents), digits, spaces and punctuation.
@@ -76,11 +99,31 @@ mod tests {
         assert_eq!(gender("Jan", "jan"), "");
         assert_eq!(gender("Xzavqor", "xzavqor"), "");
         assert_eq!(gender("娟", "juan"), "");
+        // On both lists, written `u` in the table: no gender.
+        assert_eq!(table().get("jean").copied(), Some("u"));
+    }
+
+    #[test]
+    fn known_names_are_the_lists_the_nicknames_and_other_scripts() {
+        // Census names of any gender and length, nickname-table names.
+        for name in [
+            "ava", "ana", "eva", "tom", "tim", "jean", "kim", "paul", "bob", "léo",
+        ] {
+            let folded = super::super::features::fold_name(name);
+            assert!(known(name, &folded), "{name}");
+        }
+        // Not Latin script: never taken for a typo.
+        assert!(known("娟", "juan"));
+        // Neither: a slip, or a name the lists do not hold.
+        for name in ["yni", "ssm", "lto", "yui", "sem", "aoi"] {
+            assert!(!known(name, name), "{name}");
+        }
+        assert!(!known("", ""));
     }
 
     /// The embedded table is the census reference under the stated rule:
-    /// every name it gives a gender has a tenfold majority there, and every
-    /// name with one is in it.
+    /// every name it gives a gender has a tenfold majority there, every
+    /// name with one is in it, and every other census name is `u`.
     #[test]
     fn table_follows_the_census_reference() {
         let reference = include_str!("../../fixtures/given_names/census1990.tsv");
@@ -93,7 +136,7 @@ mod tests {
             } else if female > 0.0 && female >= 10.0 * male {
                 Some("f")
             } else {
-                None
+                Some("u")
             };
             assert_eq!(table().get(cells[0]).copied(), expected, "{line}");
             checked += 1;

@@ -27,9 +27,10 @@ pub enum Field {
     Postal,
     Identifier,
     Company,
+    FirstKnown,
 }
 
-pub const FIELDS: usize = 14;
+pub const FIELDS: usize = 15;
 
 /// Rows per unit of parallel packing.
 const CHUNK_ROWS: usize = 65_536;

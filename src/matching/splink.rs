@@ -266,9 +266,10 @@ fn level_conditions(sql: Sql, kind: Kind) -> Vec<String> {
                     sql.jaro_winkler(&f_l, &f_r)
                 ),
                 format!(
-                    "{same_or_unknown_gender} AND ({} >= 0.8 OR {})",
+                    "{same_or_unknown_gender} AND ({} >= 0.8 OR {} OR {})",
                     sql.jaro_winkler(&f_l, &f_r),
-                    sql.swapped_or_dropped_letter(&f_l, &f_r)
+                    sql.swapped_or_dropped_letter(&f_l, &f_r),
+                    one_letter_replaced_in_a_slip(sql)
                 ),
                 format!("{} OR {}", initial(&f_l, &f_r), initial(&f_r, &f_l)),
             ]
@@ -399,6 +400,18 @@ fn level_conditions(sql: Sql, kind: Kind) -> Vec<String> {
             ]
         }
     }
+}
+
+/// One letter replaced in first names of three letters or more, one of
+/// which is no name we know (`compare::one_letter_replaced` with the
+/// `first_name_known` flags).
+fn one_letter_replaced_in_a_slip(sql: Sql) -> String {
+    let (f_l, f_r) = sql.lr("first_name");
+    let (k_l, k_r) = sql.lr("first_name_known");
+    format!(
+        "(length({f_l}) = length({f_r}) AND length({f_l}) >= 3 AND levenshtein({f_l}, {f_r}) = 1 \
+         AND NOT (coalesce({k_l}, '') = '1' AND coalesce({k_r}, '') = '1'))"
+    )
 }
 
 /// When a comparison has no usable values on one side.

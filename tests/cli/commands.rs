@@ -678,10 +678,12 @@ fn dedupe_keeps_household_members_with_close_names_of_different_genders_apart() 
     assert_eq!(c["D-1"], c["D-2"], "Paul / Pual is one person");
 }
 
-/// A couple's family mailbox and a father and son of one name are two
-/// people however much they share; a nickname of several names, a short
-/// name with two letters swapped and a mistyped formal name against its
-/// nickname are one person when their contacts agree.
+/// A couple's family mailbox, a father and son of one name and two sisters
+/// whose names are one letter apart are two people however much they
+/// share; a nickname of several names, a short name with two letters
+/// swapped or one letter replaced by a slip that is no name, and a
+/// mistyped formal name against its nickname are one person when their
+/// contacts agree.
 #[test]
 fn dedupe_keeps_families_sharing_a_mailbox_apart_and_merges_slips_and_nicknames() {
     let w = Workdir::new();
@@ -830,6 +832,50 @@ fn dedupe_keeps_families_sharing_a_mailbox_apart_and_merges_slips_and_nicknames(
             "",
             "3 Mill Hill",
         ),
+        // One person: a letter replaced in a short name, the slip no name
+        // (`Ssm`), no birth dates.
+        (
+            "D-7",
+            "Sem",
+            "Hollis",
+            "sem.hollis@gmail.com",
+            "+44 7700 900304",
+            "",
+            "",
+            "7 Fore Street",
+        ),
+        (
+            "D-8",
+            "Ssm",
+            "Hollis",
+            "sem.hollis@gmail.com",
+            "+44 7700 900304",
+            "",
+            "",
+            "7 Fore Street",
+        ),
+        // Two sisters whose names are one letter apart, both names: one
+        // family mailbox, landline and address, no birth dates.
+        (
+            "F-7",
+            "Ava",
+            "Brackley",
+            "brackley.home@gmail.com",
+            "",
+            "020 7946 0104",
+            "",
+            "6 Lemon Street",
+        ),
+        (
+            "F-8",
+            "Ana",
+            "Brackley",
+            "brackley.home@gmail.com",
+            "",
+            "020 7946 0104",
+            "",
+            "6 Lemon Street",
+        ),
     ];
     for (id, first, last, email, mobile, phone, birth, street) in rows {
         let line: Vec<&str> = headers
@@ -872,6 +918,8 @@ fn dedupe_keeps_families_sharing_a_mailbox_apart_and_merges_slips_and_nicknames(
     assert_eq!(c["D-1"], c["D-2"], "Nick / Nicholas");
     assert_eq!(c["D-3"], c["D-4"], "Mia / Mai");
     assert_eq!(c["D-5"], c["D-6"], "Eliabeth / Liz");
+    assert_eq!(c["D-7"], c["D-8"], "Sem / Ssm");
+    assert_ne!(c["F-7"], c["F-8"], "Ava / Ana, two names");
 }
 
 #[test]
