@@ -25,6 +25,9 @@ pub struct Rule {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Part {
     Email,
+    /// The e-mail's local part (before the last `@`), of at least
+    /// [`super::compare::LOCAL_PART_MIN`] bytes.
+    EmailLocal,
     Phone,
     LastPhonetic,
     FirstInitial,
@@ -60,7 +63,7 @@ impl Rule {
 impl Part {
     fn kind(self) -> Kind {
         match self {
-            Part::Email => Kind::Email,
+            Part::Email | Part::EmailLocal => Kind::Email,
             Part::Phone => Kind::Phone,
             Part::LastPhonetic | Part::SortedNames => Kind::LastName,
             Part::FirstInitial | Part::FirstName => Kind::FirstName,
@@ -137,6 +140,16 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "street + postcode",
         parts: &[Part::Street, Part::Postal],
+        order: &[Part::LastPhonetic, Part::FirstName, Part::Birth],
+    },
+    // One mailbox name at another provider (`hazel.blackson36065@yahoo.co.jp`
+    // / `@gmail.com`): people keep the name when they change provider, and
+    // after a move with a mistyped surname nothing else may be shared. A
+    // common local part (`info`, `john`) makes a large block, whose records
+    // meet their neighbours only.
+    Rule {
+        name: "e-mail local part",
+        parts: &[Part::EmailLocal],
         order: &[Part::LastPhonetic, Part::FirstName, Part::Birth],
     },
 ];
@@ -339,6 +352,13 @@ fn build_key(features: &Features, rule: &Rule, row: usize, variant: u8, key: &mu
     for part in rule.parts {
         let value: &str = match part {
             Part::Email => features.email.get(row),
+            Part::EmailLocal => {
+                let local = super::compare::local_part(features.email.get(row));
+                if local.len() < super::compare::LOCAL_PART_MIN {
+                    return false;
+                }
+                local
+            }
             Part::Phone if variant == 1 => features.phone_second.get(row),
             Part::Phone => features.phone.get(row),
             Part::LastPhonetic => features.last_phonetic.get(row),

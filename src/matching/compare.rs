@@ -540,20 +540,23 @@ pub fn email(a: &str, b: &str) -> u8 {
     }
     // The local part: up to the last `@` (an ASCII byte, never inside a
     // multi-byte character), found without a call into `memrchr`.
-    let (la, lb) = (local_part(a), local_part(b));
-    // A bare local part such as `info` or `sales` says little; require some length.
-    if same_bytes(la, lb) && la.len() >= 5 {
+    let (la, lb) = (local_part(a).as_bytes(), local_part(b).as_bytes());
+    if same_bytes(la, lb) && la.len() >= LOCAL_PART_MIN {
         2
     } else {
         3
     }
 }
 
-/// An e-mail's text up to its last `@` (all of it without one).
-fn local_part(email: &str) -> &[u8] {
-    let bytes = email.as_bytes();
-    let at = bytes.iter().rposition(|&c| c == b'@');
-    &bytes[..at.unwrap_or(bytes.len())]
+/// The shortest local part that says who a mailbox is: a bare `info` or
+/// `sales` says little.
+pub const LOCAL_PART_MIN: usize = 5;
+
+/// An e-mail's text up to its last `@` (all of it without one; `@` is one
+/// byte, never inside a multi-byte character).
+pub fn local_part(email: &str) -> &str {
+    let at = email.as_bytes().iter().rposition(|&c| c == b'@');
+    &email[..at.unwrap_or(email.len())]
 }
 
 pub fn phone(a: [&str; 2], b: [&str; 2]) -> u8 {

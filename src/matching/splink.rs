@@ -161,6 +161,24 @@ impl Sql {
         )
     }
 
+    /// The local part of an e-mail: before the last `@` (the whole value
+    /// without one; `compare::local_part`).
+    fn local_part(self, e: &str) -> String {
+        format!("(CASE WHEN contains({e}, '@') THEN regexp_extract({e}, '^(.*)@', 1) ELSE {e} END)")
+    }
+
+    /// Two e-mails with one local part, long enough to say who the mailbox
+    /// is (`compare::LOCAL_PART_MIN` bytes).
+    fn same_local_part(self, a: &str, b: &str) -> String {
+        format!(
+            "{} = {} AND {} >= {}",
+            self.local_part(a),
+            self.local_part(b),
+            self.bytes(&self.local_part(a)),
+            compare::LOCAL_PART_MIN
+        )
+    }
+
     /// Length in bytes (as `str::len`).
     fn bytes(self, a: &str) -> String {
         if self.spark() {
@@ -312,19 +330,7 @@ fn level_conditions(sql: Sql, kind: Kind) -> Vec<String> {
         }
         Kind::Email => {
             let (e_l, e_r) = sql.lr("email");
-            // The local part: before the last `@` (the whole value without one).
-            let local = |e: &str| {
-                format!("(CASE WHEN contains({e}, '@') THEN regexp_extract({e}, '^(.*)@', 1) ELSE {e} END)")
-            };
-            vec![
-                format!("{e_l} = {e_r}"),
-                format!(
-                    "{} = {} AND {} >= 5",
-                    local(&e_l),
-                    local(&e_r),
-                    sql.bytes(&local(&e_l))
-                ),
-            ]
+            vec![format!("{e_l} = {e_r}"), sql.same_local_part(&e_l, &e_r)]
         }
         Kind::Phone => {
             let phones = ["phone", "phone_2"];
@@ -669,6 +675,12 @@ fn blocking_rules(sql: Sql, kinds: &[Kind]) -> Vec<Value> {
         for part in rule.parts() {
             let ways: Vec<String> = match part {
                 Part::Email => vec![eq("email", "email")],
+                Part::EmailLocal => {
+                    vec![sql.same_local_part(
+                        &format!("l.{}", q("email")),
+                        &format!("r.{}", q("email")),
+                    )]
+                }
                 Part::Phone => [
                     ("phone", "phone"),
                     ("phone", "phone_2"),
