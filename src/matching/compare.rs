@@ -441,15 +441,23 @@ fn swapped_or_dropped<T: PartialEq>(x: &[T], y: &[T]) -> bool {
 /// one side is no name we know (`super::given_names::known`): `ava` /
 /// `ana` are two names, `ssm` / `sem` one name mistyped.
 fn one_letter_replaced(a: &str, b: &str) -> bool {
-    if a.is_ascii() && b.is_ascii() {
-        return replaced(a.as_bytes(), b.as_bytes());
+    // Character by character, without collecting: equal lengths, one
+    // difference.
+    let (mut x, mut y) = (a.chars(), b.chars());
+    let (mut letters, mut replaced) = (0, 0);
+    loop {
+        match (x.next(), y.next()) {
+            (Some(p), Some(q)) => {
+                letters += 1;
+                replaced += usize::from(p != q);
+                if replaced > 1 {
+                    return false;
+                }
+            }
+            (None, None) => return letters >= 3 && replaced == 1,
+            _ => return false,
+        }
     }
-    let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    replaced(&x, &y)
-}
-
-fn replaced<T: PartialEq>(x: &[T], y: &[T]) -> bool {
-    x.len() == y.len() && x.len() >= 3 && x.iter().zip(y).filter(|(p, q)| p != q).count() == 1
 }
 
 /// `j` (or `j.`) is an initial of `john`.
@@ -840,6 +848,22 @@ mod tests {
     fn first_name_t(a: &str, b: &str, ca: &str, cb: &str, genders: (&str, &str)) -> u8 {
         let known = |name: &str| super::super::given_names::known(name, name);
         first_name(a, b, ca, cb, genders, (known(a), known(b)))
+    }
+
+    /// `one_letter_replaced` is a Hamming distance of 1 between names of
+    /// equal length, three letters or more, checked against `strsim`.
+    #[test]
+    fn one_letter_replaced_is_hamming_one() {
+        let words = [
+            "yui", "yni", "yoa", "ava", "ana", "léo", "lto", "leo", "mia", "maa", "mi", "mu",
+            "emma", "emmy", "ema", "zoë", "zoe",
+        ];
+        for a in words {
+            for b in words {
+                let expected = a.chars().count() >= 3 && strsim::hamming(a, b) == Ok(1);
+                assert_eq!(one_letter_replaced(a, b), expected, "{a} / {b}");
+            }
+        }
     }
 
     #[test]

@@ -389,6 +389,7 @@ pub fn fit_prior(
 /// Expectation–maximisation over patterns; returns `m`, λ (the share of the
 /// patterns' pairs that match) and the weight of pairs in which each field
 /// was present.
+///
 /// A move's postcode weighs nothing here as in scoring (`moves`:
 /// [`compare::counted_by_street`]) but is counted among the levels `m` is
 /// estimated from.
