@@ -25,8 +25,8 @@ pub struct Rule {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Part {
     Email,
-    /// The e-mail's local part (before the last `@`), of at least
-    /// [`super::compare::LOCAL_PART_MIN`] bytes.
+    /// The e-mail's mailbox name (local part without dots,
+    /// [`super::compare::mailbox_name`]).
     EmailLocal,
     Phone,
     LastPhonetic,
@@ -353,11 +353,17 @@ fn build_key(features: &Features, rule: &Rule, row: usize, variant: u8, key: &mu
         let value: &str = match part {
             Part::Email => features.email.get(row),
             Part::EmailLocal => {
-                let local = super::compare::local_part(features.email.get(row));
-                if local.len() < super::compare::LOCAL_PART_MIN {
+                let email = features.email.get(row);
+                if super::compare::mailbox_name(email).is_none() {
                     return false;
                 }
-                local
+                key.extend(
+                    super::compare::local_part(email)
+                        .chars()
+                        .filter(|&c| c != '.'),
+                );
+                key.push('\u{1F}');
+                continue;
             }
             Part::Phone if variant == 1 => features.phone_second.get(row),
             Part::Phone => features.phone.get(row),
@@ -458,6 +464,34 @@ mod tests {
             .iter()
             .find(|r| r.name == "street + postcode")
             .unwrap()
+    }
+
+    /// One mailbox name at two providers is a key; a short local part
+    /// (`info`) is none, nor is an e-mail shared only by its domain.
+    #[test]
+    fn one_mailbox_name_at_two_providers_is_a_candidate_pair() {
+        let headers = ["First Name", "Last Name", "Email"];
+        let roles = [Role::FirstName, Role::LastName, Role::Email];
+        let mut table = Table::new(headers.iter().map(|h| h.to_string()).collect());
+        for (first, last, email) in [
+            ("hazel", "blackson", "hazel.blackson36065@yahoo.co.jp"),
+            // Keyed without its dots, as Gmail reads it.
+            ("hazel", "blacksn", "hazel.blackson36065@gmail.com"),
+            ("ann", "ito", "info@ito.jp"),
+            ("ben", "ono", "info@ono.jp"),
+            ("carl", "sato", "carl.sato@gmail.com"),
+        ] {
+            table.push_row([first, last, email]);
+        }
+        let sources = Sources::from_roles(&table.headers, &roles, &[]);
+        let features = Features::compute(&table, &sources);
+        let rule = *RULES
+            .iter()
+            .find(|r| r.name == "e-mail local part")
+            .unwrap();
+        assert!(rules_for(&features.kinds).contains(&rule));
+        let found = candidates(&features, &[rule], 50, 0, false);
+        assert_eq!(found.pairs, vec![(0, 1)]);
     }
 
     #[test]

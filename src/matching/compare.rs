@@ -546,10 +546,7 @@ pub fn email(a: &str, b: &str) -> u8 {
     if same(a, b) {
         return 1;
     }
-    // The local part: up to the last `@` (an ASCII byte, never inside a
-    // multi-byte character), found without a call into `memrchr`.
-    let (la, lb) = (local_part(a).as_bytes(), local_part(b).as_bytes());
-    if same_bytes(la, lb) && la.len() >= LOCAL_PART_MIN {
+    if same_mailbox_name(a, b) {
         2
     } else {
         3
@@ -565,6 +562,26 @@ pub const LOCAL_PART_MIN: usize = 5;
 pub fn local_part(email: &str) -> &str {
     let at = email.as_bytes().iter().rposition(|&c| c == b'@');
     &email[..at.unwrap_or(email.len())]
+}
+
+/// The name of a mailbox: its local part without dots, when at least
+/// [`LOCAL_PART_MIN`] bytes long. Dots are dropped on every side because
+/// the e-mail key already drops them at Gmail (`hazel.blackson@yahoo.co.jp`
+/// and `hazel.blackson@gmail.com`, keyed `hazelblackson@gmail.com`, are
+/// one mailbox name) and because people write a name with or without
+/// them.
+/// As bytes: `.` is ASCII, so the bytes left are the UTF-8 of the name.
+pub fn mailbox_name(email: &str) -> Option<impl Iterator<Item = u8> + Clone + '_> {
+    let name = local_part(email).bytes().filter(|&c| c != b'.');
+    (name.clone().count() >= LOCAL_PART_MIN).then_some(name)
+}
+
+/// Two e-mails with one [`mailbox_name`].
+fn same_mailbox_name(a: &str, b: &str) -> bool {
+    match (mailbox_name(a), mailbox_name(b)) {
+        (Some(x), Some(y)) => x.eq(y),
+        _ => false,
+    }
 }
 
 pub fn phone(a: [&str; 2], b: [&str; 2]) -> u8 {
@@ -950,6 +967,11 @@ mod tests {
         assert_eq!(email("ann.lee@x.com", "ann.lee@x.com"), 1);
         assert_eq!(email("ann.lee@x.com", "ann.lee@y.org"), 2);
         assert_eq!(email("info@x.com", "info@y.org"), 3);
+        // One mailbox name, Gmail's key without its dots: still one name.
+        let gmail = super::super::features::email_key("Hazel.Blackson36065@gmail.com");
+        assert_eq!(email("hazel.blackson36065@yahoo.co.jp", &gmail), 2);
+        assert_eq!(email("i.n.f.o@x.com", "info@y.org"), 3);
+        assert_eq!(email("ann.lee@x.com", "anne.lee@y.org"), 3);
         assert_eq!(phone(["14155550132", ""], ["14155550132", ""]), 1);
         assert_eq!(phone(["14155550132", ""], ["4155550132", ""]), 2);
         assert_eq!(

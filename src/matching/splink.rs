@@ -161,20 +161,22 @@ impl Sql {
         )
     }
 
-    /// The local part of an e-mail: before the last `@` (the whole value
-    /// without one; `compare::local_part`).
-    fn local_part(self, e: &str) -> String {
-        format!("(CASE WHEN contains({e}, '@') THEN regexp_extract({e}, '^(.*)@', 1) ELSE {e} END)")
+    /// The mailbox name of an e-mail: before the last `@` (the whole value
+    /// without one), dots dropped (`compare::mailbox_name`).
+    fn mailbox_name(self, e: &str) -> String {
+        format!(
+            "replace((CASE WHEN contains({e}, '@') THEN regexp_extract({e}, '^(.*)@', 1) ELSE {e} END), '.', '')"
+        )
     }
 
-    /// Two e-mails with one local part, long enough to say who the mailbox
-    /// is (`compare::LOCAL_PART_MIN` bytes).
+    /// Two e-mails with one mailbox name, long enough to say who the
+    /// mailbox is (`compare::LOCAL_PART_MIN` bytes).
     fn same_local_part(self, a: &str, b: &str) -> String {
         format!(
             "{} = {} AND {} >= {}",
-            self.local_part(a),
-            self.local_part(b),
-            self.bytes(&self.local_part(a)),
+            self.mailbox_name(a),
+            self.mailbox_name(b),
+            self.bytes(&self.mailbox_name(a)),
             compare::LOCAL_PART_MIN
         )
     }
