@@ -270,23 +270,26 @@ pub const DIFFERENT_PEOPLE_WEIGHT: f64 = -10.0;
 
 /// Two records are two people, however much else they share, when
 /// - their first names clearly differ and their birth dates do not agree
-///   (differ or are missing) and they share no e-mail or id number (even
-///   with a typo, as everywhere below): members of one household share an
-///   address, a landline and often a family name, which the field weights
-///   (assumed independent) would add up to a match;
-/// - or their birth dates clearly differ, or are not the same (a typo or a
-///   transposition apart, or one missing) while some contact detail
-///   differs, and they share no e-mail, phone, id number (even with a typo)
-///   or street address: namesakes in one town;
-/// - or their birth dates clearly differ, with no shared e-mail or id
-///   number, and a name or a contact detail differs as well: two people who
-///   share a phone, an address or a name;
+///   (differ or are missing) and they share no id number (even with a
+///   typo, as everywhere below; an e-mail does not count, couples share a
+///   family mailbox): members of one household share an address, a
+///   landline and often a family name, which the field weights (assumed
+///   independent) would add up to a match;
+/// - or the file has birth dates and theirs are not the same (apart, a
+///   typo or a transposition apart, or one missing) while some contact
+///   detail differs, and they share no e-mail or mailbox name (the local
+///   part at another provider), phone, id number or street address:
+///   namesakes in one town;
+/// - or their birth dates clearly differ, with no shared id number, and a
+///   name or a contact detail differs, or one mailbox or phone ties them to
+///   one household: two people who share a phone, an address or a name
+///   (a parent and child of one name);
 /// - or their surnames clearly differ, their birth dates do not agree and no
-///   e-mail or id number is shared: colleagues on one office line;
+///   id number is shared: colleagues on one office line;
 /// - or their surnames are only somewhat alike (or differ) and they share
-///   no e-mail, phone, id number or street address, unless they were born
-///   the same day and their streets share words (a surname changed at one
-///   address).
+///   no e-mail or mailbox name, phone, id number or street address, unless
+///   they were born the same day and their streets share words (a surname
+///   changed at one address).
 ///
 /// A file can relax any clause whose pattern its own duplicates explain
 /// (`guards`); scoring applies the model's [`guards::GuardSet`], this
@@ -313,7 +316,9 @@ pub fn guard_clauses(kinds: &[Kind], levels: &[u8]) -> u8 {
     // (A shared e-mail does not spare it: couples share a family mailbox.)
     let household =
         first_differs && !birth_agrees && !matches!(level_of(Kind::Identifier), Some(1 | 2));
-    let shares_contact = exact(Kind::Email)
+    // A mailbox name at another provider (`same local part`) is shared as
+    // much as one mailbox is: the person kept it when changing provider.
+    let shares_contact = matches!(level_of(Kind::Email), Some(1 | 2))
         || exact(Kind::Phone)
         || matches!(level_of(Kind::Identifier), Some(1 | 2))
         || matches!(level_of(Kind::Street), Some(1 | 2));
@@ -866,6 +871,14 @@ mod tests {
         assert!(!different_people(&KINDS, &[6, 4, 1, 0, 0, 3]));
         // The same with another street: still two people.
         assert!(different_people(&KINDS, &[2, 4, 1, 3, 3, 4]));
+        // Moved, birth date missing, one mailbox name at another provider:
+        // the mailbox name is shared as a mailbox is (not namesakes)…
+        assert!(!different_people(&KINDS, &[1, 1, 0, 2, 0, 4]));
+        // …a surname only somewhat alike too (a typo after a move)…
+        assert!(!different_people(&KINDS, &[1, 3, 1, 2, 0, 4]));
+        // …but not another mailbox name, nor birth dates clearly apart.
+        assert!(different_people(&KINDS, &[1, 1, 0, 3, 0, 4]));
+        assert!(different_people(&KINDS, &[1, 1, 5, 2, 0, 4]));
     }
 
     /// A file without a birth-date column cannot tell a namesake from a

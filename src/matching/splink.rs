@@ -577,7 +577,7 @@ fn guard(sql: Sql, kinds: &[Kind], guards: super::guards::GuardSet) -> Value {
         not(is(Identifier, &[1, 2])),
     ]);
     let shares_contact = any(vec![
-        exact(Email),
+        is(Email, &[1, 2]),
         exact(Phone),
         is(Identifier, &[1, 2]),
         is(Street, &[1, 2]),
