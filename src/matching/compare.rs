@@ -569,8 +569,8 @@ pub fn local_part(email: &str) -> &str {
 /// the e-mail key already drops them at Gmail (`hazel.blackson@yahoo.co.jp`
 /// and `hazel.blackson@gmail.com`, keyed `hazelblackson@gmail.com`, are
 /// one mailbox name) and because people write a name with or without
-/// them.
-/// As bytes: `.` is ASCII, so the bytes left are the UTF-8 of the name.
+/// them. As bytes: `.` is ASCII, so the bytes left are the UTF-8 of the
+/// name.
 pub fn mailbox_name(email: &str) -> Option<impl Iterator<Item = u8> + Clone + '_> {
     let name = local_part(email).bytes().filter(|&c| c != b'.');
     (name.clone().count() >= LOCAL_PART_MIN).then_some(name)
