@@ -467,7 +467,8 @@ mod tests {
     }
 
     /// One mailbox name at two providers is a key; a short local part
-    /// (`info`) is none, nor is an e-mail shared only by its domain.
+    /// (`info`) or a role account (`sales`) is none, nor is an e-mail
+    /// shared only by its domain.
     #[test]
     fn one_mailbox_name_at_two_providers_is_a_candidate_pair() {
         let headers = ["First Name", "Last Name", "Email"];
@@ -480,6 +481,9 @@ mod tests {
             ("ann", "ito", "info@ito.jp"),
             ("ben", "ono", "info@ono.jp"),
             ("carl", "sato", "carl.sato@gmail.com"),
+            // Two companies' sales desks: a role, not a mailbox name.
+            ("dana", "kim", "sales@kim.com"),
+            ("eve", "ray", "sales@ray.com"),
         ] {
             table.push_row([first, last, email]);
         }

@@ -571,10 +571,64 @@ pub fn local_part(email: &str) -> &str {
 /// one mailbox name) and because people write a name with or without
 /// them. As bytes: `.` is ASCII, so the bytes left are the UTF-8 of the
 /// name.
+/// A role account's name (`sales@`, `support@`) is none: it names a
+/// desk, and two companies' desks are not one person.
 pub fn mailbox_name(email: &str) -> Option<impl Iterator<Item = u8> + Clone + '_> {
     let name = local_part(email).bytes().filter(|&c| c != b'.');
-    (name.clone().count() >= LOCAL_PART_MIN).then_some(name)
+    let length = name.clone().count();
+    let role = length <= ROLE_ACCOUNT_MAX_LEN
+        && ROLE_ACCOUNTS
+            .iter()
+            .any(|role| name.clone().eq(role.bytes()));
+    (length >= LOCAL_PART_MIN && !role).then_some(name)
 }
+
+/// Local parts that name a role, not a person: those of RFC 2142
+/// ("Mailbox names for common services, roles and functions") of
+/// [`LOCAL_PART_MIN`] bytes or more, and the role names CRM exports of
+/// companies carry most (without dots, as [`mailbox_name`] compares).
+pub const ROLE_ACCOUNTS: &[&str] = &[
+    // RFC 2142
+    "marketing",
+    "sales",
+    "support",
+    "abuse",
+    "security",
+    "postmaster",
+    "hostmaster",
+    "usenet",
+    "webmaster",
+    // common roles
+    "admin",
+    "contact",
+    "contactus",
+    "office",
+    "hello",
+    "enquiries",
+    "enquiry",
+    "inquiries",
+    "inquiry",
+    "service",
+    "customerservice",
+    "billing",
+    "accounts",
+    "accounting",
+    "orders",
+    "reception",
+    "careers",
+    "finance",
+    "press",
+    "media",
+    "noreply",
+    "no-reply",
+    "donotreply",
+    "kontakt",
+    "contato",
+    "contacto",
+];
+
+/// The longest of [`ROLE_ACCOUNTS`] (a longer name is looked up no further).
+const ROLE_ACCOUNT_MAX_LEN: usize = 15;
 
 /// Two e-mails with one [`mailbox_name`].
 fn same_mailbox_name(a: &str, b: &str) -> bool {
@@ -972,6 +1026,32 @@ mod tests {
         assert_eq!(email("hazel.blackson36065@yahoo.co.jp", &gmail), 2);
         assert_eq!(email("i.n.f.o@x.com", "info@y.org"), 3);
         assert_eq!(email("ann.lee@x.com", "anne.lee@y.org"), 3);
+        // Two companies' sales desks are not one person.
+        assert_eq!(email("sales@acme.com", "sales@globex.com"), 3);
+        assert_eq!(
+            email("customer.service@acme.com", "customerservice@globex.com"),
+            3
+        );
+        assert_eq!(email("sales@acme.com", "sales@acme.com"), 1);
+    }
+
+    #[test]
+    fn role_accounts_are_listed_without_dots_within_the_lookup_length() {
+        for role in ROLE_ACCOUNTS {
+            assert!(!role.contains('.'), "{role}");
+            assert!(
+                role.len() >= LOCAL_PART_MIN && role.len() <= ROLE_ACCOUNT_MAX_LEN,
+                "{role}"
+            );
+            assert!(
+                mailbox_name(&format!("{role}@example.com")).is_none(),
+                "{role}"
+            );
+        }
+        assert_eq!(
+            ROLE_ACCOUNTS.iter().map(|r| r.len()).max(),
+            Some(ROLE_ACCOUNT_MAX_LEN)
+        );
         assert_eq!(phone(["14155550132", ""], ["14155550132", ""]), 1);
         assert_eq!(phone(["14155550132", ""], ["4155550132", ""]), 2);
         assert_eq!(

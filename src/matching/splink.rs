@@ -170,14 +170,21 @@ impl Sql {
     }
 
     /// Two e-mails with one mailbox name, long enough to say who the
-    /// mailbox is (`compare::LOCAL_PART_MIN` bytes).
+    /// mailbox is (`compare::LOCAL_PART_MIN` bytes), and no role account's
+    /// (`compare::ROLE_ACCOUNTS`).
     fn same_local_part(self, a: &str, b: &str) -> String {
+        let roles: Vec<String> = compare::ROLE_ACCOUNTS
+            .iter()
+            .map(|role| format!("'{role}'"))
+            .collect();
         format!(
-            "{} = {} AND {} >= {}",
+            "{} = {} AND {} >= {} AND {} NOT IN ({})",
             self.mailbox_name(a),
             self.mailbox_name(b),
             self.bytes(&self.mailbox_name(a)),
-            compare::LOCAL_PART_MIN
+            compare::LOCAL_PART_MIN,
+            self.mailbox_name(a),
+            roles.join(", ")
         )
     }
 
