@@ -48,14 +48,10 @@ fn features(table: &Table) -> Features {
     Features::compute(table, &sources)
 }
 
-/// A model trained once on a varied table, reused for every case (training
-/// itself is not what this property is about).
-fn model() -> Model {
-    let rows: Vec<(usize, usize, usize, usize)> = (0..40)
-        .map(|i| (i % 4, (i / 4) % 2, (i / 3) % 4, (i / 5) % 4))
-        .collect();
-    let table = table(&rows);
-    let settings = Settings {
+/// Settings that train a model on the table (every pair of a small table
+/// is a candidate).
+fn training() -> Settings {
+    Settings {
         threshold: 0.9,
         max_block: 1000,
         model: None,
@@ -64,8 +60,17 @@ fn model() -> Model {
         keep_pairs: true,
         decisions: Vec::new(),
         review_below: None,
-    };
-    run(&features(&table), &settings, &Silent).unwrap().model
+    }
+}
+
+/// A model trained once on a varied table, reused for every case (training
+/// itself is not what this property is about).
+fn model() -> Model {
+    let rows: Vec<(usize, usize, usize, usize)> = (0..40)
+        .map(|i| (i % 4, (i / 4) % 2, (i / 3) % 4, (i / 5) % 4))
+        .collect();
+    let table = table(&rows);
+    run(&features(&table), &training(), &Silent).unwrap().model
 }
 
 proptest! {
@@ -144,17 +149,7 @@ fn a_move_weighs_the_street_once() {
         &table,
         &features::Sources::from_roles(&table.headers, &roles, &[]),
     );
-    let settings = Settings {
-        threshold: 0.9,
-        max_block: 1000,
-        model: None,
-        blocking: None,
-        anchors: 0,
-        keep_pairs: false,
-        decisions: Vec::new(),
-        review_below: None,
-    };
-    let outcome = run(&features, &settings, &Silent).unwrap();
+    let outcome = run(&features, &training(), &Silent).unwrap();
     let kinds = &outcome.kinds;
     let street = kinds.iter().position(|&k| k == Kind::Street).unwrap();
     let postal = kinds.iter().position(|&k| k == Kind::PostalCode).unwrap();
