@@ -119,7 +119,12 @@ pub fn run(args: &ProfileArgs, log: &Log, progress: &dyn Progress) -> Result<Sta
         None
     } else {
         let roles: Vec<Role> = inferred.iter().map(|i| i.role).collect();
-        crate::matching::cluster_rows(raw, &normalized.table, &roles, &rules, 0.99, progress)?
+        // The threshold `dedupe` would use with this rule file.
+        let threshold = rules
+            .dedupe
+            .threshold
+            .unwrap_or(crate::matching::DEFAULT_THRESHOLD);
+        crate::matching::cluster_rows(raw, &normalized.table, &roles, &rules, threshold, progress)?
             .map(|clusters| profile::duplicates(&clusters))
     };
     let match_time = match_started.elapsed();
