@@ -86,6 +86,10 @@ def main():
     close_unguarded = (delta[~guarded] <= 0.01).mean() if (~guarded).any() else 1.0
     print(f"match weight within 0.01: {close:.4%} of shared pairs, "
           f"{close_unguarded:.4%} of those the guard does not mark as different people")
+    apart = both[~guarded & (delta > 0.01)]
+    for _, row in apart.head(3).iterrows():
+        print(f"      e.g. {row['pair']}: splink {float(row['match_weight_splink']):.3f}, "
+              f"tidyrec {float(row['match_weight_tidyrec']):.3f}")
     ours_match = both["match_probability_tidyrec"].astype(float) >= 0.99
     splink_match = both["match_probability_splink"].astype(float) >= 0.99
     print(f"match at 0.99: tidyrec {ours_match.sum()}, splink {splink_match.sum()}, "

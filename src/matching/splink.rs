@@ -368,8 +368,11 @@ fn level_conditions(sql: Sql, kind: Kind) -> Vec<String> {
                 sql.list_len(&nl),
                 sql.list_len(&nr)
             );
-            let shared =
-                sql.list_len(&sql.filter(&words(&s_l), &sql.list_contains(&words(&s_r), "w")));
+            // Counted from both sides, the fewer kept (as `compare::street`).
+            let found_in = |x: &str, y: &str| {
+                sql.list_len(&sql.filter(&words(x), &sql.list_contains(&words(y), "w")))
+            };
+            let shared = format!("least({}, {})", found_in(&s_l, &s_r), found_in(&s_r, &s_l));
             let fewer = format!(
                 "least({}, {})",
                 sql.list_len(&words(&s_l)),
