@@ -253,11 +253,15 @@ pub fn level_names(kind: Kind) -> &'static [&'static str] {
 }
 
 /// The field whose value term-frequency adjustment looks up on an exact
-/// match of `kind` (None: no adjustment for this kind).
-pub fn tf_field(kind: Kind) -> Option<Field> {
+/// match of `kind` among `kinds` (None: no adjustment for this kind). Not
+/// the city under a postcode ([`city_where_postcodes_agree`]): its `u` is
+/// already the chance of one town within one postcode, and the postcode's
+/// own adjustment says how common the place is.
+pub fn tf_field(kind: Kind, kinds: &[Kind]) -> Option<Field> {
     match kind {
         Kind::FirstName => Some(Field::FirstCanonical),
         Kind::LastName => Some(Field::Last),
+        Kind::City if kinds.contains(&Kind::PostalCode) => None,
         Kind::City => Some(Field::City),
         Kind::PostalCode => Some(Field::Postal),
         _ => None,
@@ -265,8 +269,13 @@ pub fn tf_field(kind: Kind) -> Option<Field> {
 }
 
 /// The value of `kind` that term-frequency adjustment looks up for `row`.
-pub fn tf_value(features: &Features, kind: Kind, row: usize) -> Option<&str> {
-    tf_field(kind).map(|field| features.packed.record(row).get(field))
+pub fn tf_value<'a>(
+    features: &'a Features,
+    kind: Kind,
+    kinds: &[Kind],
+    row: usize,
+) -> Option<&'a str> {
+    tf_field(kind, kinds).map(|field| features.packed.record(row).get(field))
 }
 
 /// Fills `levels` (one per kind of `kinds`) for records `a` and `b`.
@@ -274,6 +283,7 @@ pub fn compare(features: &Features, kinds: &[Kind], a: usize, b: usize, levels: 
     let f = features;
     let (ra, rb) = (f.packed.record(a), f.packed.record(b));
     let swapped = names_swapped(&ra, &rb);
+    let city_within_postcode = kinds.contains(&Kind::PostalCode);
     for (level, &kind) in levels.iter_mut().zip(kinds) {
         *level = match kind {
             Kind::FirstName if swapped => 3,
@@ -302,6 +312,10 @@ pub fn compare(features: &Features, kinds: &[Kind], a: usize, b: usize, levels: 
                 [rb.get(Field::Phone), rb.get(Field::PhoneSecond)],
             ),
             Kind::Street => street(ra.get(Field::Street), rb.get(Field::Street)),
+            Kind::City if city_within_postcode => city_where_postcodes_agree(
+                (ra.get(Field::Postal), rb.get(Field::Postal)),
+                (ra.get(Field::City), rb.get(Field::City)),
+            ),
             Kind::City => similar_text(ra.get(Field::City), rb.get(Field::City), 0.9),
             Kind::Company => similar_text(ra.get(Field::Company), rb.get(Field::Company), 0.9),
             Kind::PostalCode => locality(
@@ -752,6 +766,21 @@ pub fn similar_text(a: &str, b: &str, threshold: f64) -> u8 {
     }
 }
 
+/// The city where a postcode is compared too: only between records whose
+/// postcodes agree exactly (else missing, weight 0: the postcode's level
+/// says it all). Whether a shared town adds anything to a shared postcode
+/// is then the file's to say: where each postcode lies in one town (most
+/// exports) both `m` and `u` of "exact" are near 1 and it weighs nothing;
+/// where towns are independent of postcodes (a suburb within a postal
+/// district, FEBRL's synthetic addresses) two strangers who share a
+/// postcode rarely share the town, and a duplicate mostly does.
+pub fn city_where_postcodes_agree(postal: (&str, &str), city: (&str, &str)) -> u8 {
+    if postal.0.is_empty() || !same(postal.0, postal.1) {
+        return MISSING;
+    }
+    similar_text(city.0, city.1, 0.9)
+}
+
 /// Postcode, then city when the postcodes differ or one is missing.
 pub fn locality(a: (&str, &str), b: (&str, &str)) -> u8 {
     let ((pa, ca), (pb, cb)) = (a, b);
@@ -798,32 +827,7 @@ mod tests {
     /// compares the same both ways, in every kind its columns fill.
     #[test]
     fn comparing_is_symmetric_on_febrl_records() {
-        use crate::schema::Role;
-        let text = include_str!("../../fixtures/febrl/febrl1.csv");
-        let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .unwrap()
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let role = |header: &str| match header {
-            "given_name" => Role::FirstName,
-            "surname" => Role::LastName,
-            "street_number" | "address_1" | "address_2" => Role::Street,
-            "suburb" => Role::City,
-            "postcode" => Role::PostalCode,
-            "date_of_birth" => Role::Date,
-            _ => Role::Text,
-        };
-        let roles: Vec<Role> = headers.iter().map(|h| role(h)).collect();
-        let identifier = headers.iter().position(|h| h == "soc_sec_id").unwrap();
-        let mut table = crate::table::Table::new(headers.clone());
-        for record in reader.records() {
-            table.push_row(record.unwrap().iter());
-        }
-        let sources = super::super::features::Sources::from_roles(&headers, &roles, &[identifier]);
-        let features = Features::compute(&table, &sources);
+        let features = super::super::febrl1_features(|row| row[6].clone());
         let kinds = &features.kinds;
         assert!(kinds.len() >= 6, "{kinds:?}");
         let (mut ab, mut ba) = (vec![0u8; kinds.len()], vec![0u8; kinds.len()]);
@@ -1134,6 +1138,27 @@ mod tests {
         assert_eq!(locality(("", "paris"), ("75001", "paris")), 3);
         assert_eq!(locality(("75008", "paris"), ("10001", "new york")), 4);
         assert_eq!(locality(("", ""), ("10001", "new york")), MISSING);
+    }
+
+    #[test]
+    fn the_city_under_a_postcode_is_compared_where_the_postcodes_agree() {
+        let city = city_where_postcodes_agree;
+        assert_eq!(city(("2517", "2517"), ("glebe", "glebe")), 1);
+        assert_eq!(
+            city(("2517", "2517"), ("wisemans ferry", "wisemans ferrt")),
+            2
+        );
+        assert_eq!(city(("2517", "2517"), ("glebe", "bittern")), 3);
+        // Other postcodes, or one missing: the postcode's level says it.
+        assert_eq!(city(("2517", "2518"), ("glebe", "glebe")), MISSING);
+        assert_eq!(city(("", "2517"), ("glebe", "glebe")), MISSING);
+        assert_eq!(city(("2517", "2517"), ("", "glebe")), MISSING);
+        // Without a postcode column the city is the locality itself and
+        // its exact matches are adjusted by how common the town is; under
+        // a postcode, the postcode's adjustment says that.
+        let kinds = [Kind::City, Kind::PostalCode];
+        assert_eq!(tf_field(Kind::City, &kinds), None);
+        assert_eq!(tf_field(Kind::City, &[Kind::City]), Some(Field::City));
     }
 
     /// [`street`] as it was written before its words were split once:

@@ -244,12 +244,10 @@ impl Features {
             (!sources.email.is_empty(), Kind::Email),
             (!sources.phone.is_empty(), Kind::Phone),
             (!sources.street.is_empty(), Kind::Street),
-            // A postcode comparison also looks at the city (they say the
-            // same thing; comparing both would count it twice).
-            (
-                sources.city.is_some() && sources.postal.is_none(),
-                Kind::City,
-            ),
+            // With a postcode, the city is compared only where the
+            // postcodes agree (`compare::city_where_postcodes_agree`):
+            // compared everywhere, the two would count one town twice.
+            (sources.city.is_some(), Kind::City),
             (sources.postal.is_some(), Kind::PostalCode),
             (sources.identifier.is_some(), Kind::Identifier),
             (sources.company.is_some(), Kind::Company),

@@ -432,9 +432,19 @@ fn one_letter_replaced_in_a_slip(sql: Sql) -> String {
     )
 }
 
-/// When a comparison has no usable values on one side.
-fn null_condition(sql: Sql, kind: Kind) -> String {
+/// When a comparison has no usable values on one side (among `kinds`).
+fn null_condition(sql: Sql, kind: Kind, kinds: &[Kind]) -> String {
     match kind {
+        // Compared only where the postcodes agree
+        // (`compare::city_where_postcodes_agree`).
+        Kind::City if kinds.contains(&Kind::PostalCode) => {
+            let (p_l, p_r) = sql.lr("postal_code");
+            format!(
+                "({} OR {} OR {p_l} <> {p_r})",
+                sql.missing("city"),
+                sql.missing("postal_code")
+            )
+        }
         Kind::FirstName => sql.missing("first_name"),
         Kind::LastName => sql.missing("last_name"),
         Kind::BirthDate => sql.missing("birth_date"),
@@ -469,8 +479,8 @@ fn names_swapped(sql: Sql) -> String {
 }
 
 /// The column whose value frequencies adjust an exact match (as ours).
-fn tf_column(kind: Kind) -> Option<&'static str> {
-    compare::tf_field(kind).map(|_| match kind {
+fn tf_column(kind: Kind, kinds: &[Kind]) -> Option<&'static str> {
+    compare::tf_field(kind, kinds).map(|_| match kind {
         Kind::FirstName => "first_name_canonical",
         Kind::LastName => "last_name",
         Kind::City => "city",
@@ -482,7 +492,7 @@ fn comparison(sql: Sql, kind: Kind, kinds: &[Kind], field: &super::model::FieldM
     let names = level_names(kind);
     let conditions = level_conditions(sql, kind);
     let mut levels = vec![json!({
-        "sql_condition": null_condition(sql, kind),
+        "sql_condition": null_condition(sql, kind, kinds),
         "label_for_charts": format!("{} {}", kind.name(), names[0]),
         "is_null_level": true,
     })];
@@ -503,7 +513,7 @@ fn comparison(sql: Sql, kind: Kind, kinds: &[Kind], field: &super::model::FieldM
             "fix_u_probability": true,
         });
         if level == 1 {
-            if let Some(column) = tf_column(kind) {
+            if let Some(column) = tf_column(kind, kinds) {
                 entry["tf_adjustment_column"] = json!(column);
                 entry["tf_adjustment_weight"] = json!(1.0);
                 // The base is this level's u, as ours (not a separate
@@ -523,7 +533,7 @@ fn comparison(sql: Sql, kind: Kind, kinds: &[Kind], field: &super::model::FieldM
             levels.push(json!({
                 "sql_condition": format!(
                     "{} = {}",
-                    level_expression(sql, Kind::Street),
+                    level_expression(sql, Kind::Street, kinds),
                     compare::STREET_DIFFERENT
                 ),
                 "label_for_charts": format!("{} {name}", kind.name()),
@@ -543,8 +553,8 @@ fn comparison(sql: Sql, kind: Kind, kinds: &[Kind], field: &super::model::FieldM
 }
 
 /// Our level of `kind` as one SQL expression (0 missing … n−1 different).
-fn level_expression(sql: Sql, kind: Kind) -> String {
-    let mut case = format!("CASE WHEN {} THEN 0", null_condition(sql, kind));
+fn level_expression(sql: Sql, kind: Kind, kinds: &[Kind]) -> String {
+    let mut case = format!("CASE WHEN {} THEN 0", null_condition(sql, kind, kinds));
     for (i, condition) in level_conditions(sql, kind).iter().enumerate() {
         case.push_str(&format!(" WHEN {condition} THEN {}", i + 1));
     }
@@ -556,7 +566,11 @@ fn level_expression(sql: Sql, kind: Kind) -> String {
 /// joins, as a level with a decisive negative weight. Only the clauses the
 /// model keeps in force (`guards`: those its file did not relax).
 fn guard(sql: Sql, kinds: &[Kind], guards: super::guards::GuardSet) -> Value {
-    let level = |kind: Kind| kinds.contains(&kind).then(|| level_expression(sql, kind));
+    let level = |kind: Kind| {
+        kinds
+            .contains(&kind)
+            .then(|| level_expression(sql, kind, kinds))
+    };
     let is = |kind: Kind, values: &[u8]| -> String {
         match level(kind) {
             Some(expr) => {

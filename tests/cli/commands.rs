@@ -963,8 +963,9 @@ fn dedupe_reaches_high_f1_on_febrl1_without_configuration() {
     let precision = tp as f64 / (tp + fp) as f64;
     let recall = tp as f64 / (tp + fn_) as f64;
     let f1 = 2.0 * precision * recall / (precision + recall);
+    // Issue 17's bar (measured: 500 of 500 pairs, none wrong).
     assert!(
-        f1 >= 0.995,
+        f1 >= 0.999,
         "F1 {f1:.4} (precision {precision:.4}, recall {recall:.4})"
     );
 }
