@@ -59,7 +59,8 @@ cat > rules.toml <<'TOML'
 blocking = ["email", "phone", "surname sound + first initial + postcode",
   "surname sound + first initial + birth year", "birth date + postcode",
   "birth date + first initial", "birth date", "names in either order", "identifier",
-  "company + surname sound + first initial", "street + postcode", "e-mail local part"]
+  "company + surname sound + first initial", "street + postcode", "e-mail local part",
+  "house number + postcode"]
 TOML
 "$bin/tidyrec" --quiet --threads 2 dedupe gen.csv -o golden.csv --clusters clusters.csv --pairs pairs.csv --save-model model.json --id-column "$id" --rules rules.toml
 "$bin/tidyrec" --quiet --threads 2 features gen.csv -o features.parquet --id-column "$id"

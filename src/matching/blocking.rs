@@ -38,6 +38,9 @@ pub(crate) enum Part {
     Identifier,
     Company,
     Street,
+    /// The street's house numbers: its words that start with a digit, in
+    /// order (`12`, `12 4`), as the street comparison reads them.
+    HouseNumbers,
     /// The first name, nicknames resolved (orders blocks; no rule keys on it).
     FirstName,
 }
@@ -71,7 +74,7 @@ impl Part {
             Part::Postal => Kind::PostalCode,
             Part::Identifier => Kind::Identifier,
             Part::Company => Kind::Company,
-            Part::Street => Kind::Street,
+            Part::Street | Part::HouseNumbers => Kind::Street,
         }
     }
 }
@@ -150,6 +153,16 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "e-mail local part",
         parts: &[Part::EmailLocal],
+        order: &[Part::LastPhonetic, Part::FirstName, Part::Birth],
+    },
+    // One door: the house number and postcode, however the street's name
+    // is spelled (`14 wuronga hill st` / `14 wurunga hill street`), for a
+    // duplicate whose names, street and id all have errors and whose birth
+    // date is missing. A building of many flats makes a large block,
+    // whose records meet their neighbours (by surname sound) only.
+    Rule {
+        name: "house number + postcode",
+        parts: &[Part::HouseNumbers, Part::Postal],
         order: &[Part::LastPhonetic, Part::FirstName, Part::Birth],
     },
 ];
@@ -380,6 +393,23 @@ fn build_key(features: &Features, rule: &Rule, row: usize, variant: u8, key: &mu
             Part::Identifier => features.identifier.get(row),
             Part::Company => features.company.get(row),
             Part::Street => features.street.get(row),
+            Part::HouseNumbers => {
+                let start = key.len();
+                for number in features
+                    .street
+                    .get(row)
+                    .split(' ')
+                    .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+                {
+                    key.push_str(number);
+                    key.push(' ');
+                }
+                if key.len() == start {
+                    return false;
+                }
+                key.push('\u{1F}');
+                continue;
+            }
             Part::FirstName => features.first_canonical.get(row),
             Part::SortedNames => {
                 let (a, b) = (features.first.get(row), features.last.get(row));
@@ -495,6 +525,44 @@ mod tests {
             .unwrap();
         assert!(rules_for(&features.kinds).contains(&rule));
         let found = candidates(&features, &[rule], 50, 0, false);
+        assert_eq!(found.pairs, vec![(0, 1)]);
+    }
+
+    /// One door however the street is spelled: the house numbers and the
+    /// postcode key the pair; another number, another postcode or a street
+    /// without a number (`rue de la paix`) keys none.
+    #[test]
+    fn one_house_number_in_one_postcode_is_a_candidate_pair() {
+        let headers = ["First Name", "Last Name", "Street", "Postcode"];
+        let roles = [
+            Role::FirstName,
+            Role::LastName,
+            Role::Street,
+            Role::PostalCode,
+        ];
+        let mut table = Table::new(headers.iter().map(|h| h.to_string()).collect());
+        for row in [
+            ["charlotte", "campbell", "14 wuronga hill street", "3084"],
+            ["charldotte", "cmapbell", "14 tenison-woods circuit", "3084"],
+            ["ann", "ito", "141 wuronga hill street", "3084"],
+            ["ben", "ono", "14 wuronga hill street", "3085"],
+            ["carl", "sato", "rue de la paix", "75002"],
+            ["dana", "kim", "rue de la paix", "75002"],
+            ["eve", "ray", "apartment 4 12 main street", "10001"],
+            ["eva", "rae", "12 main street apartment 4", "10001"],
+        ] {
+            table.push_row(row);
+        }
+        let sources = Sources::from_roles(&table.headers, &roles, &[]);
+        let features = Features::compute(&table, &sources);
+        let rule = *RULES
+            .iter()
+            .find(|r| r.name == "house number + postcode")
+            .unwrap();
+        assert!(rules_for(&features.kinds).contains(&rule));
+        let found = candidates(&features, &[rule], 50, 0, false);
+        // Flat 4 at number 12 and number 12, flat 4: the numbers in
+        // another order are another key (as the street level reads them).
         assert_eq!(found.pairs, vec![(0, 1)]);
     }
 

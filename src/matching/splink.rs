@@ -736,6 +736,16 @@ fn blocking_rules(sql: Sql, kinds: &[Kind]) -> Vec<Value> {
                 Part::Identifier => vec![eq("identifier", "identifier")],
                 Part::Company => vec![eq("company", "company")],
                 Part::Street => vec![eq("street", "street")],
+                Part::HouseNumbers => {
+                    let numbers = |side: &str| {
+                        sql.filter(
+                            &sql.words(&format!("{side}.{}", q("street"))),
+                            &sql.matches("w", "^[0-9]"),
+                        )
+                    };
+                    let (l, r) = (numbers("l"), numbers("r"));
+                    vec![format!("{l} = {r} AND {} > 0", sql.list_len(&l))]
+                }
                 Part::FirstName => vec![eq("first_name_canonical", "first_name_canonical")],
             };
             variants = variants
