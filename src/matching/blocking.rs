@@ -503,29 +503,38 @@ mod tests {
     fn one_mailbox_name_at_two_providers_is_a_candidate_pair() {
         let headers = ["First Name", "Last Name", "Email"];
         let roles = [Role::FirstName, Role::LastName, Role::Email];
-        let mut table = Table::new(headers.iter().map(|h| h.to_string()).collect());
-        for (first, last, email) in [
-            ("hazel", "blackson", "hazel.blackson36065@yahoo.co.jp"),
+        let rows = [
+            ["hazel", "blackson", "hazel.blackson36065@yahoo.co.jp"],
             // Keyed without its dots, as Gmail reads it.
-            ("hazel", "blacksn", "hazel.blackson36065@gmail.com"),
-            ("ann", "ito", "info@ito.jp"),
-            ("ben", "ono", "info@ono.jp"),
-            ("carl", "sato", "carl.sato@gmail.com"),
+            ["hazel", "blacksn", "hazel.blackson36065@gmail.com"],
+            ["ann", "ito", "info@ito.jp"],
+            ["ben", "ono", "info@ono.jp"],
+            ["carl", "sato", "carl.sato@gmail.com"],
             // Two companies' sales desks: a role, not a mailbox name.
-            ("dana", "kim", "sales@kim.com"),
-            ("eve", "ray", "sales@ray.com"),
-        ] {
-            table.push_row([first, last, email]);
+            ["dana", "kim", "sales@kim.com"],
+            ["eve", "ray", "sales@ray.com"],
+        ];
+        let pairs = pairs_of_rule("e-mail local part", &headers, &roles, &rows);
+        assert_eq!(pairs, vec![(0, 1)]);
+    }
+
+    /// The candidate pairs of the rule named `name` alone on a table of
+    /// `rows` (the rule must apply to the table's kinds).
+    fn pairs_of_rule<const N: usize>(
+        name: &str,
+        headers: &[&str; N],
+        roles: &[Role; N],
+        rows: &[[&str; N]],
+    ) -> Vec<(u32, u32)> {
+        let mut table = Table::new(headers.iter().map(|h| h.to_string()).collect());
+        for row in rows {
+            table.push_row(row.iter().copied());
         }
-        let sources = Sources::from_roles(&table.headers, &roles, &[]);
+        let sources = Sources::from_roles(&table.headers, roles, &[]);
         let features = Features::compute(&table, &sources);
-        let rule = *RULES
-            .iter()
-            .find(|r| r.name == "e-mail local part")
-            .unwrap();
+        let rule = *RULES.iter().find(|r| r.name == name).unwrap();
         assert!(rules_for(&features.kinds).contains(&rule));
-        let found = candidates(&features, &[rule], 50, 0, false);
-        assert_eq!(found.pairs, vec![(0, 1)]);
+        candidates(&features, &[rule], 50, 0, false).pairs
     }
 
     /// One door however the street is spelled: the house numbers and the
@@ -540,8 +549,7 @@ mod tests {
             Role::Street,
             Role::PostalCode,
         ];
-        let mut table = Table::new(headers.iter().map(|h| h.to_string()).collect());
-        for row in [
+        let rows = [
             ["charlotte", "campbell", "14 wuronga hill street", "3084"],
             ["charldotte", "cmapbell", "14 tenison-woods circuit", "3084"],
             ["ann", "ito", "141 wuronga hill street", "3084"],
@@ -550,20 +558,11 @@ mod tests {
             ["dana", "kim", "rue de la paix", "75002"],
             ["eve", "ray", "apartment 4 12 main street", "10001"],
             ["eva", "rae", "12 main street apartment 4", "10001"],
-        ] {
-            table.push_row(row);
-        }
-        let sources = Sources::from_roles(&table.headers, &roles, &[]);
-        let features = Features::compute(&table, &sources);
-        let rule = *RULES
-            .iter()
-            .find(|r| r.name == "house number + postcode")
-            .unwrap();
-        assert!(rules_for(&features.kinds).contains(&rule));
-        let found = candidates(&features, &[rule], 50, 0, false);
+        ];
+        let pairs = pairs_of_rule("house number + postcode", &headers, &roles, &rows);
         // Flat 4 at number 12 and number 12, flat 4: the numbers in
         // another order are another key (as the street level reads them).
-        assert_eq!(found.pairs, vec![(0, 1)]);
+        assert_eq!(pairs, vec![(0, 1)]);
     }
 
     #[test]
